@@ -1,0 +1,85 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const orchestratorBans = {
+    // Orchestrators are replayed: anything non-deterministic or doing I/O breaks replay.
+    'no-restricted-imports': [
+        'error',
+        {
+            patterns: [
+                {
+                    group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'os', 'child_process'],
+                    message: 'Orchestrators do no I/O.',
+                },
+                {
+                    group: ['axios', '@azure/*', '!@azure/functions'],
+                    message: 'Orchestrators call activities, not clients.',
+                },
+                {
+                    group: ['**/activities/**', '**/clients/**', '**/local/**'],
+                    message: 'Orchestrators call activities by name only.',
+                },
+            ],
+        },
+    ],
+    'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use context.df.currentUtcDateTime.' },
+        { object: 'Math', property: 'random', message: 'Use context.df.newGuid().' },
+        { object: 'process', property: 'env', message: 'Orchestrators get configuration as input.' },
+        { object: 'performance', property: 'now', message: 'Use context.df.currentUtcDateTime.' },
+    ],
+    'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use context.df.createTimer.' },
+        { name: 'setInterval', message: 'Use context.df.createTimer.' },
+        { name: 'setImmediate', message: 'Orchestrators must not schedule work outside the replay.' },
+        { name: 'fetch', message: 'Orchestrators do no I/O.' },
+        { name: 'process', message: 'Orchestrators get configuration as input.' },
+    ],
+    'no-restricted-syntax': [
+        'error',
+        {
+            selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+            message: 'Use context.df.currentUtcDateTime.',
+        },
+    ],
+};
+
+export default tseslint.config(
+    { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.azurite/**', '.retrainer/**', '**/*.mjs', '**/*.js'] },
+    js.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        rules: {
+            '@typescript-eslint/no-floating-promises': [
+                'error',
+                {
+                    // node:test's describe/it return promises the runner itself tracks.
+                    allowForKnownSafeCalls: [
+                        { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+                    ],
+                },
+            ],
+            '@typescript-eslint/no-misused-promises': 'error',
+            '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+            eqeqeq: ['error', 'always'],
+            'no-console': 'off',
+        },
+    },
+    { files: ['src/orchestrators/**/*.ts'], rules: orchestratorBans },
+    {
+        files: ['test/**/*.ts'],
+        rules: {
+            '@typescript-eslint/no-unsafe-assignment': 'off',
+            '@typescript-eslint/no-unsafe-member-access': 'off',
+            '@typescript-eslint/no-unsafe-argument': 'off',
+            '@typescript-eslint/no-non-null-assertion': 'off',
+        },
+    },
+);
