@@ -1,0 +1,149 @@
+/**
+ * What the retrain orchestrator and its activities exchange. Orchestrators import only this file
+ * (and durable-functions), so the shapes here are the whole contract of the pipeline's steps.
+ */
+
+export const Activities = {
+    loadPlan: 'retrain-load-plan',
+    snapshotManifest: 'retrain-snapshot-manifest',
+    submitJob: 'retrain-submit-job',
+    getJobStatus: 'retrain-get-job-status',
+    cancelJob: 'retrain-cancel-job',
+    evaluate: 'retrain-evaluate',
+    promote: 'retrain-promote',
+    verify: 'retrain-verify',
+    rollback: 'retrain-rollback',
+    record: 'retrain-record',
+} as const;
+
+export const DATA_ARRIVED_EVENT = 'data-arrived';
+
+export type RunTrigger =
+    | { kind: 'blob'; blobName: string }
+    | { kind: 'timer'; scheduledAt: string }
+    | { kind: 'http'; blobNames?: string[]; globalParameters?: Record<string, string> };
+
+export interface RetrainInput {
+    target: string;
+    trigger: RunTrigger;
+}
+
+/** The slice of a target's configuration the orchestrator decides with (no secrets). */
+export interface TargetPlan {
+    target: string;
+    quietPeriodInMs: number;
+    maxWaitInMs: number;
+    jobDeadlineInMs: number;
+    pollInitialIntervalInMs: number;
+    pollMaxIntervalInMs: number;
+    activityRetry: { firstRetryIntervalInMs: number; maxAttempts: number };
+    /** Timer runs retrain even when the data did not change since the last successful run. */
+    retrainOnScheduleWithoutNewData: boolean;
+}
+
+export interface ManifestBlob {
+    name: string;
+    etag: string;
+    contentMd5?: string;
+    contentLength: number;
+}
+
+export interface ManifestSnapshot {
+    runKey: string;
+    blobs: ManifestBlob[];
+    /** Run id of an earlier run over exactly this data, if any. */
+    previousRunId?: string;
+}
+
+export interface SubmitJobInput {
+    target: string;
+    runId: string;
+    manifest: ManifestSnapshot;
+    globalParameters: Record<string, string>;
+}
+
+export interface ModelLocation {
+    baseLocation: string;
+    relativeLocation: string;
+}
+
+export interface SubmittedJob {
+    jobId: string;
+    modelOutput: ModelLocation;
+    evaluationOutput: ModelLocation;
+}
+
+export type JobState = 'NotStarted' | 'Running' | 'Failed' | 'Cancelled' | 'Finished';
+
+export interface JobStatus {
+    state: JobState;
+    details?: string;
+}
+
+export interface ChampionRef {
+    runId: string;
+    model: ModelLocation;
+    metrics: Record<string, number>;
+}
+
+export interface Verdict {
+    passed: boolean;
+    reasons: string[];
+    metrics: Record<string, number>;
+    comparedTo: ChampionRef | null;
+}
+
+export interface PromoteInput {
+    target: string;
+    runId: string;
+    model: ModelLocation;
+    /** Promote only if the endpoint still serves this champion (null: no champion yet). */
+    expectedChampionRunId: string | null;
+}
+
+export interface Promotion {
+    before: ModelLocation | null;
+    after: ModelLocation;
+}
+
+export interface Verification {
+    passed: boolean;
+    reasons: string[];
+}
+
+export type FinalState = 'Promoted' | 'Rejected' | 'Failed' | 'RolledBack' | 'Skipped';
+
+export interface RunRecord {
+    target: string;
+    runId: string;
+    instanceId: string;
+    trigger: RunTrigger;
+    state: FinalState;
+    reason?: string;
+    manifest?: ManifestSnapshot;
+    job?: SubmittedJob & { finalStatus?: JobStatus };
+    verdict?: Verdict;
+    promotion?: Promotion;
+    verification?: Verification;
+    /** Step name -> ISO time the step started, from the orchestration clock. */
+    timings: Record<string, string>;
+}
+
+export type Step =
+    | 'debouncing'
+    | 'collecting'
+    | 'submitting'
+    | 'training'
+    | 'evaluating'
+    | 'promoting'
+    | 'verifying'
+    | 'rolling-back'
+    | 'recording'
+    | 'done';
+
+export interface CustomStatus {
+    step: Step;
+    runId?: string;
+    jobId?: string;
+    since: string;
+}

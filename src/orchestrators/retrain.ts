@@ -1,0 +1,201 @@
+import * as df from 'durable-functions';
+
+import {
+    Activities,
+    CustomStatus,
+    DATA_ARRIVED_EVENT,
+    FinalState,
+    JobStatus,
+    ManifestSnapshot,
+    Promotion,
+    RetrainInput,
+    RunRecord,
+    Step,
+    SubmittedJob,
+    TargetPlan,
+    Verdict,
+    Verification,
+} from './contracts';
+
+type Ctx = df.OrchestrationContext;
+
+const TERMINAL: ReadonlySet<string> = new Set(['Failed', 'Cancelled', 'Finished']);
+
+/**
+ * One retrain of one target, start to finish. One live instance per target (the instance id is
+ * derived from the target), so two retrains of one model never race. Every wait is a durable timer
+ * or event; every side effect is an activity, so a crash at any point resumes from history.
+ */
+export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord, unknown> {
+    const input = context.df.getInput<RetrainInput>();
+    const plan = (yield context.df.callActivity(Activities.loadPlan, input.target)) as TargetPlan;
+    const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
+    retry.backoffCoefficient = 2;
+
+    const record: RunRecord = {
+        target: input.target,
+        runId: '',
+        instanceId: context.df.instanceId,
+        trigger: input.trigger,
+        state: 'Failed',
+        timings: {},
+    };
+    const step = (name: Step): void => {
+        const since = context.df.currentUtcDateTime.toISOString();
+        record.timings[name] = since;
+        const status: CustomStatus = { step: name, since };
+        if (record.runId) status.runId = record.runId;
+        if (record.job) status.jobId = record.job.jobId;
+        context.df.setCustomStatus(status);
+    };
+    const finish = function* (state: FinalState, reason?: string): Generator<df.Task, RunRecord, unknown> {
+        record.state = state;
+        if (reason !== undefined) record.reason = reason;
+        step('recording');
+        yield context.df.callActivityWithRetry(Activities.record, retry, record);
+        step('done');
+        return record;
+    };
+
+    if (input.trigger.kind === 'blob') {
+        step('debouncing');
+        yield* debounce(context, plan);
+    }
+
+    step('collecting');
+    const manifest = (yield context.df.callActivityWithRetry(Activities.snapshotManifest, retry, {
+        target: input.target,
+        trigger: input.trigger,
+    })) as ManifestSnapshot;
+    record.manifest = manifest;
+    record.runId = runIdFor(context.df.currentUtcDateTime, manifest.runKey);
+    if (manifest.blobs.length === 0) return yield* finish('Skipped', 'No training data found for the target.');
+    if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
+        return yield* finish('Skipped', `The same data was already used by run ${manifest.previousRunId}.`);
+    }
+
+    step('submitting');
+    const globalParameters = input.trigger.kind === 'http' ? (input.trigger.globalParameters ?? {}) : {};
+    const job = (yield context.df.callActivityWithRetry(Activities.submitJob, retry, {
+        target: input.target,
+        runId: record.runId,
+        manifest,
+        globalParameters,
+    })) as SubmittedJob;
+    record.job = job;
+
+    step('training');
+    const status = yield* pollJob(context, plan, retry, input.target, job.jobId);
+    record.job = { ...job, finalStatus: status };
+    if (status.state !== 'Finished') {
+        return yield* finish(
+            'Failed',
+            `Training job ${job.jobId} ended ${status.state}: ${status.details ?? 'no details'}`,
+        );
+    }
+
+    step('evaluating');
+    const verdict = (yield context.df.callActivityWithRetry(Activities.evaluate, retry, {
+        target: input.target,
+        runId: record.runId,
+        job,
+    })) as Verdict;
+    record.verdict = verdict;
+    if (!verdict.passed) return yield* finish('Rejected', verdict.reasons.join('; '));
+
+    step('promoting');
+    let promotion: Promotion;
+    try {
+        promotion = (yield context.df.callActivityWithRetry(Activities.promote, retry, {
+            target: input.target,
+            runId: record.runId,
+            model: job.modelOutput,
+            expectedChampionRunId: verdict.comparedTo?.runId ?? null,
+        })) as Promotion;
+    } catch (err) {
+        // The promote activity restores the endpoint itself before it gives up, so nothing to undo.
+        return yield* finish('Failed', `Promotion failed: ${messageOf(err)}`);
+    }
+    record.promotion = promotion;
+
+    step('verifying');
+    let verification: Verification;
+    try {
+        verification = (yield context.df.callActivityWithRetry(Activities.verify, retry, {
+            target: input.target,
+            runId: record.runId,
+            promotion,
+        })) as Verification;
+    } catch (err) {
+        verification = { passed: false, reasons: [`Verification could not run: ${messageOf(err)}`] };
+    }
+    record.verification = verification;
+    if (verification.passed) return yield* finish('Promoted');
+
+    step('rolling-back');
+    yield context.df.callActivityWithRetry(Activities.rollback, retry, {
+        target: input.target,
+        runId: record.runId,
+        promotion,
+    });
+    return yield* finish('RolledBack', verification.reasons.join('; '));
+}
+
+/** Waits until no file has arrived for the quiet period, but never longer than the max wait. */
+function* debounce(context: Ctx, plan: TargetPlan): Generator<df.Task, void, unknown> {
+    const started = context.df.currentUtcDateTime.getTime();
+    const hardStop = started + plan.maxWaitInMs;
+    let quietUntil = started + plan.quietPeriodInMs;
+    for (;;) {
+        const timer = context.df.createTimer(new Date(Math.min(quietUntil, hardStop)));
+        const arrival = context.df.waitForExternalEvent(DATA_ARRIVED_EVENT);
+        const winner = yield context.df.Task.any([timer, arrival]);
+        if (winner === timer) return;
+        timer.cancel();
+        const now = context.df.currentUtcDateTime.getTime();
+        if (now >= hardStop) return;
+        quietUntil = now + plan.quietPeriodInMs;
+    }
+}
+
+/** Polls the BES job on durable timers with backoff; cancels it when the deadline passes. */
+function* pollJob(
+    context: Ctx,
+    plan: TargetPlan,
+    retry: df.RetryOptions,
+    target: string,
+    jobId: string,
+): Generator<df.Task, JobStatus, unknown> {
+    const deadline = context.df.currentUtcDateTime.getTime() + plan.jobDeadlineInMs;
+    let interval = plan.pollInitialIntervalInMs;
+    for (;;) {
+        const status = (yield context.df.callActivityWithRetry(Activities.getJobStatus, retry, {
+            target,
+            jobId,
+        })) as JobStatus;
+        if (TERMINAL.has(status.state)) return status;
+        const now = context.df.currentUtcDateTime.getTime();
+        if (now >= deadline) {
+            yield context.df.callActivityWithRetry(Activities.cancelJob, retry, { target, jobId });
+            return {
+                state: 'Failed',
+                details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${status.state}; the job was cancelled.`,
+            };
+        }
+        yield context.df.createTimer(new Date(Math.min(now + interval, deadline)));
+        interval = Math.min(interval * 2, plan.pollMaxIntervalInMs);
+    }
+}
+
+/** Sortable, unique per target and data: the orchestration clock plus the run key. */
+export function runIdFor(now: Date, runKey: string): string {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${runKey.slice(0, 12)}`;
+}
+
+function messageOf(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}

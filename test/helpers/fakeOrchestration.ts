@@ -1,0 +1,97 @@
+import type * as df from 'durable-functions';
+
+/**
+ * Steps an orchestrator generator by hand: every yielded task is answered by `respond`, and the
+ * clock only moves when a timer fires. Enough of context.df for our orchestrators; replay against
+ * the real SDK is tested through the dev host.
+ */
+export type FakeTask =
+    | { kind: 'activity'; name: string; input: unknown; isCompleted: boolean; isFaulted: boolean }
+    | {
+          kind: 'timer';
+          fireAt: Date;
+          canceled: boolean;
+          cancel(): void;
+          isCompleted: boolean;
+          isFaulted: boolean;
+          isCanceled: boolean;
+      }
+    | { kind: 'event'; name: string; isCompleted: boolean; isFaulted: boolean }
+    | { kind: 'any'; tasks: FakeTask[]; isCompleted: boolean; isFaulted: boolean };
+
+/** `at` moves the clock to when the answer happened (e.g. an event arriving). */
+export type Answer = { value: unknown; at?: Date } | { error: Error };
+
+export interface FakeRun<T> {
+    output: T;
+    calls: { name: string; input: unknown }[];
+    statuses: unknown[];
+    timers: Date[];
+    canceledTimers: number;
+    now: Date;
+}
+
+export function runFake<T>(
+    orchestrator: (ctx: df.OrchestrationContext) => Generator<df.Task, T, unknown>,
+    input: unknown,
+    respond: (task: FakeTask, now: Date) => Answer,
+    options: { start?: Date; instanceId?: string; maxSteps?: number } = {},
+): FakeRun<T> {
+    let now = new Date(options.start ?? '2026-01-01T00:00:00Z');
+    const calls: { name: string; input: unknown }[] = [];
+    const statuses: unknown[] = [];
+    const timers: Date[] = [];
+    let canceledTimers = 0;
+    const base = { isCompleted: false, isFaulted: false };
+    const dfApi = {
+        instanceId: options.instanceId ?? 'retrain-test',
+        isReplaying: false,
+        get currentUtcDateTime() {
+            return now;
+        },
+        getInput: () => input,
+        setCustomStatus: (s: unknown) => statuses.push(s),
+        callActivity: (name: string, i: unknown) => ({ ...base, kind: 'activity', name, input: i }),
+        callActivityWithRetry: (name: string, _r: unknown, i: unknown) => ({
+            ...base,
+            kind: 'activity',
+            name,
+            input: i,
+        }),
+        createTimer: (fireAt: Date) => {
+            timers.push(fireAt);
+            const t = {
+                ...base,
+                kind: 'timer',
+                fireAt,
+                canceled: false,
+                isCanceled: false,
+                cancel() {
+                    t.canceled = true;
+                    t.isCanceled = true;
+                    canceledTimers += 1;
+                },
+            };
+            return t;
+        },
+        waitForExternalEvent: (name: string) => ({ ...base, kind: 'event', name }),
+        Task: { any: (tasks: FakeTask[]) => ({ ...base, kind: 'any', tasks }) },
+    };
+    const ctx = { df: dfApi, log: () => undefined } as unknown as df.OrchestrationContext;
+    const gen = orchestrator(ctx);
+    let next = gen.next();
+    for (let i = 0; !next.done; i++) {
+        if (i > (options.maxSteps ?? 500)) throw new Error('orchestrator did not finish within maxSteps');
+        const task = next.value as unknown as FakeTask;
+        if (task.kind === 'activity') calls.push({ name: task.name, input: structuredClone(task.input) });
+        const answer = respond(task, now);
+        if ('at' in answer && answer.at) now = new Date(Math.max(now.getTime(), answer.at.getTime()));
+        if (task.kind === 'timer' && 'value' in answer) now = new Date(Math.max(now.getTime(), task.fireAt.getTime()));
+        if (task.kind === 'any' && 'value' in answer) {
+            const winner = answer.value as FakeTask;
+            if (winner.kind === 'timer') now = new Date(Math.max(now.getTime(), winner.fireAt.getTime()));
+        }
+        next = 'error' in answer ? gen.throw(answer.error) : gen.next(answer.value);
+    }
+    return { output: next.value, calls, statuses, timers, canceledTimers, now };
+}
