@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ZodError } from 'zod';
+
+import { crossFieldIssues } from './configChecks';
+import { configSchema, RetrainerConfig, TargetConfig } from './configSchema';
+import { findInlineSecrets, settingReferences } from './inlineSecrets';
+
+export type { RetrainerConfig, TargetConfig } from './configSchema';
+
+/** The app setting naming the config file. */
+export const CONFIG_PATH_SETTING = 'RETRAINER_CONFIG_PATH';
+export const DEFAULT_CONFIG_PATH = 'retrainer.config.json';
+
+/** Every problem found, in one error, so a deployment is fixed in one pass. Never holds a secret value. */
+export class ConfigError extends Error {
+    constructor(
+        readonly source: string,
+        readonly issues: string[],
+    ) {
+        super(`Invalid retrainer config ${source}:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+        this.name = 'ConfigError';
+    }
+}
+
+export interface LoadedConfig {
+    config: RetrainerConfig;
+    /** The value of a setting the config references (resolved and checked at load). */
+    setting(name: string): string;
+}
+
+export function configPathFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+    return path.resolve(cwd, env[CONFIG_PATH_SETTING] || DEFAULT_CONFIG_PATH);
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+    return p.reduce<string>(
+        (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+        '',
+    );
+}
+
+function zodIssues(error: ZodError, secretPaths: Set<string>): string[] {
+    const out: string[] = [];
+    for (const issue of error.issues) {
+        const at = formatPath(issue.path);
+        if (issue.code === 'unrecognized_keys') {
+            for (const k of issue.keys) {
+                const p = at ? `${at}.${k}` : k;
+                if (!secretPaths.has(p)) out.push(`${p}: unknown key`);
+            }
+        } else {
+            out.push(`${at || '(root)'}: ${issue.message}`);
+        }
+    }
+    return out;
+}
+
+/** Validates parsed JSON; throws one ConfigError naming every bad key. */
+export function validateConfig(raw: unknown, source = 'config'): RetrainerConfig {
+    const secretIssues = findInlineSecrets(raw);
+    const secretPaths = new Set(secretIssues.map((i) => i.slice(0, i.indexOf(':'))));
+    const parsed = configSchema.safeParse(raw);
+    const issues = [
+        ...secretIssues,
+        ...(parsed.success ? [] : zodIssues(parsed.error, secretPaths)),
+        ...crossFieldIssues(raw),
+    ];
+    if (issues.length > 0 || !parsed.success) throw new ConfigError(source, issues);
+    return parsed.data;
+}
+
+/**
+ * Reads, validates and resolves the config: the file at `file`, and every app setting it names
+ * from `env`. Missing settings are reported together with any schema problems.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+    let text: string;
+    try {
+        text = readFileSync(file, 'utf8');
+    } catch {
+        throw new ConfigError(file, [`cannot read the file (set ${CONFIG_PATH_SETTING} to its path)`]);
+    }
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text) as unknown;
+    } catch (e: unknown) {
+        throw new ConfigError(file, [`not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`]);
+    }
+    const config = validateConfig(raw, file);
+    const values = new Map<string, string>();
+    const missing: string[] = [];
+    for (const ref of settingReferences(config)) {
+        const v = env[ref.name];
+        if (v === undefined || v === '') missing.push(`${ref.path}: app setting '${ref.name}' is not set`);
+        else values.set(ref.name, v);
+    }
+    if (missing.length > 0) throw new ConfigError(file, missing);
+    return {
+        config,
+        setting(name: string): string {
+            const v = values.get(name);
+            if (v === undefined) throw new RangeError(`setting '${name}' is not referenced by the config`);
+            return v;
+        },
+    };
+}
+
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+    return loadConfig(configPathFromEnv(env), env);
+}
+
+export function findTarget(config: RetrainerConfig, name: string): TargetConfig {
+    const t = config.targets.find((x) => x.name === name);
+    if (!t) throw new RangeError(`unknown target '${name}' (known: ${config.targets.map((x) => x.name).join(', ')})`);
+    return t;
+}

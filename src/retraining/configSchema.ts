@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/** An app setting NAME; the value (a secret) is read from the environment at start-up. */
+const settingName = z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an app setting (letters, digits, _), not a value');
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const positiveMs = z.number().int().positive();
+const containerName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a storage container name');
+const direction = z.enum(['higherIsBetter', 'lowerIsBetter']);
+const cell = z.union([z.string(), z.number()]);
+
+const ncrontab = z.string().refine(
+    (s) => {
+        const f = s.trim().split(/\s+/);
+        return f.length === 6 && f.every((x) => /^[\d*,/?A-Za-z-]+$/.test(x));
+    },
+    { error: 'must be a 6-field NCRONTAB expression: {second} {minute} {hour} {day} {month} {day-of-week}' },
+);
+
+const training = z.strictObject({
+    besUrl: url,
+    apiKeySetting: settingName,
+    inputName: z.string().min(1).default('input1'),
+    modelOutputName: z.string().min(1).default('output1'),
+    evaluationOutputName: z.string().min(1).default('output2'),
+    globalParameters: z.record(z.string(), z.string()).default({}),
+});
+
+const data = z.strictObject({
+    container: containerName,
+    /** Blob names under the container that are training data, e.g. `churn/*.csv` (`*` = any characters). */
+    prefixPattern: z
+        .string()
+        .min(1)
+        .refine((s) => !s.startsWith('/'), { error: 'is relative to the container: no leading /' }),
+    labelColumn: z.string().min(1),
+    featureColumns: z.array(z.string().min(1)).min(1),
+});
+
+const classicUpdate = z.strictObject({
+    kind: z.literal('classic'),
+    managementUrl: url,
+    workspaceId: z.string().min(1),
+    webServiceId: z.string().min(1),
+    endpointName: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/, 'must be ≤24 lowercase letters, digits, inner hyphens'),
+    defaultEndpointName: z.string().min(1).optional(),
+    apiKeySetting: settingName,
+    trainedModelName: z.string().min(1),
+});
+
+const armCredential = z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('emulator'), secretSetting: settingName }),
+    z.strictObject({ kind: z.literal('default'), managedIdentityClientIdSetting: settingName.optional() }),
+]);
+
+const armUpdate = z.strictObject({
+    kind: z.literal('arm'),
+    armBaseUrl: url.default('https://management.azure.com'),
+    subscriptionId: z.string().min(1),
+    resourceGroup: z.string().min(1),
+    webServiceName: z.string().min(1),
+    trainedModelName: z.string().min(1),
+    credential: armCredential,
+    pollIntervalInMs: positiveMs.default(2000),
+    timeoutInMs: positiveMs.default(600_000),
+});
+
+const gate = z.strictObject({
+    thresholds: z
+        .array(z.strictObject({ metric: z.string().min(1), threshold: z.number(), direction: direction.optional() }))
+        .default([]),
+    improvement: z
+        .array(
+            z
+                .strictObject({
+                    metric: z.string().min(1),
+                    direction: direction.optional(),
+                    minAbsolute: z.number().optional(),
+                    minRelative: z.number().optional(),
+                })
+                .refine((i) => i.minAbsolute !== undefined || i.minRelative !== undefined, {
+                    error: 'needs minAbsolute or minRelative',
+                }),
+        )
+        .optional(),
+});
+
+const smokeRow = z.strictObject({
+    input: z.record(z.string(), cell),
+    expected: z.record(z.string(), cell),
+    /** Numeric expected values match within this absolute tolerance (default exact). */
+    tolerance: z.number().nonnegative().optional(),
+});
+
+export const targetSchema = z.strictObject({
+    name: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'must be lowercase letters, digits, inner hyphens (≤32)'),
+    training,
+    data,
+    modelOutput: z.strictObject({ container: containerName }),
+    update: z.discriminatedUnion('kind', [classicUpdate, armUpdate]),
+    scoring: z.strictObject({
+        apiLocation: url,
+        apiKeySetting: settingName,
+        inputName: z.string().min(1).default('input1'),
+        outputName: z.string().min(1).optional(),
+    }),
+    gate,
+    schedule: ncrontab.optional(),
+    retrainOnScheduleWithoutNewData: z.boolean().default(false),
+    debounce: z
+        .strictObject({ quietPeriodInMs: positiveMs.default(60_000), maxWaitInMs: positiveMs.default(600_000) })
+        .refine((d) => d.maxWaitInMs >= d.quietPeriodInMs, { error: 'maxWaitInMs must be >= quietPeriodInMs' })
+        .default({ quietPeriodInMs: 60_000, maxWaitInMs: 600_000 }),
+    job: z
+        .strictObject({
+            deadlineInMs: positiveMs.default(7_200_000),
+            pollInitialIntervalInMs: positiveMs.default(5000),
+            pollMaxIntervalInMs: positiveMs.default(60_000),
+        })
+        .default({ deadlineInMs: 7_200_000, pollInitialIntervalInMs: 5000, pollMaxIntervalInMs: 60_000 }),
+    activityRetry: z
+        .strictObject({
+            firstRetryIntervalInMs: positiveMs.default(5000),
+            maxAttempts: z.number().int().min(1).default(3),
+        })
+        .default({ firstRetryIntervalInMs: 5000, maxAttempts: 3 }),
+    smokeTest: z.strictObject({ rows: z.array(smokeRow).min(1) }).optional(),
+});
+
+export const configSchema = z.strictObject({
+    $schema: z.string().optional(),
+    /** Where training data and model outputs live; BES reads and writes it with this connection. */
+    storage: z.strictObject({ connectionStringSetting: settingName }),
+    targets: z.array(targetSchema).min(1),
+});
+
+export type RetrainerConfig = z.infer<typeof configSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type ClassicUpdateConfig = z.infer<typeof classicUpdate>;
+export type ArmUpdateConfig = z.infer<typeof armUpdate>;
+export type SmokeTestRow = z.infer<typeof smokeRow>;

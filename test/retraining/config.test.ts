@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
+
+const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
+const sample = (): any => JSON.parse(readFileSync(SAMPLE, 'utf8'));
+const ENV = {
+    RETRAINER_DATA_STORAGE: 'UseDevelopmentStorage=true',
+    CHURN_TRAINING_API_KEY: 'k1-training',
+    CHURN_ENDPOINT_API_KEY: 'k2-endpoint',
+    STUDIO_ARM_TOKEN_SECRET: 'arm-secret',
+    CHURN_ARM_API_KEY: 'k3-arm',
+};
+
+function issuesOf(fn: () => unknown): string[] {
+    try {
+        fn();
+    } catch (e: unknown) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return e.issues;
+    }
+    assert.fail('expected a ConfigError');
+}
+
+describe('retrainer config', () => {
+    it('accepts the sample and fills defaults', () => {
+        const c = validateConfig(sample());
+        const [classic, arm] = c.targets;
+        assert.equal(classic?.update.kind, 'classic');
+        assert.equal(arm?.training.modelOutputName, 'output1');
+        assert.equal(arm?.debounce.quietPeriodInMs, 60_000);
+        assert.equal(arm?.update.kind === 'arm' && arm.update.pollIntervalInMs, 2000);
+    });
+
+    it('names every invalid key in one error', () => {
+        const raw = sample();
+        raw.targets[0].training.besUrl = 'not a url';
+        raw.targets[0].update.endpointName = 'Has Spaces';
+        raw.targets[0].schedule = '*/5 * * * *';
+        raw.targets[0].debounce = { quietPeriodInMs: 5000, maxWaitInMs: 1000 };
+        raw.targets[1].gate.thresholds = [...raw.targets[1].gate.thresholds, { metric: 'customScore', threshold: 1 }];
+        raw.targets[1].update.credential = { kind: 'magic' };
+        raw.targets[1].extraKey = true;
+        raw.targets[1].name = 'churn';
+        const issues = issuesOf(() => validateConfig(raw));
+        const expect = [
+            /^targets\[0\]\.training\.besUrl: /,
+            /^targets\[0\]\.update\.endpointName: /,
+            /^targets\[0\]\.schedule: must be a 6-field NCRONTAB/,
+            /^targets\[0\]\.debounce: maxWaitInMs must be >= quietPeriodInMs/,
+            /^targets\[1\]\.gate\.thresholds\[1\]\.direction: metric 'customScore'/,
+            /^targets\[1\]\.update\.credential/,
+            /^targets\[1\]\.extraKey: unknown key/,
+            /^targets\[1\]\.name: duplicate target 'churn'/,
+        ];
+        for (const re of expect)
+            assert.ok(
+                issues.some((i) => re.test(i)),
+                `${re} not in:\n${issues.join('\n')}`,
+            );
+    });
+
+    it('refuses inline secrets without echoing them', () => {
+        const raw = sample();
+        raw.targets[0].training.apiKey = 'SUPERSECRETKEY1';
+        raw.targets[0].scoring.apiKeySetting = 'abc/def==';
+        raw.storage.connectionStringSetting = 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=SUPERSECRETKEY2';
+        raw.targets[1].data.prefixPattern = 'x?sv=1&sig=SUPERSECRETSIG';
+        let message = '';
+        const issues = issuesOf(() => {
+            try {
+                validateConfig(raw);
+            } catch (e: unknown) {
+                message = (e as Error).message;
+                throw e;
+            }
+        });
+        assert.ok(
+            issues.some((i) =>
+                /^targets\[0\]\.training\.apiKey: inline secrets are refused; use "apiKeySetting"/.test(i),
+            ),
+        );
+        assert.ok(
+            issues.some((i) => /^targets\[0\]\.scoring\.apiKeySetting: must be the NAME of an app setting/.test(i)),
+        );
+        assert.ok(issues.some((i) => /^storage\.connectionStringSetting: looks like a storage account key/.test(i)));
+        assert.ok(issues.some((i) => /^targets\[1\]\.data\.prefixPattern: looks like a SAS token/.test(i)));
+        assert.ok(!issues.some((i) => i === 'targets[0].training.apiKey: unknown key'), 'flagged once, as a secret');
+        for (const s of ['SUPERSECRETKEY1', 'SUPERSECRETKEY2', 'SUPERSECRETSIG', 'abc/def=='])
+            assert.ok(!message.includes(s), s);
+    });
+
+    it('loads from the path setting and resolves every referenced setting', () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        const file = path.join(dir, 'retrainer.config.json');
+        writeFileSync(file, readFileSync(SAMPLE));
+        assert.equal(configPathFromEnv({ RETRAINER_CONFIG_PATH: 'retrainer.config.json' }, dir), file);
+        const loaded = loadConfig(file, ENV);
+        assert.equal(loaded.setting('CHURN_TRAINING_API_KEY'), 'k1-training');
+        assert.throws(() => loaded.setting('PATH'), RangeError);
+    });
+
+    it('names each missing setting and where it is referenced', () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        const file = path.join(dir, 'c.json');
+        writeFileSync(file, readFileSync(SAMPLE));
+        const env: Record<string, string> = { ...ENV, CHURN_ENDPOINT_API_KEY: '' };
+        delete env.STUDIO_ARM_TOKEN_SECRET;
+        const issues = issuesOf(() => loadConfig(file, env));
+        assert.deepEqual(issues, [
+            "targets[0].update.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
+            "targets[0].scoring.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
+            "targets[1].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
+        ]);
+    });
+
+    it('reports unreadable and malformed files', () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        assert.match(issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0] ?? '', /RETRAINER_CONFIG_PATH/);
+        const bad = path.join(dir, 'bad.json');
+        writeFileSync(bad, '{ "targets": [');
+        assert.match(issuesOf(() => loadConfig(bad, ENV))[0] ?? '', /not valid JSON/);
+    });
+});
