@@ -1,0 +1,16 @@
+import type { TargetPlan } from '../orchestrators/contracts';
+import type { TargetConfig } from './configSchema';
+
+/** The secret-free slice of a target's config the orchestrator decides with. */
+export function targetPlan(t: TargetConfig): TargetPlan {
+    return {
+        target: t.name,
+        quietPeriodInMs: t.debounce.quietPeriodInMs,
+        maxWaitInMs: t.debounce.maxWaitInMs,
+        jobDeadlineInMs: t.job.deadlineInMs,
+        pollInitialIntervalInMs: t.job.pollInitialIntervalInMs,
+        pollMaxIntervalInMs: t.job.pollMaxIntervalInMs,
+        activityRetry: { ...t.activityRetry },
+        retrainOnScheduleWithoutNewData: t.retrainOnScheduleWithoutNewData,
+    };
+}
