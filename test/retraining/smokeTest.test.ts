@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import type { SmokeTestRow } from '../../src/retraining/configSchema';
 import { checkSmokeTest, smokeTestInput } from '../../src/retraining/smokeTest';
 
-const golden = [
+const golden: SmokeTestRow[] = [
     {
         input: { tenure: 2, charges: 95 },
         expected: { 'Scored Labels': '1', 'Scored Probabilities': 0.9 },
