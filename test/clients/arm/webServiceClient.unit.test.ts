@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { ArmWebService } from '../../../src/clients/arm/types';
+import { WebServiceClient } from '../../../src/clients/arm/webServiceClient';
+import { EmulatorCredential } from '../../../src/clients/emulatorCredential';
+import { isMlServiceError } from '../../../src/clients/errors';
+import type { OutgoingRequest } from '../../../src/clients/options';
+import { validateAgainstArmSpec } from '../armSpec';
+import { recordingSleep, ScriptedServer } from '../scriptedServer';
+
+const MODEL = 'Churn Model [trained model]';
+const definition = (uri: string): unknown => ({
+    id: '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearning/webServices/ws1',
+    name: 'ws1',
+    type: 'Microsoft.MachineLearning/webServices',
+    location: 'West US',
+    properties: {
+        packageType: 'Graph',
+        provisioningState: 'Succeeded',
+        createdOn: '2024-01-01T00:00:00Z',
+        modifiedOn: '2024-01-01T00:00:00Z',
+        swaggerLocation: 'https://x/swagger.json',
+        storageAccount: { name: 'acct' },
+        assets: {
+            asset1: { name: 'Score Model', type: 'Module', locationInfo: { uri: 'aml://module/score' } },
+            asset2: { name: MODEL, type: 'Resource', locationInfo: { uri } },
+        },
+        package: { nodes: { node1: { assetId: 'asset1' } }, edges: [], graphParameters: {} },
+    },
+});
+
+/** Exercises the ARM client's request sequence against scripted replies; the emulator contract test covers real behaviour. */
+describe('WebServiceClient (scripted)', () => {
+    let server: ScriptedServer;
+    before(async () => {
+        server = await ScriptedServer.start();
+    });
+    after(() => server.close());
+
+    function client(requests: OutgoingRequest[] = [], clock = { t: 0 }): WebServiceClient {
+        const { sleep } = recordingSleep(clock);
+        return new WebServiceClient(server.url, 'sub', 'rg', new EmulatorCredential('arm-secret-xyz'), {
+            sleep,
+            now: () => clock.t,
+            onRequest: (r) => requests.push(r),
+            logger: { error() {}, warning() {}, info() {}, verbose() {} },
+        });
+    }
+
+    it('GETs, PUTs a spec-valid body with the swapped uri, follows the operation, confirms', async () => {
+        const op = `${server.url}/subscriptions/sub/providers/Microsoft.MachineLearning/locations/westus/operationsStatus/op1?api-version=2017-01-01`;
+        server.script(
+            { status: 200, body: definition('https://a/old.ilearner') },
+            {
+                status: 200,
+                body: { properties: { provisioningState: 'Provisioning' } },
+                headers: { 'azure-asyncoperation': op },
+            },
+            { status: 200, body: { provisioningState: 'InProgress' } },
+            { status: 200, body: { provisioningState: 'Succeeded' } },
+            { status: 200, body: definition('https://a/new.ilearner') },
+        );
+        const sent: OutgoingRequest[] = [];
+        const poller = await client(sent).beginUpdateTrainedModel('ws1', MODEL, 'https://a/new.ilearner');
+        assert.equal(poller.isDone(), false);
+        const result = await poller.pollUntilDone({ pollIntervalInMs: 10 });
+        assert.deepEqual(result, {
+            webServiceName: 'ws1',
+            previousUri: 'https://a/old.ilearner',
+            newUri: 'https://a/new.ilearner',
+            updated: true,
+        });
+        assert.deepEqual(
+            server.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`),
+            [
+                'GET /subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearning/webServices/ws1',
+                'PUT /subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearning/webServices/ws1',
+                'GET /subscriptions/sub/providers/Microsoft.MachineLearning/locations/westus/operationsStatus/op1',
+                'GET /subscriptions/sub/providers/Microsoft.MachineLearning/locations/westus/operationsStatus/op1',
+                'GET /subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearning/webServices/ws1',
+            ],
+        );
+        assert.match(server.requests[0]?.url ?? '', /api-version=2017-01-01/);
+        assert.match(String(server.requests[0]?.headers.authorization), /^Bearer studio\.\d+\./);
+        const put = sent.find((r) => r.method === 'PUT');
+        assert.deepEqual(validateAgainstArmSpec('WebService', put?.body), []);
+        const body = put?.body as ArmWebService;
+        assert.equal(body.properties.assets?.asset2?.locationInfo.uri, 'https://a/new.ilearner');
+        assert.ok(!('provisioningState' in body.properties));
+        assert.equal(put?.headers.Authorization, 'Bearer REDACTED');
+    });
+
+    it('sends nothing when the model is already in place (idempotent retry)', async () => {
+        server.script(
+            { status: 200, body: definition('https://a/new.ilearner') },
+            { status: 200, body: definition('https://a/new.ilearner') },
+        );
+        const poller = await client().beginUpdateTrainedModel('ws1', MODEL, 'https://a/new.ilearner');
+        assert.equal(poller.isDone(), true);
+        assert.equal((await poller.pollUntilDone()).updated, false);
+        assert.deepEqual(
+            server.requests.map((r) => r.method),
+            ['GET', 'GET'],
+        );
+    });
+
+    it('fails with a clear error when the asset is absent, before any PUT', async () => {
+        server.script({ status: 200, body: definition('https://a/old.ilearner') });
+        await assert.rejects(
+            client().beginUpdateTrainedModel('ws1', 'Nope [trained model]', 'https://a/x'),
+            (e: unknown) => {
+                return isMlServiceError(e) && e.code === 'TrainedModelAssetNotFound' && e.message.includes(MODEL);
+            },
+        );
+        assert.equal(server.requests.length, 1);
+    });
+
+    it('stops at its deadline while the operation stays in progress', async () => {
+        const op = `${server.url}/ops/op2`;
+        server.script(
+            { status: 200, body: definition('https://a/old.ilearner') },
+            { status: 202, headers: { 'azure-asyncoperation': op } },
+            ...Array.from({ length: 20 }, () => ({ status: 200, body: { provisioningState: 'Provisioning' } })),
+        );
+        const poller = await client().beginUpdateTrainedModel('ws1', MODEL, 'https://a/new.ilearner');
+        await assert.rejects(poller.pollUntilDone({ pollIntervalInMs: 100, timeoutInMs: 500 }), (e: unknown) => {
+            return isMlServiceError(e) && e.code === 'DeadlineExceeded';
+        });
+        const polls = server.requests.filter((r) => r.url === '/ops/op2').length;
+        assert.ok(polls >= 5 && polls <= 6, `polled ${polls} times`);
+    });
+
+    it('resumes from serialized state and reports a failed operation with its errorInfo', async () => {
+        const op = `${server.url}/ops/op3`;
+        server.script(
+            { status: 200, body: definition('https://a/old.ilearner') },
+            { status: 202, headers: { 'azure-asyncoperation': op } },
+            {
+                status: 200,
+                body: {
+                    provisioningState: 'Failed',
+                    errorInfo: { code: 'ModelUnreadable', message: 'cannot read https://a/new.ilearner' },
+                },
+            },
+        );
+        const c = client();
+        const state = (await c.beginUpdateTrainedModel('ws1', MODEL, 'https://a/new.ilearner')).toString();
+        await assert.rejects(c.resumeUpdateTrainedModel(state).pollUntilDone(), (e: unknown) => {
+            return isMlServiceError(e) && e.code === 'ModelUnreadable' && /cannot read/.test(e.message);
+        });
+    });
+
+    it('never sends its token to an operation URL on another host', async () => {
+        await assert.rejects(client().getOperationStatus('https://evil.example/ops/1'), (e: unknown) => {
+            return isMlServiceError(e) && e.code === 'UntrustedOperationUrl';
+        });
+    });
+});
