@@ -1,5 +1,3 @@
-import { after } from 'node:test';
-
 import { AzuriteEndpoints, azuriteConnectionString, startAzurite } from '../../src/local/common/azurite';
 
 /** Set by test/run.ts: the one Azurite started for this test run. */
@@ -9,18 +7,23 @@ export interface TestStorage extends AzuriteEndpoints {
     connectionString: string;
 }
 
+let own: Promise<TestStorage> | undefined;
+
 /**
- * The run's Azurite when started through `npm test`; a private one (stopped after the file)
- * when a single test file is run on its own.
+ * The run's Azurite when started through `npm test`; otherwise (a test file run on its own) one
+ * private Azurite for this process, killed when the process exits. Safe to call from any hook.
  */
-export async function testStorage(): Promise<TestStorage> {
+export function testStorage(): Promise<TestStorage> {
     const shared = process.env[TEST_AZURITE_ENV];
     if (shared) {
         const e = JSON.parse(shared) as AzuriteEndpoints;
-        return { ...e, connectionString: azuriteConnectionString(e) };
+        return Promise.resolve({ ...e, connectionString: azuriteConnectionString(e) });
     }
-    const own = await startAzurite();
-    after(() => own.stop());
+    own ??= startAzurite().then((instance) => {
+        instance.unref();
+        process.once('exit', () => instance.kill());
+        return instance;
+    });
     return own;
 }
 

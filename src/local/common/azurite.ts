@@ -17,6 +17,10 @@ export interface AzuriteInstance extends AzuriteEndpoints {
     connectionString: string;
     pid: number | undefined;
     stop(): Promise<void>;
+    /** Synchronous SIGKILL, for process 'exit' handlers. */
+    kill(): void;
+    /** Lets this process exit while Azurite still runs (pair with kill() on 'exit'). */
+    unref(): void;
 }
 
 export interface StartAzuriteOptions {
@@ -83,6 +87,13 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
         connectionString: azuriteConnectionString(endpoints),
         pid: child.pid,
         stop: () => stopChild(child),
+        unref: () => {
+            child.unref();
+            for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+        },
+        kill: () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        },
     };
 }
 

@@ -1,0 +1,120 @@
+import { ContainerClient, RestError } from '@azure/storage-blob';
+
+import type { ChampionRef, RunRecord } from '../orchestrators/contracts';
+
+/** The model a target's endpoint serves, as Retrainer last promoted it. */
+export interface Champion extends ChampionRef {
+    promotedAt: string;
+    /** Run ids from the first champion to this one. */
+    lineage: string[];
+}
+
+export interface VersionedChampion {
+    champion: Champion;
+    etag: string;
+}
+
+export class ChampionChangedError extends Error {
+    constructor(target: string) {
+        super(`The champion of target '${target}' changed concurrently; this promotion was not applied.`);
+        this.name = 'ChampionChangedError';
+    }
+}
+
+/**
+ * Run records, run keys and champions, as JSON blobs in one container:
+ * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`.
+ * Run ids sort by time, so listing a prefix gives history in order.
+ */
+export class RunStore {
+    constructor(private readonly container: ContainerClient) {}
+
+    async ensure(): Promise<void> {
+        await this.container.createIfNotExists();
+    }
+
+    async saveRun(record: RunRecord): Promise<void> {
+        // Overwrite is safe: an activity retry writes the same run id with the same content.
+        await this.putJson(`runs/${record.target}/${record.runId}.json`, record);
+        if (
+            record.manifest &&
+            (record.state === 'Promoted' || record.state === 'Rejected' || record.state === 'RolledBack')
+        ) {
+            await this.putJson(`runkeys/${record.target}/${record.manifest.runKey}.json`, { runId: record.runId });
+        }
+    }
+
+    async getRun(target: string, runId: string): Promise<RunRecord | undefined> {
+        return (await this.getJson<RunRecord>(`runs/${target}/${runId}.json`))?.value;
+    }
+
+    /** Newest first. */
+    async listRuns(target?: string, limit = 100): Promise<RunRecord[]> {
+        const names: string[] = [];
+        for await (const blob of this.container.listBlobsFlat({ prefix: target ? `runs/${target}/` : 'runs/' })) {
+            names.push(blob.name);
+        }
+        const byTime = names.sort((a, b) => runIdOf(b).localeCompare(runIdOf(a))).slice(0, limit);
+        const records = await Promise.all(byTime.map((n) => this.getJson<RunRecord>(n)));
+        return records.flatMap((r) => (r ? [r.value] : []));
+    }
+
+    /** The run that already judged exactly this data, if any (failed runs do not count). */
+    async findRunByKey(target: string, runKey: string): Promise<string | undefined> {
+        return (await this.getJson<{ runId: string }>(`runkeys/${target}/${runKey}.json`))?.value.runId;
+    }
+
+    async getChampion(target: string): Promise<VersionedChampion | undefined> {
+        const got = await this.getJson<Champion>(`champions/${target}.json`);
+        return got && { champion: got.value, etag: got.etag };
+    }
+
+    /**
+     * Replaces the champion only if it is still the version read (`etag`), or creates it only if
+     * there is none (`etag` null): two promotions can never both win.
+     */
+    async setChampion(target: string, champion: Champion, etag: string | null): Promise<void> {
+        const blob = this.container.getBlockBlobClient(`champions/${target}.json`);
+        const body = JSON.stringify(champion, null, 2);
+        try {
+            await blob.upload(body, Buffer.byteLength(body), {
+                blobHTTPHeaders: { blobContentType: 'application/json' },
+                conditions: etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },
+            });
+        } catch (err) {
+            if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409)) {
+                throw new ChampionChangedError(target);
+            }
+            throw err;
+        }
+    }
+
+    private async putJson(name: string, value: unknown): Promise<void> {
+        const body = JSON.stringify(value, null, 2);
+        await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+            blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+    }
+
+    private async getJson<T>(name: string): Promise<{ value: T; etag: string } | undefined> {
+        try {
+            const res = await this.container.getBlockBlobClient(name).download();
+            const text = await streamToString(res.readableStreamBody);
+            return { value: JSON.parse(text) as T, etag: res.etag ?? '' };
+        } catch (err) {
+            if (err instanceof RestError && err.statusCode === 404) return undefined;
+            throw err;
+        }
+    }
+}
+
+function runIdOf(blobName: string): string {
+    return blobName.slice(blobName.lastIndexOf('/') + 1);
+}
+
+async function streamToString(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+    if (!stream) return '';
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { Champion, ChampionChangedError, RunStore } from '../../src/retraining/runStore';
+import { testStorage, uniqueName } from '../helpers/azurite';
+
+function record(runId: string, state: RunRecord['state'], runKey = `key-${runId}`): RunRecord {
+    return {
+        target: 'churn',
+        runId,
+        instanceId: 'retrain-churn',
+        trigger: { kind: 'http' },
+        state,
+        manifest: { runKey, blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 3 }] },
+        timings: { collecting: '2026-01-01T00:00:00.000Z' },
+    };
+}
+
+function champion(runId: string, lineage: string[]): Champion {
+    return {
+        runId,
+        model: { baseLocation: 'http://127.0.0.1/', relativeLocation: `models/churn/${runId}/model.ilearner` },
+        metrics: { AUC: 0.9 },
+        promotedAt: '2026-01-01T00:00:00.000Z',
+        lineage,
+    };
+}
+
+describe('RunStore (Azurite)', () => {
+    let store: RunStore;
+    before(async () => {
+        const storage = await testStorage();
+        const service = BlobServiceClient.fromConnectionString(storage.connectionString);
+        store = new RunStore(service.getContainerClient(uniqueName('runs')));
+        await store.ensure();
+    });
+
+    it('saves, reads and lists runs newest first, per target', async () => {
+        await store.saveRun(record('20260101T000000Z-a', 'Promoted'));
+        await store.saveRun(record('20260102T000000Z-b', 'Rejected'));
+        await store.saveRun({ ...record('20260103T000000Z-c', 'Failed'), target: 'houses' });
+        assert.deepEqual(
+            (await store.listRuns('churn')).map((r) => r.runId),
+            ['20260102T000000Z-b', '20260101T000000Z-a'],
+        );
+        assert.equal((await store.listRuns()).length, 3);
+        assert.equal((await store.getRun('churn', '20260101T000000Z-a'))?.state, 'Promoted');
+        assert.equal(await store.getRun('churn', 'missing'), undefined);
+    });
+
+    it('remembers run keys of judged runs only, so failed data can be retried', async () => {
+        await store.saveRun(record('20260104T000000Z-d', 'Rejected', 'judged'));
+        await store.saveRun(record('20260105T000000Z-e', 'Failed', 'transient'));
+        assert.equal(await store.findRunByKey('churn', 'judged'), '20260104T000000Z-d');
+        assert.equal(await store.findRunByKey('churn', 'transient'), undefined);
+    });
+
+    it('lets exactly one of two concurrent promotions replace the champion', async () => {
+        const target = uniqueName('t');
+        await store.setChampion(target, champion('r1', ['r1']), null);
+        await assert.rejects(store.setChampion(target, champion('rX', ['rX']), null), ChampionChangedError);
+        const current = await store.getChampion(target);
+        assert.equal(current?.champion.runId, 'r1');
+        const results = await Promise.allSettled([
+            store.setChampion(target, champion('r2', ['r1', 'r2']), current.etag),
+            store.setChampion(target, champion('r3', ['r1', 'r3']), current.etag),
+        ]);
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(loser.reason instanceof ChampionChangedError);
+        const winner = (await store.getChampion(target))!.champion.runId;
+        assert.ok(winner === 'r2' || winner === 'r3');
+    });
+});
