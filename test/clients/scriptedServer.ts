@@ -68,18 +68,25 @@ export class ScriptedServer {
     }
 }
 
-/** A sleep that records requested waits and returns at once; pair with a fake clock to advance time. */
-export function recordingSleep(clock?: { t: number }): {
+/**
+ * A sleep that records requested waits. It returns at once (or after at most `realCapInMs`, to
+ * let a real server make progress); pass a fake clock to advance time by the requested amount.
+ */
+export function recordingSleep(
+    clock?: { t: number },
+    realCapInMs = 0,
+): {
     waits: number[];
     sleep: (ms: number) => Promise<boolean>;
 } {
     const waits: number[] = [];
     return {
         waits,
-        sleep: (ms: number) => {
+        sleep: async (ms: number) => {
             waits.push(ms);
             if (clock) clock.t += ms;
-            return Promise.resolve(true);
+            if (realCapInMs > 0) await new Promise((r) => setTimeout(r, Math.min(ms, realCapInMs)));
+            return true;
         },
     };
 }

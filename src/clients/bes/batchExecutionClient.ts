@@ -1,4 +1,4 @@
-import { MlServiceError } from '../errors';
+import { isMlServiceError, MlServiceError } from '../errors';
 import type { ClientOptions, OperationOptions } from '../options';
 import { HttpPipeline } from '../pipeline';
 import { SecretSet } from '../redact';
@@ -52,15 +52,25 @@ export class BatchExecutionClient {
         return id;
     }
 
+    /**
+     * Starts a submitted job. Idempotent: if the service refuses because the job already runs
+     * (a retry after a lost response, or a re-run activity), that counts as started.
+     */
     async startJob(jobId: string, options: OperationOptions = {}): Promise<void> {
-        await this.#pipeline.send({
-            operation: 'BES startJob',
-            method: 'POST',
-            url: `${joinUrl(this.endpoint, 'jobs', jobId, 'start')}?${API_VERSION}`,
-            body: {},
-            expectedStatus: [200, 202, 204],
-            options,
-        });
+        try {
+            await this.#pipeline.send({
+                operation: 'BES startJob',
+                method: 'POST',
+                url: `${joinUrl(this.endpoint, 'jobs', jobId, 'start')}?${API_VERSION}`,
+                body: {},
+                expectedStatus: [200, 202, 204],
+                options,
+            });
+        } catch (e: unknown) {
+            if (!isMlServiceError(e) || e.statusCode !== 400) throw e;
+            const job = await this.getJob(jobId, options);
+            if (job.status !== 'Running' && job.status !== 'Finished') throw e;
+        }
     }
 
     async getJob(jobId: string, options: OperationOptions = {}): Promise<BatchJob> {

@@ -61,4 +61,17 @@ describe('BatchExecutionClient (scripted)', () => {
                 /BES submitJob failed: 400 BadArgument/.test(String(e)),
         );
     });
+    it('treats a refused start of an already running job as started, and rethrows otherwise', async () => {
+        const refused = {
+            status: 400,
+            body: { error: { code: 'InvalidOperation', details: [{ code: 'CannotStartJob' }] } },
+        };
+        const c = new BatchExecutionClient(`${server.url}/workspaces/ws/services/svc`, 'bes-key-0123456', {
+            logger: quiet,
+        });
+        server.script(refused, { status: 200, body: { StatusCode: 'Running' } });
+        await c.startJob('j1');
+        server.script(refused, { status: 200, body: { StatusCode: 'Cancelled' } });
+        await assert.rejects(c.startJob('j1'), /BES startJob failed: 400 InvalidOperation \(CannotStartJob\)/);
+    });
 });
