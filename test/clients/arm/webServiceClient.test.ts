@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+
+import { WebServiceClient } from '../../../src/clients/arm/webServiceClient';
+import { BatchExecutionClient } from '../../../src/clients/bes/batchExecutionClient';
+import { EmulatorCredential } from '../../../src/clients/emulatorCredential';
+import { isMlServiceError } from '../../../src/clients/errors';
+import type { ClientOptions, OutgoingRequest } from '../../../src/clients/options';
+import { ScoringClient } from '../../../src/clients/scoring/scoringClient';
+import { validateAgainstArmSpec } from '../armSpec';
+import { recordingSleep } from '../scriptedServer';
+import {
+    ARM_SERVICE,
+    ARM_SERVICE_ID,
+    capturingLogger,
+    loadArmValidator,
+    RESOURCE_GROUP,
+    SECRETS,
+    startStudio,
+    StudioFixture,
+    SUBSCRIPTION,
+    trainModel,
+    TRAINED_MODEL,
+    STUDIO_MISSING,
+} from '../studioFixture';
+
+describe('WebServiceClient against the studio emulator', { skip: STUDIO_MISSING }, () => {
+    let fx: StudioFixture;
+    const sent: OutgoingRequest[] = [];
+    const log = capturingLogger();
+    before(async () => {
+        fx = await startStudio();
+    });
+    const arm = (options: ClientOptions = {}, secret: string = SECRETS.armTokenSecret): WebServiceClient =>
+        new WebServiceClient(fx.url, SUBSCRIPTION, RESOURCE_GROUP, new EmulatorCredential(secret), {
+            logger: log.logger,
+            onRequest: (r) => sent.push(r),
+            ...options,
+        });
+    const newModel = async (): Promise<string> => {
+        const job = await trainModel(
+            fx,
+            new BatchExecutionClient(fx.besUrl(), SECRETS.trainingKey, { logger: log.logger }),
+        );
+        assert.equal(job.status, 'Finished', job.details);
+        return job.results.output1.uri();
+    };
+
+    it('reads the definition without keys, and lists keys with GET', async () => {
+        const ws = await arm().getWebService(ARM_SERVICE);
+        assert.equal(ws.name, ARM_SERVICE);
+        assert.equal(ws.properties.keys, undefined);
+        const keys = await arm().listKeys(ARM_SERVICE);
+        assert.deepEqual(keys, { primary: SECRETS.armPrimary, secondary: SECRETS.armSecondary });
+    });
+
+    it('swaps the trained model, follows Azure-AsyncOperation, confirms, and scores with it', async () => {
+        sent.length = 0;
+        const uri = await newModel();
+        const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
+        assert.ok(poller.state.operationUrl?.includes('/operationsStatus/'));
+        const result = await poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 });
+        assert.equal(result.newUri, uri);
+        assert.equal(result.updated, true);
+        assert.equal(await arm().getTrainedModelUri(ARM_SERVICE, TRAINED_MODEL), uri);
+        const puts = sent.filter((r) => r.method === 'PUT');
+        assert.equal(puts.length, 1);
+        const validateArmWebService = await loadArmValidator();
+        assert.deepEqual(validateArmWebService(puts[0]?.body, 'request'), []);
+        assert.deepEqual(validateAgainstArmSpec('WebService', puts[0]?.body), []);
+        const scoring = new ScoringClient(
+            `${fx.url}/subscriptions/${SUBSCRIPTION}/services/${ARM_SERVICE_ID}`,
+            SECRETS.armPrimary,
+            {
+                logger: log.logger,
+            },
+        );
+        const table = await scoring.score(['tenure', 'charges'], [[2, 118]]);
+        assert.equal(table.rows[0]?.[table.columnNames.indexOf('Scored Labels')], '1');
+    });
+
+    it('is idempotent: a second update to the same uri sends no PUT', async () => {
+        const uri = await arm().getTrainedModelUri(ARM_SERVICE, TRAINED_MODEL);
+        sent.length = 0;
+        const result = await (await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri)).pollUntilDone();
+        assert.equal(result.updated, false);
+        assert.ok(!sent.some((r) => r.method === 'PUT'));
+    });
+
+    it('names the problem when the trained-model asset is absent', async () => {
+        await assert.rejects(
+            arm().beginUpdateTrainedModel(ARM_SERVICE, 'Missing [trained model]', 'https://x/y.ilearner'),
+            (e: unknown) => {
+                return (
+                    isMlServiceError(e) && e.code === 'TrainedModelAssetNotFound' && e.message.includes(TRAINED_MODEL)
+                );
+            },
+        );
+    });
+
+    it('surfaces a failed provisioning operation and leaves the old model serving', async () => {
+        const before = await arm().getTrainedModelUri(ARM_SERVICE, TRAINED_MODEL);
+        const uri = await newModel();
+        fx.studio.faults.set(ARM_SERVICE, { armOperationFails: 'Simulated provisioning failure' });
+        try {
+            const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
+            await assert.rejects(poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 }), (e: unknown) => {
+                return isMlServiceError(e) && /Simulated provisioning failure/.test(e.message);
+            });
+        } finally {
+            fx.studio.faults.clear(ARM_SERVICE);
+        }
+        assert.equal(await arm().getTrainedModelUri(ARM_SERVICE, TRAINED_MODEL), before);
+    });
+
+    it('gives up at its deadline while the operation runs on', async () => {
+        const clock = { t: 0 };
+        const { sleep } = recordingSleep(clock);
+        const uri = await newModel();
+        fx.studio.faults.set(ARM_SERVICE, { armOperationDurationInMs: 60_000 });
+        try {
+            const client = arm({ sleep, now: () => clock.t });
+            const poller = await client.beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
+            await assert.rejects(poller.pollUntilDone({ pollIntervalInMs: 1000, timeoutInMs: 5000 }), (e: unknown) => {
+                return isMlServiceError(e) && e.code === 'DeadlineExceeded';
+            });
+            const single = await client.getOperationStatus(poller.state.operationUrl!);
+            assert.equal(single.status, 'InProgress');
+        } finally {
+            fx.studio.faults.clear(ARM_SERVICE);
+        }
+    });
+
+    it('retries a 503 on the PUT and a 429 on the operation poll', async () => {
+        const { waits, sleep } = recordingSleep(undefined, 20);
+        const uri = await newModel();
+        fx.studio.faults.set(ARM_SERVICE, {
+            http: [
+                { operation: 'armPut', status: 503, times: 1 },
+                { operation: 'armOperation', status: 429, retryAfterSeconds: 1, times: 1 },
+            ],
+        });
+        try {
+            const poller = await arm({ sleep }).beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
+            const result = await poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 });
+            assert.equal(result.newUri, uri);
+            assert.ok(waits.includes(1000), `Retry-After honoured: ${waits.join(',')}`);
+        } finally {
+            fx.studio.faults.clear(ARM_SERVICE);
+        }
+    });
+
+    it('a bad token is a 401, not retried, and no token or secret surfaces', async () => {
+        const err = await arm({}, 'not-the-secret-value')
+            .getWebService(ARM_SERVICE)
+            .then(
+                () => assert.fail('expected 401'),
+                (e: unknown) => e as Error,
+            );
+        assert.ok(isMlServiceError(err) && err.statusCode === 401);
+        const everything = [
+            err.message,
+            String(err),
+            JSON.stringify(err),
+            err.stack ?? '',
+            ...log.lines,
+            JSON.stringify(sent),
+        ].join('\n');
+        assert.ok(!/studio\.\d+\.[A-Za-z0-9_-]{20,}/.test(everything), 'a bearer token leaked');
+        for (const s of [SECRETS.armTokenSecret, SECRETS.armPrimary, SECRETS.armSecondary, SECRETS.trainingKey]) {
+            assert.ok(!everything.includes(s), `${s} leaked`);
+        }
+    });
+});
