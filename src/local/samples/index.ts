@@ -1,0 +1,2 @@
+export * from './datasets';
+export { seededRandom, normal } from './random';

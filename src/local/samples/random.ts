@@ -1,0 +1,19 @@
+/** mulberry32: a small, fast, seeded PRNG; the same seed always yields the same data set. */
+export function seededRandom(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** Standard normal draws (Box-Muller) from a uniform source. */
+export function normal(random: () => number): () => number {
+    return () => {
+        const u = Math.max(random(), 1e-12);
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    };
+}
