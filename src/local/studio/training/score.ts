@@ -20,7 +20,9 @@ export function scoreTable(model: TrainedModel, columnNames: string[], values: s
                 `Row ${r + 1}: expected ${columnNames.length} values like ColumnNames, found ${Array.isArray(row) ? row.length : 0}.`,
             );
         }
-        const features = columns.featureIndexes.map((c) => parseNumber(String(row[c]), r + 1, columns.header[c]));
+        const features = columns.featureIndexes.map((c) =>
+            parseNumber(String(row[c]), r + 1, columns.header[c], 'Row'),
+        );
         const z = linearScore(model, features);
         const cells = row.map((v) => String(v));
         if (!classifier) return [...cells, String(z)];
