@@ -66,6 +66,61 @@ describe('trainExperiment', () => {
         assert.deepEqual(bytewise.ilearner, whole.ilearner);
     });
 
+    it('gives the same model when the CSV arrives one byte at a time, CRLF and blank trailing lines included', async () => {
+        const text = (await toText(classificationCsv({ rows: 300, seed: 4 }))).replace(/\n/g, '\r\n') + '\r\n\r\n';
+        const whole = await trainExperiment(fromText(text), churn, {}, fixedClock);
+        const bytewise = await trainExperiment(fromText(text, 1), churn, {}, fixedClock);
+        assert.equal(whole.trainingRows + whole.holdoutRows, 300);
+        assert.deepEqual(bytewise.ilearner, whole.ilearner);
+    });
+
+    it('refuses labels that are not two classes including the positive one', async () => {
+        const header = 'tenure,monthly_charges,support_calls,contract_months,churned\n';
+        const table = (label: (i: number) => string) =>
+            header + Array.from({ length: 40 }, (_, i) => `${i},${50 + i},1,12,${label(i)}`).join('\n');
+        const single = await failure(table(() => '0'));
+        assert.equal(single.code, 'InvalidLabel');
+        assert.match(single.message, /single value '0'/);
+        const noPositive = await failure(table((i) => (i % 2 ? 'yes' : 'no')));
+        assert.equal(noPositive.code, 'InvalidLabel');
+        assert.match(noPositive.message, /positive label '1'/);
+        const named = await trainExperiment(
+            fromText(table((i) => (i % 2 ? 'yes' : 'no'))),
+            {
+                ...churn,
+                positiveLabel: 'yes',
+            },
+            {},
+        );
+        const model = parseIlearner(named.ilearner);
+        assert.deepEqual(model.classes, { positive: 'yes', negative: 'no' });
+        const regressionLabel = await failure(
+            table((i) => (i === 5 ? 'n/a' : String(i))),
+            {
+                ...houses,
+                labelColumn: 'churned',
+                featureColumns: churn.featureColumns,
+            },
+        );
+        assert.match(regressionLabel.message, /Line 7, column 'churned': 'n\/a' is not a number/);
+    });
+
+    it('refuses an incoherent experiment before reading any data', async () => {
+        let opened = false;
+        const open = () => {
+            opened = true;
+            return Promise.resolve(Readable.from(['']));
+        };
+        await assert.rejects(
+            trainExperiment(open, { ...churn, featureColumns: ['tenure', 'churned', 'tenure'] }, {}),
+            (e: TrainingError) =>
+                e.code === 'InvalidExperiment' &&
+                /'churned' is both the label and a feature/.test(e.message) &&
+                /'tenure' is listed twice/.test(e.message),
+        );
+        assert.equal(opened, false);
+    });
+
     it('fits linear regression: high R² on signal, near zero on noise-only labels', async () => {
         const text = await toText(regressionCsv({ rows: 3000, seed: 5, noise: 10 }));
         const fit = await trainExperiment(fromText(text), houses, {});
@@ -160,6 +215,17 @@ describe('trainExperiment', () => {
         );
     });
 
+    it('scores regression rows as a Double prediction', async () => {
+        const text = await toText(regressionCsv({ rows: 2000, seed: 6, noise: 1 }));
+        const model = parseIlearner((await trainExperiment(fromText(text), houses, {})).ilearner);
+        const table = scoreTable(model, [...houses.featureColumns, 'price'], [['2000', '3', '10', '5.0', '999']]);
+        assert.deepEqual(table.ColumnNames, [...houses.featureColumns, 'price', 'Scored Labels']);
+        assert.deepEqual(table.ColumnTypes, ['String', 'String', 'String', 'String', 'String', 'Double']);
+        // 50 + 0.15*2000 + 10*3 - 0.8*10 - 3*5 = 357 (thousands), per the generator.
+        assert.ok(Math.abs(Number(table.Values[0][5]) - 357) < 3, table.Values[0][5]);
+        assert.throws(() => scoreTable(model, houses.featureColumns, [['1', '2']]), /Row 1: expected 4 values/);
+    });
+
     it('stops when aborted', async () => {
         const text = await toText(classificationCsv({ rows: 2000, seed: 2 }));
         const controller = new AbortController();
@@ -168,5 +234,20 @@ describe('trainExperiment', () => {
             trainExperiment(fromText(text), churn, {}, { abortSignal: controller.signal }),
             /cancelled/,
         );
+    });
+
+    it('stops between chunks when aborted during a later pass', async () => {
+        const text = await toText(classificationCsv({ rows: 2000, seed: 2 }));
+        const controller = new AbortController();
+        let opens = 0;
+        const open = () => {
+            if (++opens === 3) controller.abort();
+            return fromText(text, 512)();
+        };
+        await assert.rejects(
+            trainExperiment(open, churn, {}, { abortSignal: controller.signal }),
+            (e: TrainingError) => e.code === 'Cancelled',
+        );
+        assert.equal(opens, 3);
     });
 });
