@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-import { CsvOptions, readCsv } from './csv';
+import { CsvOptions, readCsvBatches } from './csv';
 import { ExperimentDefinition, OpenInput, TrainingError } from './types';
 
 /** One parsed example: the features in experiment order, and the raw label text. */
@@ -44,9 +44,10 @@ export function resolveColumns(header: string[], experiment: ExperimentDefinitio
 
 /** Parses a numeric cell or names exactly where it is not a number. */
 export function parseNumber(text: string, line: number, column: string, unit: 'Line' | 'Row' = 'Line'): number {
-    const t = text.trim();
-    const value = t === '' ? NaN : Number(t);
-    if (!Number.isFinite(value)) {
+    // Number() ignores surrounding blanks but reads an all-blank cell as 0, which is a missing value.
+    const value = Number(text);
+    if (!Number.isFinite(value) || (value === 0 && text.trim() === '')) {
+        const t = text.trim();
         throw new TrainingError(
             'InputParseError',
             `${unit} ${line}, column '${column}': '${t.length > 40 ? `${t.slice(0, 40)}…` : t}' is not a number.`,
@@ -56,37 +57,46 @@ export function parseNumber(text: string, line: number, column: string, unit: 'L
 }
 
 /**
- * Streams the examples of one pass over the input. Every pass re-opens the input, so memory stays
- * one row whatever the file size.
+ * Streams the examples of one pass over the input, a batch per input chunk. Every pass re-opens
+ * the input, so memory stays one chunk whatever the file size.
  */
 export async function* readExamples(
     open: OpenInput,
     experiment: ExperimentDefinition,
     options: CsvOptions = {},
-): AsyncGenerator<Example, void, undefined> {
+): AsyncGenerator<Example[], void, undefined> {
     const stream: Readable = await open();
     let columns: Columns | undefined;
     let index = 0;
     try {
-        for await (const row of readCsv(stream, options)) {
-            if (!columns) {
-                columns = resolveColumns(row.fields, experiment);
-                continue;
+        for await (const rows of readCsvBatches(stream, options)) {
+            const examples: Example[] = [];
+            for (const row of rows) {
+                if (!columns) {
+                    columns = resolveColumns(row.fields, experiment);
+                    continue;
+                }
+                examples.push(toExample(row.fields, row.line, index++, columns));
             }
-            if (row.fields.length !== columns.header.length) {
-                throw new TrainingError(
-                    'InputParseError',
-                    `Line ${row.line}: expected ${columns.header.length} fields like the header, found ${row.fields.length}.`,
-                );
-            }
-            const features = new Float64Array(columns.featureIndexes.length);
-            columns.featureIndexes.forEach((col, j) => {
-                features[j] = parseNumber(row.fields[col], row.line, columns!.header[col]);
-            });
-            yield { index: index++, line: row.line, features, label: row.fields[columns.labelIndex].trim() };
+            if (examples.length > 0) yield examples;
         }
     } finally {
         stream.destroy();
     }
     if (!columns) throw new TrainingError('EmptyInput', 'The input is empty: no header row and no data.');
+}
+
+function toExample(fields: string[], line: number, index: number, columns: Columns): Example {
+    if (fields.length !== columns.header.length) {
+        throw new TrainingError(
+            'InputParseError',
+            `Line ${line}: expected ${columns.header.length} fields like the header, found ${fields.length}.`,
+        );
+    }
+    const features = new Float64Array(columns.featureIndexes.length);
+    for (let j = 0; j < features.length; j++) {
+        const col = columns.featureIndexes[j];
+        features[j] = parseNumber(fields[col], line, columns.header[col]);
+    }
+    return { index, line, features, label: fields[columns.labelIndex].trim() };
 }

@@ -16,8 +16,8 @@ export async function forEachExample(
     visit: (example: Example, holdout: boolean) => void,
 ): Promise<void> {
     const { seed, holdoutFraction } = ctx.hyperparameters as { seed: number; holdoutFraction: number };
-    for await (const example of readExamples(ctx.open, ctx.experiment, { abortSignal: ctx.abortSignal })) {
-        visit(example, isHoldout(example.index, seed, holdoutFraction));
+    for await (const batch of readExamples(ctx.open, ctx.experiment, { abortSignal: ctx.abortSignal })) {
+        for (const example of batch) visit(example, isHoldout(example.index, seed, holdoutFraction));
     }
     if (ctx.abortSignal?.aborted) throw new TrainingError('Cancelled', 'The job was cancelled.');
 }
