@@ -70,6 +70,8 @@ describe('readCsv', () => {
         );
         await assert.rejects(parse(['a\n"open\n']), /not closed/);
         await assert.rejects(parse(['a\n' + 'x'.repeat(100) + '\n'], 50), /longer than 50/);
+        // A runaway quote stops at the bound instead of swallowing the rest of the file.
+        await assert.rejects(parse(['a\n"', 'y\n'.repeat(100), 'z'], 50), /Line 2: row longer than 50/);
     });
 
     it('parses any table back identically whatever the chunk boundaries (property)', async () => {
