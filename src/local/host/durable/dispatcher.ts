@@ -1,0 +1,359 @@
+import { Invoker } from '../core/invoker';
+import { HostLogger } from '../core/log';
+import { FunctionRegistry } from '../core/registry';
+import { Semaphore } from '../util/semaphore';
+import { ActionType } from './history';
+import { flattenActions, OrchestratorState, processedInputJson } from './actions';
+import { Clock } from './clock';
+import { answeredId, completionKey, event, EventType, HistoryEvent } from './history';
+import { createInstance, InstanceExistsError, newExecutionId, newInstanceRecord } from './instances';
+import { EpisodeResult, runOrchestratorEpisode } from './orchestratorCall';
+import { ChildStart, EpisodePlanner, Outgoing, emptyOutgoing } from './planner';
+import { InboxMessage, InstanceRecord, isTerminal, ParentRef, RuntimeStatus } from './records';
+import { messageId, TaskHubStore } from './store';
+
+interface Delivery {
+    deliver: InboxMessage[];
+    drop: string[];
+}
+
+interface Ending {
+    status: RuntimeStatus;
+    output: string | null;
+    /** Set for continue-as-new: the next execution's input (JSON text). */
+    nextInput?: string;
+}
+
+function parseJson(text: string | null | undefined): unknown {
+    if (text === null || text === undefined || text === '') return null;
+    return JSON.parse(text) as unknown;
+}
+
+/**
+ * Drives orchestration instances: picks instances with due inbox messages (or a pending start),
+ * runs one episode each through the SDK, and commits it. Commit order makes a crash at any point
+ * safe: outgoing work first (idempotent ids), then history rows, then the instance row under its
+ * ETag (the commit point; losing the ETag race discards the episode), then the consumed messages.
+ */
+export class OrchestrationDispatcher {
+    readonly #inFlight = new Set<string>();
+    readonly #backoff = new Map<string, number>();
+    readonly #semaphore: Semaphore;
+
+    constructor(
+        private readonly store: TaskHubStore,
+        private readonly registry: FunctionRegistry,
+        private readonly invoker: Invoker,
+        private readonly log: HostLogger,
+        private readonly clock: Clock,
+        concurrency: number,
+        private readonly onWork: () => void = () => undefined,
+    ) {
+        this.#semaphore = new Semaphore(concurrency);
+    }
+
+    /** One poll: start an episode for every ready instance not already being processed here. */
+    async tick(): Promise<void> {
+        const now = this.clock.now();
+        const ids = new Set([
+            ...(await this.store.instancesNeedingStart()),
+            ...(await this.store.instancesWithDueMessages(now)),
+        ]);
+        const work: Promise<void>[] = [];
+        for (const id of ids) {
+            if (this.#inFlight.has(id) || (this.#backoff.get(id) ?? 0) > now.getTime()) continue;
+            this.#inFlight.add(id);
+            work.push(
+                this.#semaphore
+                    .run(() => this.process(id))
+                    .catch((err: unknown) => {
+                        this.#backoff.set(id, Date.now() + 1000);
+                        this.log.host(
+                            `orchestration ${id}: ${err instanceof Error ? err.message : String(err)}`,
+                            'error',
+                        );
+                    })
+                    .finally(() => this.#inFlight.delete(id)),
+            );
+        }
+        await Promise.all(work);
+    }
+
+    get idle(): boolean {
+        return this.#inFlight.size === 0;
+    }
+
+    /** Processes one instance until it has nothing due (several episodes when events keep coming). */
+    async process(instanceId: string): Promise<void> {
+        for (let i = 0; i < 100; i++) {
+            if (!(await this.episode(instanceId))) return;
+        }
+    }
+
+    private classify(
+        inst: InstanceRecord,
+        past: HistoryEvent[],
+        consumed: Set<string>,
+        msgs: InboxMessage[],
+    ): Delivery {
+        const scheduled = new Set(past.filter((e) => e.EventId >= 0).map((e) => e.EventId));
+        const done = new Set(past.map(completionKey).filter((k): k is string => k !== undefined));
+        const deliver: InboxMessage[] = [];
+        const drop: string[] = [];
+        for (const m of msgs) {
+            if (consumed.has(m.id) || (m.executionId !== '' && m.executionId !== inst.executionId)) {
+                drop.push(m.id);
+                continue;
+            }
+            const key = completionKey(m.event);
+            if (key) {
+                if (done.has(key)) {
+                    drop.push(m.id);
+                    continue;
+                }
+                const answered = answeredId(m.event);
+                // Scheduled by an episode that has not committed (yet, or ever): wait.
+                if (answered === undefined || !scheduled.has(answered)) continue;
+                done.add(key);
+            }
+            deliver.push(m);
+            // The SDK allocates a retry's next ids while handling that event: it must come last.
+            if (m.retry) break;
+        }
+        return { deliver, drop };
+    }
+
+    /** Returns true when an episode was committed (there may be more to do). */
+    private async episode(instanceId: string): Promise<boolean> {
+        const inst = await this.store.getInstance(instanceId);
+        const now = this.clock.now();
+        const msgs = await this.store.visibleMessages(instanceId, now);
+        if (!inst?.etag) {
+            await this.store.deleteMessages(
+                instanceId,
+                msgs.map((m) => m.id),
+            );
+            return false;
+        }
+        if (isTerminal(inst.runtimeStatus)) {
+            await this.store.deleteMessages(
+                instanceId,
+                msgs.map((m) => m.id),
+            );
+            return false;
+        }
+        const { events: past, consumed } = await this.store.loadHistory(
+            instanceId,
+            inst.executionId,
+            inst.historyCount,
+        );
+        const { deliver, drop } = this.classify(inst, past, consumed, msgs);
+        if (deliver.length === 0 && !inst.needsStart) {
+            await this.store.deleteMessages(instanceId, drop);
+            return false;
+        }
+        const ts = now.toISOString();
+        const fresh: HistoryEvent[] = [event(EventType.OrchestratorStarted, -1, ts)];
+        if (inst.needsStart) {
+            fresh.push(
+                event(EventType.ExecutionStarted, -1, ts, {
+                    Name: inst.name,
+                    Version: '',
+                    Input: inst.input,
+                    OrchestrationInstance: { InstanceId: inst.instanceId, ExecutionId: inst.executionId },
+                    ParentInstance: inst.parent
+                        ? { OrchestrationInstance: { InstanceId: inst.parent.instanceId } }
+                        : null,
+                }),
+            );
+        }
+        const terminate = deliver.find((m) => m.event.EventType === EventType.ExecutionTerminated);
+        let planner = new EpisodePlanner(inst, nextEventId(past), now);
+        let ending: Ending | undefined;
+        let customStatus = inst.customStatus;
+        let knownActions = inst.knownActions;
+        if (terminate) {
+            fresh.push({ ...terminate.event, Timestamp: ts });
+            ending = { status: 'Terminated', output: terminate.event.Input ?? 'null' };
+        } else {
+            fresh.push(...deliver.map((m) => ({ ...m.event, Timestamp: m.event.Timestamp || ts })));
+            const result = await runOrchestratorEpisode(this.registry, this.invoker, {
+                name: inst.name,
+                instanceId,
+                parentInstanceId: inst.parent?.instanceId ?? null,
+                input: parseJson(inst.input),
+                past,
+                fresh,
+            }).catch((err: unknown): EpisodeResult => ({
+                state: { isDone: false, actions: [[]], error: err instanceof Error ? err.message : String(err) },
+                failed: true,
+            }));
+            if (result.state.customStatus !== undefined) customStatus = JSON.stringify(result.state.customStatus);
+            ending = this.scheduleActions(result.state, result.failed, inst, planner, deliver);
+            if (ending?.status === 'Failed' && !result.failed)
+                planner = new EpisodePlanner(inst, nextEventId(past), now);
+            knownActions = flattenActions(result.state).length;
+        }
+        const newEvents = [...fresh, ...planner.events, event(EventType.OrchestratorCompleted, -1, ts)];
+        if (ending && ending.status !== 'ContinuedAsNew') {
+            newEvents.push(
+                event(EventType.ExecutionCompleted, -1, ts, {
+                    OrchestrationStatus: ending.status,
+                    Result: ending.output,
+                }),
+            );
+        }
+        const out = ending && ending.status !== 'ContinuedAsNew' ? emptyOutgoing() : planner.out;
+        if (ending && inst.parent) out.messages.push(parentNotice(inst, inst.parent, ending, now));
+
+        await this.writeOutgoing(out, now);
+        await this.store.writeHistory(
+            instanceId,
+            inst.executionId,
+            inst.historyCount,
+            newEvents,
+            deliver.map((m) => m.id),
+        );
+        const next: InstanceRecord = {
+            ...inst,
+            runtimeStatus: ending ? ending.status : 'Running',
+            output: ending && ending.status !== 'ContinuedAsNew' ? ending.output : null,
+            customStatus,
+            lastUpdatedTime: now,
+            historyCount: inst.historyCount + newEvents.length,
+            knownActions,
+            needsStart: false,
+        };
+        if (ending?.status === 'ContinuedAsNew') {
+            Object.assign(next, {
+                executionId: newExecutionId(),
+                historyCount: 0,
+                knownActions: 0,
+                needsStart: true,
+                input: ending.nextInput ?? 'null',
+            });
+        }
+        if (!(await this.store.replaceInstance(next, inst.etag))) {
+            this.log.host(`orchestration ${instanceId}: another host committed first; episode discarded`, 'warning');
+            return false;
+        }
+        await this.store.deleteMessages(instanceId, [...deliver.map((m) => m.id), ...drop]);
+        if (ending) this.logEnding(inst, ending);
+        if (ending?.status === 'ContinuedAsNew') await this.store.deleteHistoryExcept(instanceId, next.executionId);
+        if (out.workItems.length || out.messages.length || out.children.length) this.onWork();
+        return true;
+    }
+
+    /** Plans the new actions; returns how the execution ended, if it did. */
+    private scheduleActions(
+        state: OrchestratorState,
+        failed: boolean,
+        inst: InstanceRecord,
+        planner: EpisodePlanner,
+        deliver: InboxMessage[],
+    ): Ending | undefined {
+        if (failed) {
+            return {
+                status: 'Failed',
+                output: JSON.stringify(
+                    `Orchestrator function '${inst.name}' failed: ${state.error ?? 'unknown error'}`,
+                ),
+            };
+        }
+        const flat = flattenActions(state);
+        try {
+            for (const action of flat.slice(inst.knownActions)) planner.schedule(action);
+        } catch (err: unknown) {
+            return {
+                status: 'Failed',
+                output: JSON.stringify(
+                    `Orchestrator function '${inst.name}' failed: ${err instanceof Error ? err.message : String(err)}`,
+                ),
+            };
+        }
+        if (state.isDone) {
+            const can = flat.find((a) => a.actionType === ActionType.ContinueAsNew);
+            if (can)
+                return { status: 'ContinuedAsNew', output: null, nextInput: processedInputJson(can.input) ?? 'null' };
+            return { status: 'Completed', output: JSON.stringify(state.output === undefined ? null : state.output) };
+        }
+        const last = deliver[deliver.length - 1];
+        if (last) planner.continueRetry(last);
+        return undefined;
+    }
+
+    private async writeOutgoing(out: Outgoing, now: Date): Promise<void> {
+        for (const child of out.children) await this.startChild(child, now);
+        for (const item of out.workItems) await this.store.addWorkItem(item);
+        for (const msg of out.messages) await this.store.send(msg);
+    }
+
+    private async startChild(child: ChildStart, now: Date): Promise<void> {
+        const existing = await this.store.getInstance(child.instanceId);
+        const p = existing?.parent;
+        // A replayed commit re-creates the same child: leave the one already running.
+        if (
+            p &&
+            p.instanceId === child.parent.instanceId &&
+            p.taskScheduledId === child.parent.taskScheduledId &&
+            p.executionId === child.parent.executionId
+        )
+            return;
+        try {
+            await createInstance(
+                this.store,
+                newInstanceRecord(child.instanceId, child.name, child.input, now, child.parent),
+            );
+        } catch (err: unknown) {
+            if (!(err instanceof InstanceExistsError)) throw err;
+            await this.store.send(
+                parentNotice(
+                    { instanceId: child.instanceId, executionId: '', name: child.name },
+                    child.parent,
+                    { status: 'Failed', output: JSON.stringify(err.message) },
+                    now,
+                ),
+            );
+        }
+    }
+
+    private logEnding(inst: InstanceRecord, ending: Ending): void {
+        const level = ending.status === 'Failed' ? 'error' : 'information';
+        const detail = ending.status === 'Failed' ? `: ${String(parseJson(ending.output))}` : '';
+        this.log.host(`Orchestration '${inst.name}' (${inst.instanceId}) ${ending.status}${detail}`, level);
+    }
+}
+
+function nextEventId(past: HistoryEvent[]): number {
+    return past.reduce((max, e) => Math.max(max, e.EventId), -1) + 1;
+}
+
+/** A finished sub-orchestration's result, sent to its parent's inbox. */
+function parentNotice(
+    child: Pick<InstanceRecord, 'instanceId' | 'executionId' | 'name'>,
+    parent: ParentRef,
+    ending: Ending,
+    now: Date,
+): InboxMessage {
+    const ts = now.toISOString();
+    const ok = ending.status === 'Completed';
+    const parsed = ok ? '' : parseJson(ending.output);
+    const message = typeof parsed === 'string' ? parsed : JSON.stringify(parsed ?? ending.status);
+    return {
+        id: messageId(now, `sub-${child.instanceId}-${child.executionId}`),
+        instanceId: parent.instanceId,
+        executionId: parent.executionId,
+        event: ok
+            ? event(EventType.SubOrchestrationInstanceCompleted, -1, ts, {
+                  TaskScheduledId: parent.taskScheduledId,
+                  Result: ending.output ?? 'null',
+              })
+            : event(EventType.SubOrchestrationInstanceFailed, -1, ts, {
+                  TaskScheduledId: parent.taskScheduledId,
+                  Reason: `Sub-orchestration '${child.name}' ${ending.status.toLowerCase()}: ${message}`,
+                  Details: JSON.stringify({ Message: message }),
+              }),
+        retry: parent.retry,
+        visibleAt: now,
+    };
+}

@@ -1,0 +1,88 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+import { HostLogger } from '../core/log';
+import { authorized, HostKeys } from './keys';
+import { HostRequest, HostResponse, headerValue, json } from './types';
+
+export type RequestHandler = (req: HostRequest) => Promise<HostResponse | undefined>;
+
+export function presentedKey(req: HostRequest): string | undefined {
+    return req.url.searchParams.get('code') ?? headerValue(req.headers, 'x-functions-key');
+}
+
+/** 401 unless the request carries a key good enough for `level`. */
+export function requireKey(level: string, req: HostRequest, keys: HostKeys): HostResponse | undefined {
+    return authorized(level, presentedKey(req), keys)
+        ? undefined
+        : json(401, { Message: 'Unauthorized: a valid function key is required.' });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+    });
+}
+
+/** One HTTP server; handlers are tried in order, the first answer wins, otherwise 404. */
+export class HostServer {
+    readonly #server: Server;
+    #origin = '';
+
+    constructor(
+        private readonly handlers: RequestHandler[],
+        private readonly log: HostLogger,
+    ) {
+        this.#server = createServer((req, res) => void this.#serve(req, res));
+    }
+
+    get origin(): string {
+        return this.#origin;
+    }
+
+    async listen(port: number, host = '127.0.0.1'): Promise<string> {
+        await new Promise<void>((resolve, reject) => {
+            this.#server.once('error', reject);
+            this.#server.listen(port, host, () => resolve());
+        });
+        const addr = this.#server.address() as AddressInfo;
+        this.#origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${addr.port}`;
+        return this.#origin;
+    }
+
+    async close(): Promise<void> {
+        this.#server.closeAllConnections();
+        await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    }
+
+    async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        let out: HostResponse;
+        try {
+            const hostReq: HostRequest = {
+                method: (req.method ?? 'GET').toUpperCase(),
+                url: new URL(req.url ?? '/', `http://${req.headers.host ?? this.#origin.replace(/^http:\/\//, '')}`),
+                headers: req.headers,
+                body: await readBody(req),
+            };
+            out = json(404, { Message: 'Not found' });
+            for (const handler of this.handlers) {
+                const answer = await handler(hostReq);
+                if (answer) {
+                    out = answer;
+                    break;
+                }
+            }
+        } catch (err: unknown) {
+            this.log.host(
+                `HTTP ${req.method ?? ''} ${(req.url ?? '').replace(/([?&]code=)[^&]*/g, '$1***')}: ${err instanceof Error ? err.message : String(err)}`,
+                'error',
+            );
+            out = json(500, { Message: 'The function host failed to process the request.' });
+        }
+        res.writeHead(out.status, out.headers ?? {});
+        res.end(out.body ?? '');
+    }
+}
