@@ -41,7 +41,8 @@ function segmentRegex(segment: string): RegExp {
 }
 
 /**
- * The files a `package.json#main` glob names, sorted, relative segments resolved against `root`.
+ * The files a `package.json#main` glob names, in the order of its brace alternatives (so
+ * `{index.js,functions/*.js}` loads index.js first) and sorted within each, relative to `root`.
  * Supports braces and `*`/`?` within a path segment: what Functions apps use in practice.
  */
 export function expandGlob(root: string, pattern: string): string[] {
@@ -64,7 +65,7 @@ export function expandGlob(root: string, pattern: string): string[] {
                 }
             });
         }
-        for (const file of current) {
+        for (const file of current.sort()) {
             try {
                 if (statSync(file).isFile()) out.add(file);
             } catch {
@@ -72,5 +73,5 @@ export function expandGlob(root: string, pattern: string): string[] {
             }
         }
     }
-    return [...out].sort();
+    return [...out];
 }
