@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { after } from 'node:test';
-
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import { BatchExecutionClient } from '../../src/clients/bes/batchExecutionClient';
 import { BatchJob, TERMINAL_JOB_STATUSES } from '../../src/clients/bes/types';
 import type { ClientLogger } from '../../src/clients/log';
+import { StudioServer } from '../../src/local/studio/server';
+import { validateArmWebService } from '../../src/local/studio/arm/schema';
 import { testStorage, TestStorage, uniqueName } from '../helpers/azurite';
 import { churnCsv } from './trainingData';
 
@@ -31,47 +29,9 @@ export const ARM_SERVICE_ID = '0123456789abcdef0123456789abcdef';
 export const CLASSIC_SERVICE = 'churn-predictive';
 export const TRAINED_MODEL = 'Churn Model [trained model]';
 
-/** The emulator's documented entry point (docs/studio-emulator.md), as these tests use it. */
-export interface StudioHandle {
-    url: string;
-    faults: { set(scope: string, faults: Record<string, unknown>): void; clear(scope?: string): void };
-    stats(): unknown;
-    close(): Promise<void>;
-}
-interface StudioServerModule {
-    StudioServer: {
-        start(options: {
-            port: number;
-            storageConnectionString: string;
-            seed: unknown;
-            stateDir?: string;
-        }): Promise<StudioHandle>;
-    };
-}
-type Seed = Record<string, unknown>;
-
-/**
- * The emulator is built in parallel by another helper; until its server module exists these
- * contract suites are reported as skipped (not passed). Loaded by path so this file compiles
- * without it.
- */
-const SERVER_MODULE = path.resolve(__dirname, '../../src/local/studio/server');
-export const STUDIO_MISSING: false | string = existsSync(`${SERVER_MODULE}.js`)
-    ? false
-    : 'studio emulator (src/local/studio/server.ts) not built yet';
-
-async function loadStudio(): Promise<StudioServerModule> {
-    const modulePath: string = SERVER_MODULE;
-    return (await import(modulePath)) as StudioServerModule;
-}
-
-/** The emulator's ARM body validator, loaded the same way. */
-export async function loadArmValidator(): Promise<(body: unknown, kind: 'request' | 'response') => string[]> {
-    const modulePath: string = path.resolve(__dirname, '../../src/local/studio/arm/schema');
-    const m = (await import(modulePath)) as {
-        validateArmWebService: (body: unknown, kind: 'request' | 'response') => string[];
-    };
-    return m.validateArmWebService;
+/** The emulator's ARM body validator (the spec copy shipped in the repo). */
+export function loadArmValidator(): Promise<(body: unknown, kind: 'request' | 'response') => string[]> {
+    return Promise.resolve(validateArmWebService);
 }
 
 /**
@@ -94,7 +54,7 @@ export async function callCount(fx: StudioFixture, operation: string): Promise<n
 
 export interface StudioFixture {
     url: string;
-    studio: StudioHandle;
+    studio: StudioServer;
     storage: TestStorage;
     dataContainer: string;
     modelsContainer: string;
@@ -103,7 +63,7 @@ export interface StudioFixture {
     besUrl(serviceId?: string): string;
 }
 
-export function seed(): Seed {
+export function seed(): Record<string, unknown> {
     const experiment = {
         algorithm: 'two-class-logistic-regression' as const,
         labelColumn: 'churned',
@@ -175,13 +135,11 @@ export async function startStudio(): Promise<StudioFixture> {
         .getContainerClient(dataContainer)
         .getBlockBlobClient('churn/train.csv')
         .upload(csv, Buffer.byteLength(csv));
-    const { StudioServer } = await loadStudio();
     const studio = await StudioServer.start({
         port: 0,
         storageConnectionString: storage.connectionString,
         seed: seed(),
     });
-    after(() => studio.close());
     const url = studio.url.replace(/\/+$/, '');
     return {
         url,

@@ -38,7 +38,7 @@ export interface Route {
     auth: AuthKind;
     apiVersion: ApiVersion;
     /** The fault/stat scopes of a call (most specific first). */
-    scopes: (req: StudioRequest) => string[];
+    scopes: (req: StudioRequest, ctx: StudioContext) => string[];
     handle: (ctx: StudioContext, req: StudioRequest) => Promise<StudioResponse>;
 }
 

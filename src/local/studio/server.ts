@@ -212,7 +212,7 @@ async function dispatch(
             params,
         };
         authenticate(ctx, candidate.auth, request);
-        const scopes = candidate.scopes(request);
+        const scopes = candidate.scopes(request, ctx);
         if (candidate.operation) {
             ctx.stats.count(scopes[0] ?? '*', candidate.operation);
             const fault = ctx.faults.takeHttpFault(scopes, candidate.operation);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 import { BatchExecutionClient } from '../../../src/clients/bes/batchExecutionClient';
 import type { ClientOptions } from '../../../src/clients/options';
@@ -14,7 +14,6 @@ import {
     StudioFixture,
     trainModel,
     waitForJob,
-    STUDIO_MISSING,
 } from '../studioFixture';
 
 async function failure(p: Promise<unknown>): Promise<MlServiceError> {
@@ -27,11 +26,12 @@ async function failure(p: Promise<unknown>): Promise<MlServiceError> {
     assert.fail('expected a failure');
 }
 
-describe('BatchExecutionClient against the studio emulator', { skip: STUDIO_MISSING }, () => {
+describe('BatchExecutionClient against the studio emulator', () => {
     let fx: StudioFixture;
     before(async () => {
         fx = await startStudio();
     });
+    after(() => fx.studio.close());
     const bes = (
         options: ClientOptions = {},
         serviceId = 'churn-training',

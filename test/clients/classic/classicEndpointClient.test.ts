@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 import { BatchExecutionClient } from '../../../src/clients/bes/batchExecutionClient';
 import { ClassicEndpointClient } from '../../../src/clients/classic/classicEndpointClient';
@@ -16,10 +16,9 @@ import {
     trainModel,
     TRAINED_MODEL,
     WORKSPACE,
-    STUDIO_MISSING,
 } from '../studioFixture';
 
-describe('ClassicEndpointClient and ScoringClient against the studio emulator', { skip: STUDIO_MISSING }, () => {
+describe('ClassicEndpointClient and ScoringClient against the studio emulator', () => {
     let fx: StudioFixture;
     let classic: ClassicEndpointClient;
     const log = capturingLogger();
@@ -29,6 +28,7 @@ describe('ClassicEndpointClient and ScoringClient against the studio emulator', 
             logger: log.logger,
         });
     });
+    after(() => fx.studio.close());
 
     it('reads the web service, its endpoints and the default endpoint', async () => {
         const ws = await classic.getWebService();

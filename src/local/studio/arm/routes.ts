@@ -208,7 +208,12 @@ export function armRoutes(ops: ArmOperations): Route[] {
                 auth: 'arm',
                 apiVersion: '2017-01-01',
                 operation: 'armOperation',
-                scopes: () => [],
+                // Faults scoped to a web service apply to polls of its operations too.
+                scopes: (req, ctx) => {
+                    const op = ctx.state.armOperations[req.params.operationId];
+                    const service = op && ctx.state.armServices[op.serviceKey];
+                    return service ? [String(service.definition.name), service.serviceId] : [];
+                },
                 handle: (ctx, req) => {
                     const op = ctx.state.armOperations[req.params.operationId];
                     if (!op || op.subscriptionId !== req.params.subscriptionId) {
