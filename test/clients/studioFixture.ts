@@ -4,7 +4,6 @@ import { BatchExecutionClient } from '../../src/clients/bes/batchExecutionClient
 import { BatchJob, TERMINAL_JOB_STATUSES } from '../../src/clients/bes/types';
 import type { ClientLogger } from '../../src/clients/log';
 import { StudioServer } from '../../src/local/studio/server';
-import { validateArmWebService } from '../../src/local/studio/arm/schema';
 import { testStorage, TestStorage, uniqueName } from '../helpers/azurite';
 import { churnCsv } from './trainingData';
 
@@ -28,11 +27,6 @@ export const ARM_SERVICE = 'churn-arm';
 export const ARM_SERVICE_ID = '0123456789abcdef0123456789abcdef';
 export const CLASSIC_SERVICE = 'churn-predictive';
 export const TRAINED_MODEL = 'Churn Model [trained model]';
-
-/** The emulator's ARM body validator (the spec copy shipped in the repo). */
-export function loadArmValidator(): Promise<(body: unknown, kind: 'request' | 'response') => string[]> {
-    return Promise.resolve(validateArmWebService);
-}
 
 /**
  * How many calls of `operation` the emulator counted. `GET /_studio/stats` reports counters per

@@ -6,7 +6,7 @@ import { WebServiceClient } from '../../../src/clients/arm/webServiceClient';
 import { EmulatorCredential } from '../../../src/clients/emulatorCredential';
 import { isMlServiceError } from '../../../src/clients/errors';
 import type { OutgoingRequest } from '../../../src/clients/options';
-import { validateAgainstArmSpec } from '../armSpec';
+import { validateArmWebService } from '../../../src/local/studio/arm/schema';
 import { recordingSleep, ScriptedServer } from '../scriptedServer';
 
 const MODEL = 'Churn Model [trained model]';
@@ -84,7 +84,7 @@ describe('WebServiceClient (scripted)', () => {
         assert.match(server.requests[0]?.url ?? '', /api-version=2017-01-01/);
         assert.match(String(server.requests[0]?.headers.authorization), /^Bearer studio\.\d+\./);
         const put = sent.find((r) => r.method === 'PUT');
-        assert.deepEqual(validateAgainstArmSpec('WebService', put?.body), []);
+        assert.deepEqual(validateArmWebService(put?.body, 'request'), []);
         const body = put?.body as ArmWebService;
         assert.equal(body.properties.assets?.asset2?.locationInfo.uri, 'https://a/new.ilearner');
         assert.ok(!('provisioningState' in body.properties));
