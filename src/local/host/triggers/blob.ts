@@ -36,6 +36,11 @@ interface Watched {
 
 export const POISON_QUEUE = 'webjobs-blobtrigger-poison';
 
+/** Listings and property reads quote ETags differently. */
+function unquote(etag: string | undefined): string {
+    return (etag ?? '').replace(/"/g, '');
+}
+
 function encode(msg: BlobTriggerMessage): string {
     return Buffer.from(JSON.stringify(msg), 'utf8').toString('base64');
 }
@@ -80,7 +85,7 @@ export class BlobTriggerListener {
     }
 
     private receiptName(fnId: string, etag: string, container: string, blob: string): string {
-        return `blobreceipts/${this.options.hostId}/Host.Functions.${fnId}/${etag.replace(/"/g, '')}/${container}/${blob}`;
+        return `blobreceipts/${this.options.hostId}/Host.Functions.${fnId}/${unquote(etag)}/${container}/${blob}`;
     }
 
     /** One scan of every watched container; queues what has no receipt yet. */
@@ -89,7 +94,7 @@ export class BlobTriggerListener {
         for (const w of this.#watched) {
             const container = w.blobs.getContainerClient(w.pattern.container);
             for await (const blob of container.listBlobsFlat({ prefix: w.pattern.prefix })) {
-                const etag = blob.properties.etag;
+                const etag = unquote(blob.properties.etag);
                 if (!etag || !w.pattern.match(blob.name)) continue;
                 const receipt = this.receiptName(w.fn.id, etag, w.pattern.container, blob.name);
                 if (this.#complete.has(receipt)) continue;
@@ -146,7 +151,7 @@ export class BlobTriggerListener {
         const blob = w?.blobs.getContainerClient(msg.ContainerName).getBlockBlobClient(msg.BlobName);
         const props = blob ? await tolerate(blob.getProperties(), 404) : undefined;
         // Gone, or changed since it was queued (the new ETag gets its own receipt): nothing to do.
-        if (!w || !blob || !props || props.etag !== msg.ETag) {
+        if (!w || !blob || !props || unquote(props.etag) !== unquote(msg.ETag)) {
             await this.queue.deleteMessage(id, popReceipt);
             return;
         }

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import { journalLines } from '../../../fixtures/sample-app/journal';
+import { testStorage } from '../../../helpers/azurite';
+import { eventually, SAMPLE_APP_ROOT, sampleSettings } from '../sampleHost';
+
+const MAIN = path.resolve(__dirname, '..', '..', '..', '..', 'src', 'local', 'host', 'main.js');
+
+interface Child {
+    proc: ChildProcess;
+    origin: string;
+    output: string[];
+}
+
+/** Starts `node main.js` on the sample app as its own process and waits for its "Host started" line. */
+async function spawnHost(env: Record<string, string>, stateDir: string): Promise<Child> {
+    const proc = spawn(
+        process.execPath,
+        [MAIN, SAMPLE_APP_ROOT, '--port', '0', '--poll-ms', '50', '--lease-ms', '1000', '--state-dir', stateDir],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output: string[] = [];
+    const origin = await new Promise<string>((resolve, reject) => {
+        let buffer = '';
+        const onData = (chunk: Buffer): void => {
+            buffer += chunk.toString('utf8');
+            const lines = buffer.split('\n');
+            buffer = lines.pop() ?? '';
+            for (const line of lines) {
+                output.push(line);
+                const m = /Host started on (http:\/\/[^\s]+)/.exec(line);
+                if (m) resolve(m[1]);
+            }
+        };
+        proc.stdout?.on('data', onData);
+        proc.stderr?.on('data', onData);
+        proc.once('exit', (code) => reject(new Error(`host exited early (${String(code)}):\n${output.join('\n')}`)));
+    });
+    return { proc, origin, output };
+}
+
+function kill9(child: Child): Promise<void> {
+    return new Promise((resolve) => {
+        child.proc.once('exit', () => resolve());
+        child.proc.kill('SIGKILL');
+    });
+}
+
+describe('crash and resume (SIGKILL)', () => {
+    const children: Child[] = [];
+
+    after(() => {
+        for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    });
+
+    it('resumes an orchestration after the host is killed mid-activity and mid-timer, re-running only the interrupted activity', async () => {
+        const storage = await testStorage();
+        const env = sampleSettings(storage.connectionString, {
+            'AzureWebJobs.Tick.Disabled': 'true',
+            'AzureWebJobs.OnUpload.Disabled': 'true',
+            'AzureWebJobs.PoisonPill.Disabled': 'true',
+        });
+        const stateDir = env.SAMPLE_STATE_DIR;
+        const journal = (): string[] => journalLines(env.SAMPLE_JOURNAL);
+        const has = (line: string): boolean => journal().includes(line);
+
+        let host = await spawnHost(env, stateDir);
+        children.push(host);
+        const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as { durableSystem: string };
+        const statusOf = async (
+            origin: string,
+        ): Promise<{ runtimeStatus: string; customStatus: { stage?: string } | null; output: unknown }> => {
+            const res = await fetch(
+                `${origin}/runtime/webhooks/durabletask/instances/crash-1?code=${keys.durableSystem}`,
+            );
+            return (await res.json()) as {
+                runtimeStatus: string;
+                customStatus: { stage?: string } | null;
+                output: unknown;
+            };
+        };
+
+        const input = { name: 'Kay', key: 'crash-1', slowMs: 2500, timerMs: 1500, failTimes: 1 };
+        const started = await fetch(`${host.origin}/api/orchestrators/Pipeline/crash-1`, {
+            method: 'POST',
+            body: JSON.stringify(input),
+        });
+        assert.equal(started.status, 202);
+
+        // Kill 1: while the slow activity is running (Greet already completed).
+        await eventually(() => (has('Slow-start crash-1') ? true : undefined), 'slow activity to start');
+        await kill9(host);
+        assert.ok(!has('Slow-end crash-1'), 'killed before the slow activity finished');
+
+        // Kill 2: while the durable timer is pending (fan-out done).
+        host = await spawnHost(env, stateDir);
+        children.push(host);
+        const origin2 = host.origin;
+        await eventually(
+            async () => ((await statusOf(origin2)).customStatus?.stage === 'timer' ? true : undefined),
+            'timer stage',
+        );
+        await kill9(host);
+
+        // Third process finishes it.
+        host = await spawnHost(env, stateDir);
+        children.push(host);
+        const origin3 = host.origin;
+        await eventually(
+            async () => ((await statusOf(origin3)).customStatus?.stage === 'waiting' ? true : undefined),
+            'waiting for approval',
+        );
+        const raised = await fetch(
+            `${origin3}/runtime/webhooks/durabletask/instances/crash-1/raiseEvent/Approve?code=${keys.durableSystem}`,
+            {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify('yes'),
+            },
+        );
+        assert.equal(raised.status, 202);
+        const done = await eventually(async () => {
+            const st = await statusOf(origin3);
+            return st.runtimeStatus === 'Running' || st.runtimeStatus === 'Pending' ? undefined : st;
+        }, 'completion');
+        assert.equal(done.runtimeStatus, 'Completed');
+        assert.deepEqual(done.output, {
+            greeting: 'Hello Kay',
+            slow: 'slept 2500',
+            squares: [1, 4, 9],
+            flaky: { attempts: 2 },
+            child: 26,
+            approval: 'yes',
+        });
+
+        const j = journal();
+        const n = (line: string): number => j.filter((l) => l === line).length;
+        assert.equal(n('Greet Kay'), 1, 'completed before the crash: not re-run');
+        assert.equal(n('Slow-start crash-1'), 2, 'interrupted by the crash: run again');
+        assert.equal(n('Slow-end crash-1'), 1);
+        for (const x of [1, 2, 3, 5]) assert.equal(n(`Square ${x}`), 1, `Square ${x} once`);
+        assert.equal(n('Flaky crash-1'), 2, 'one failure, one success');
+        await kill9(host);
+    });
+});
