@@ -56,9 +56,7 @@ describe('blob trigger through the dev host', () => {
     });
 
     it('processes the blob again when it changes (new ETag)', async () => {
-        const blob = clients()
-            .blobs.getContainerClient(s.settings.SAMPLE_UPLOADS)
-            .getBlockBlobClient('batch-1.csv');
+        const blob = clients().blobs.getContainerClient(s.settings.SAMPLE_UPLOADS).getBlockBlobClient('batch-1.csv');
         const up = await blob.upload('a,b\n1,2\n3,4\n', 12);
         await eventually(() => (uploads('batch-1.csv').length === 2 ? true : undefined), 'changed blob processed');
         assert.match(uploads('batch-1.csv')[1], new RegExp(`^OnUpload batch-1.csv ${up.etag as string} 12 `));
