@@ -1,5 +1,6 @@
 import { odata, TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 
+import { getChunked, putChunked } from '../storage/chunked';
 import { hasStatus, StorageClients, tolerate } from '../storage/clients';
 import { HistoryEvent } from './history';
 import { InboxMessage, InstanceRecord, RetryState, RuntimeStatus, WorkItem } from './records';
@@ -37,9 +38,9 @@ function toInstance(row: Row): InstanceRecord {
         instanceId: row.partitionKey ?? '',
         name: str(row, 'Name'),
         runtimeStatus: str(row, 'RuntimeStatus') as RuntimeStatus,
-        input: str(row, 'Input') || 'null',
-        output: str(row, 'Output') || null,
-        customStatus: str(row, 'CustomStatus') || null,
+        input: getChunked(row, 'Input') || 'null',
+        output: getChunked(row, 'Output') || null,
+        customStatus: getChunked(row, 'CustomStatus') || null,
         createdTime: new Date(str(row, 'CreatedTime')),
         lastUpdatedTime: new Date(str(row, 'LastUpdatedTime')),
         executionId: str(row, 'ExecutionId'),
@@ -52,14 +53,11 @@ function toInstance(row: Row): InstanceRecord {
 }
 
 function fromInstance(r: InstanceRecord): WriteRow {
-    return {
+    const row: WriteRow = {
         partitionKey: r.instanceId,
         rowKey: INSTANCE_RK,
         Name: r.name,
         RuntimeStatus: r.runtimeStatus,
-        Input: r.input,
-        Output: r.output ?? '',
-        CustomStatus: r.customStatus ?? '',
         CreatedTime: r.createdTime.toISOString(),
         LastUpdatedTime: r.lastUpdatedTime.toISOString(),
         CreatedAt: r.createdTime,
@@ -69,6 +67,10 @@ function fromInstance(r: InstanceRecord): WriteRow {
         NeedsStart: r.needsStart,
         Parent: r.parent ? JSON.stringify(r.parent) : '',
     };
+    putChunked(row, 'Input', r.input);
+    putChunked(row, 'Output', r.output ?? '');
+    putChunked(row, 'CustomStatus', r.customStatus ?? '');
+    return row;
 }
 
 function retryOf(row: Row): RetryState | undefined {
@@ -182,7 +184,7 @@ export class TaskHubStore {
             const ids = str(row, 'Consumed');
             if (ids) for (const id of JSON.parse(ids) as string[]) consumed.add(id);
         }
-        return { events: committed.map((r) => JSON.parse(str(r, 'Event')) as HistoryEvent), consumed };
+        return { events: committed.map((r) => JSON.parse(getChunked(r, 'Event')) as HistoryEvent), consumed };
     }
 
     /** Upserts events at positions start.. (uncommitted leftovers of a crashed episode are overwritten). */
@@ -193,16 +195,15 @@ export class TaskHubStore {
         events: HistoryEvent[],
         consumed: string[],
     ): Promise<void> {
-        const actions: TransactionAction[] = events.map((e, i) => [
-            'upsert',
-            {
+        const actions: TransactionAction[] = events.map((e, i) => {
+            const row: WriteRow = {
                 partitionKey: instanceId,
                 rowKey: `${executionId}-${pad(start + i, 8)}`,
-                Event: JSON.stringify({ ...e, IsPlayed: false }),
                 Consumed: i === 0 && consumed.length ? JSON.stringify(consumed) : '',
-            },
-            'Replace',
-        ]);
+            };
+            putChunked(row, 'Event', JSON.stringify({ ...e, IsPlayed: false }));
+            return ['upsert', row, 'Replace'];
+        });
         for (let i = 0; i < actions.length; i += BATCH)
             await this.history.submitTransaction(actions.slice(i, i + BATCH));
     }
@@ -225,17 +226,15 @@ export class TaskHubStore {
 
     /** Idempotent for a given id: a replayed commit re-sends the same message without duplicating it. */
     async send(msg: InboxMessage): Promise<void> {
-        await tolerate(
-            this.inbox.createEntity({
-                partitionKey: msg.instanceId,
-                rowKey: msg.id,
-                ExecutionId: msg.executionId,
-                Event: JSON.stringify(msg.event),
-                Retry: msg.retry ? JSON.stringify(msg.retry) : '',
-                VisibleAt: msg.visibleAt,
-            }),
-            409,
-        );
+        const row: WriteRow = {
+            partitionKey: msg.instanceId,
+            rowKey: msg.id,
+            ExecutionId: msg.executionId,
+            Retry: msg.retry ? JSON.stringify(msg.retry) : '',
+            VisibleAt: msg.visibleAt,
+        };
+        putChunked(row, 'Event', JSON.stringify(msg.event));
+        await tolerate(this.inbox.createEntity(row), 409);
     }
 
     async visibleMessages(instanceId: string, now: Date): Promise<InboxMessage[]> {
@@ -246,7 +245,7 @@ export class TaskHubStore {
                 id: row.rowKey ?? '',
                 instanceId,
                 executionId: str(row, 'ExecutionId'),
-                event: JSON.parse(str(row, 'Event')) as HistoryEvent,
+                event: JSON.parse(getChunked(row, 'Event')) as HistoryEvent,
                 retry: retryOf(row),
                 visibleAt: row.VisibleAt as Date,
             });
@@ -326,19 +325,20 @@ export class TaskHubStore {
 }
 
 function workItemRow(w: WorkItem): WriteRow {
-    return {
+    const row: WriteRow = {
         partitionKey: w.instanceId,
         rowKey: `${w.executionId}-${pad(w.taskScheduledId, 8)}`,
         ExecutionId: w.executionId,
         TaskScheduledId: w.taskScheduledId,
         Name: w.name,
-        Input: w.input ?? '',
         HasInput: w.input !== null,
         Retry: w.retry ? JSON.stringify(w.retry) : '',
         LeaseOwner: w.leaseOwner,
         LeaseUntil: w.leaseUntil,
         Done: w.done,
     };
+    putChunked(row, 'Input', w.input ?? '');
+    return row;
 }
 
 function toWorkItem(row: Row): WorkItem {
@@ -347,7 +347,7 @@ function toWorkItem(row: Row): WorkItem {
         executionId: str(row, 'ExecutionId'),
         taskScheduledId: Number(row.TaskScheduledId),
         name: str(row, 'Name'),
-        input: row.HasInput === true ? str(row, 'Input') : null,
+        input: row.HasInput === true ? getChunked(row, 'Input') : null,
         retry: retryOf(row),
         leaseOwner: str(row, 'LeaseOwner'),
         leaseUntil: row.LeaseUntil as Date,

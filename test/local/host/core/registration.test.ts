@@ -146,6 +146,8 @@ describe('registration capture', () => {
         );
         assert.deepEqual([...registry.functions.keys()].sort(), [
             'AlwaysFails',
+            'Big',
+            'BigOne',
             'Boom',
             'Child',
             'ClientOps',

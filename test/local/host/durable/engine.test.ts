@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { Invoker } from '../../../../src/local/host/core/invoker';
+import { memoryLogger } from '../../../../src/local/host/core/log';
+import { systemClock } from '../../../../src/local/host/durable/clock';
+import { DurableEngine } from '../../../../src/local/host/durable/engine';
 import { StatusPayload } from '../../../../src/local/host/durable/service';
+import { storageClients } from '../../../../src/local/host/storage/clients';
 import { eventually, SampleHost, startSampleHost } from '../sampleHost';
 
 function count(lines: string[], line: string): number {
@@ -178,5 +183,50 @@ describe('durable engine through the dev host', () => {
             401,
             'a function key is not enough',
         );
+    });
+
+    it('keeps results larger than one table property', async () => {
+        await start('BigOne', 'big-1', 100000);
+        const done = await until('big-1', (st) => st.runtimeStatus === 'Completed', 'completed');
+        assert.equal(done.output, 'x'.repeat(100000));
+    });
+
+    it('never double-applies when a second engine works the same task hub', async () => {
+        const second = new DurableEngine(
+            storageClients(s.settings.AzureWebJobsStorage),
+            s.host.registry,
+            new Invoker(s.host.registry, memoryLogger()),
+            memoryLogger(),
+            {
+                hubName: s.host.config.hubName,
+                maxConcurrentActivityFunctions: 2,
+                maxConcurrentOrchestratorFunctions: 4,
+                pollMs: 20,
+                leaseMs: 2000,
+                clock: systemClock,
+            },
+        );
+        await second.start();
+        try {
+            const before = s.journal();
+            await start('Pipeline', 'dual-1', { name: 'Dual', key: 'dual-1', slowMs: 10, timerMs: 100, failTimes: 1 });
+            await until(
+                'dual-1',
+                (st) => (st.customStatus as { stage?: string } | null)?.stage === 'waiting',
+                'waiting',
+            );
+            assert.equal(await s.host.service.raiseEvent('dual-1', 'Approve', '"ok"'), 'accepted');
+            const done = await until('dual-1', (st) => st.runtimeStatus !== 'Running', 'completion');
+            assert.equal(done.runtimeStatus, 'Completed');
+            assert.deepEqual((done.output as { squares: number[] }).squares, [1, 4, 9]);
+            const after = s.journal();
+            const delta = (line: string): number => count(after, line) - count(before, line);
+            assert.equal(delta('Greet Dual'), 1);
+            assert.equal(delta('Slow-start dual-1'), 1);
+            for (const n of [1, 2, 3, 5]) assert.equal(delta(`Square ${n}`), 1, `Square ${n}`);
+            assert.equal(delta('Flaky dual-1'), 2);
+        } finally {
+            await second.stop();
+        }
     });
 });
