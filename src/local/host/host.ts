@@ -194,6 +194,12 @@ export class DevHost {
     /** Lists functions, naming those the host will not run (unsupported trigger or disabled). */
     private static report(registry: FunctionRegistry, env: Env, log: HostLogger): RegisteredFunction[] {
         const active: RegisteredFunction[] = [];
+        if (registry.functions.size === 0) {
+            log.host(
+                'No functions found: did the build run, and does package.json "main" name the entry files?',
+                'warning',
+            );
+        }
         for (const fn of registry.functions.values()) {
             if (!SUPPORTED.includes(fn.trigger.type)) {
                 log.host(
