@@ -1,0 +1,17 @@
+import type { JobStatus } from '../orchestrators/contracts';
+import { ActivityDeps, targetOf } from './deps';
+
+export interface JobRef {
+    target: string;
+    jobId: string;
+}
+
+/** One status read; the orchestrator waits between reads on durable timers, never in here. */
+export async function getJobStatus(deps: ActivityDeps, input: JobRef): Promise<JobStatus> {
+    const job = await deps.bes(targetOf(deps, input.target)).getJob(input.jobId);
+    return job.details ? { state: job.status, details: job.details } : { state: job.status };
+}
+
+export async function cancelJob(deps: ActivityDeps, input: JobRef): Promise<void> {
+    await deps.bes(targetOf(deps, input.target)).cancelJob(input.jobId);
+}

@@ -1,0 +1,43 @@
+import type { ManifestBlob, ManifestSnapshot, RunTrigger } from '../orchestrators/contracts';
+import { listPrefix, matchesDataPattern } from '../retraining/dataPattern';
+import { runKeyOf } from '../retraining/runKey';
+import { ActivityDeps, targetOf } from './deps';
+
+export interface SnapshotInput {
+    target: string;
+    trigger: RunTrigger;
+}
+
+/**
+ * The data a run trains on: every blob of the target's data pattern (or the blobs an HTTP call
+ * named), fingerprinted, with the run key and the earlier run that already judged exactly this data.
+ */
+export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput): Promise<ManifestSnapshot> {
+    const target = targetOf(deps, input.target);
+    const container = deps.blobs.getContainerClient(target.data.container);
+    const named = input.trigger.kind === 'http' ? input.trigger.blobNames : undefined;
+    const blobs: ManifestBlob[] = [];
+    if (!(await container.exists())) return { runKey: runKeyOf([]), blobs };
+    for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
+        if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
+        if (named && !named.includes(b.name)) continue;
+        if (!b.properties.contentLength) continue; // empty files cannot be training data
+        const entry: ManifestBlob = {
+            name: b.name,
+            etag: b.properties.etag ?? '',
+            contentLength: b.properties.contentLength,
+        };
+        if (b.properties.contentMD5) entry.contentMd5 = Buffer.from(b.properties.contentMD5).toString('base64');
+        blobs.push(entry);
+    }
+    if (named) {
+        const missing = named.filter((n) => !blobs.some((b) => b.name === n));
+        if (missing.length > 0) {
+            throw new Error(`Named data blob(s) not found for target '${target.name}': ${missing.join(', ')}.`);
+        }
+    }
+    blobs.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const runKey = runKeyOf(blobs);
+    const previousRunId = await deps.runs.findRunByKey(target.name, runKey);
+    return previousRunId ? { runKey, blobs, previousRunId } : { runKey, blobs };
+}

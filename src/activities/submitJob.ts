@@ -1,0 +1,85 @@
+import { RestError } from '@azure/storage-blob';
+
+import type { BatchExecutionRequest } from '../clients';
+import type { SubmitJobInput, SubmittedJob } from '../orchestrators/contracts';
+import { ActivityDeps, targetOf } from './deps';
+import { mergeCsvBlobs } from './mergeCsv';
+import { baseLocation, blobSas } from './sas';
+
+/** SAS tokens handed to BES outlive the job's deadline by this much, and no more. */
+const SAS_MARGIN_IN_MS = 30 * 60_000;
+
+/**
+ * Submits and starts the target's BES training job for one run. Inputs and outputs are passed as
+ * SAS URLs scoped to exactly the run's blobs (never the account key). Idempotent per run: a retry
+ * after a crash finds the job recorded under the run's folder and submits nothing new.
+ */
+export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmittedJob> {
+    const target = targetOf(deps, input.target);
+    const models = deps.blobs.getContainerClient(target.modelOutput.container);
+    await models.createIfNotExists();
+    const folder = `${target.name}/${input.runId}`;
+    const marker = models.getBlockBlobClient(`${folder}/job.json`);
+    const existing = await readJson<SubmittedJob>(marker);
+    if (existing) return existing;
+
+    const data = deps.blobs.getContainerClient(target.data.container);
+    let input1 = { container: target.data.container, blob: input.manifest.blobs[0].name };
+    if (input.manifest.blobs.length > 1) {
+        await mergeCsvBlobs(
+            data,
+            input.manifest.blobs.map((b) => b.name),
+            models,
+            `${folder}/training.csv`,
+        );
+        input1 = { container: target.modelOutput.container, blob: `${folder}/training.csv` };
+    }
+    const now = deps.now();
+    const validFor = target.job.deadlineInMs + SAS_MARGIN_IN_MS;
+    const base = baseLocation(deps.blobs);
+    const output = (name: string) => ({
+        BaseLocation: base,
+        RelativeLocation: `${target.modelOutput.container}/${folder}/${name}`,
+        SasBlobToken: blobSas(deps.blobs, target.modelOutput.container, `${folder}/${name}`, 'cw', now, validFor),
+    });
+    const request: BatchExecutionRequest = {
+        Inputs: {
+            [target.training.inputName]: {
+                BaseLocation: base,
+                RelativeLocation: `${input1.container}/${input1.blob}`,
+                SasBlobToken: blobSas(deps.blobs, input1.container, input1.blob, 'r', now, validFor),
+            },
+        },
+        Outputs: {
+            [target.training.modelOutputName]: output('model.ilearner'),
+            [target.training.evaluationOutputName]: output('evaluation.csv'),
+        },
+        GlobalParameters: { ...target.training.globalParameters, ...input.globalParameters },
+    };
+    const bes = deps.bes(target);
+    const jobId = await bes.submitJob(request);
+    await bes.startJob(jobId);
+    const job: SubmittedJob = {
+        jobId,
+        modelOutput: {
+            baseLocation: base,
+            relativeLocation: `${target.modelOutput.container}/${folder}/model.ilearner`,
+        },
+        evaluationOutput: {
+            baseLocation: base,
+            relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
+        },
+    };
+    const text = JSON.stringify(job);
+    await marker.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    return job;
+}
+
+async function readJson<T>(blob: { downloadToBuffer(): Promise<Buffer> }): Promise<T | undefined> {
+    try {
+        return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as T;
+    } catch (err) {
+        if (err instanceof RestError && err.statusCode === 404) return undefined;
+        throw err;
+    }
+}
