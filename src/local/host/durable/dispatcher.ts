@@ -240,6 +240,7 @@ export class OrchestrationDispatcher {
         await this.store.deleteMessages(instanceId, [...deliver.map((m) => m.id), ...drop]);
         if (ending) this.logEnding(inst, ending);
         if (ending?.status === 'ContinuedAsNew') await this.store.deleteHistoryExcept(instanceId, next.executionId);
+        else if (ending) await this.store.clearWorkItems(instanceId);
         if (out.workItems.length || out.messages.length || out.children.length) this.onWork();
         return true;
     }

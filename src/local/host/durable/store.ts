@@ -307,6 +307,11 @@ export class TaskHubStore {
         );
     }
 
+    /** Done work items of a finished instance: nothing can re-schedule them any more. */
+    async clearWorkItems(instanceId: string): Promise<void> {
+        await this.deletePartition(this.workItems, instanceId);
+    }
+
     // ---- helpers ----
 
     private async deletePartition(table: TableClient, pk: string): Promise<void> {
