@@ -2,32 +2,15 @@ import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
 import { Semaphore } from '../util/semaphore';
-import { ActionType } from './history';
 import { flattenActions, OrchestratorState, processedInputJson } from './actions';
 import { Clock } from './clock';
-import { answeredId, completionKey, event, EventType, HistoryEvent } from './history';
+import { classify, Ending, nextEventId, parentNotice, parseJson } from './delivery';
+import { ActionType, event, EventType, HistoryEvent } from './history';
 import { createInstance, InstanceExistsError, newExecutionId, newInstanceRecord } from './instances';
 import { EpisodeResult, runOrchestratorEpisode } from './orchestratorCall';
 import { ChildStart, EpisodePlanner, Outgoing, emptyOutgoing } from './planner';
-import { InboxMessage, InstanceRecord, isTerminal, ParentRef, RuntimeStatus } from './records';
-import { messageId, TaskHubStore } from './store';
-
-interface Delivery {
-    deliver: InboxMessage[];
-    drop: string[];
-}
-
-interface Ending {
-    status: RuntimeStatus;
-    output: string | null;
-    /** Set for continue-as-new: the next execution's input (JSON text). */
-    nextInput?: string;
-}
-
-function parseJson(text: string | null | undefined): unknown {
-    if (text === null || text === undefined || text === '') return null;
-    return JSON.parse(text) as unknown;
-}
+import { InboxMessage, InstanceRecord, isTerminal } from './records';
+import { TaskHubStore } from './store';
 
 /**
  * Drives orchestration instances: picks instances with due inbox messages (or a pending start),
@@ -90,39 +73,6 @@ export class OrchestrationDispatcher {
         }
     }
 
-    private classify(
-        inst: InstanceRecord,
-        past: HistoryEvent[],
-        consumed: Set<string>,
-        msgs: InboxMessage[],
-    ): Delivery {
-        const scheduled = new Set(past.filter((e) => e.EventId >= 0).map((e) => e.EventId));
-        const done = new Set(past.map(completionKey).filter((k): k is string => k !== undefined));
-        const deliver: InboxMessage[] = [];
-        const drop: string[] = [];
-        for (const m of msgs) {
-            if (consumed.has(m.id) || (m.executionId !== '' && m.executionId !== inst.executionId)) {
-                drop.push(m.id);
-                continue;
-            }
-            const key = completionKey(m.event);
-            if (key) {
-                if (done.has(key)) {
-                    drop.push(m.id);
-                    continue;
-                }
-                const answered = answeredId(m.event);
-                // Scheduled by an episode that has not committed (yet, or ever): wait.
-                if (answered === undefined || !scheduled.has(answered)) continue;
-                done.add(key);
-            }
-            deliver.push(m);
-            // The SDK allocates a retry's next ids while handling that event: it must come last.
-            if (m.retry) break;
-        }
-        return { deliver, drop };
-    }
-
     /** Returns true when an episode was committed (there may be more to do). */
     private async episode(instanceId: string): Promise<boolean> {
         const inst = await this.store.getInstance(instanceId);
@@ -147,7 +97,7 @@ export class OrchestrationDispatcher {
             inst.executionId,
             inst.historyCount,
         );
-        const { deliver, drop } = this.classify(inst, past, consumed, msgs);
+        const { deliver, drop } = classify(inst, past, consumed, msgs);
         if (deliver.length === 0 && !inst.needsStart) {
             await this.store.deleteMessages(instanceId, drop);
             return false;
@@ -323,38 +273,4 @@ export class OrchestrationDispatcher {
         const detail = ending.status === 'Failed' ? `: ${String(parseJson(ending.output))}` : '';
         this.log.host(`Orchestration '${inst.name}' (${inst.instanceId}) ${ending.status}${detail}`, level);
     }
-}
-
-function nextEventId(past: HistoryEvent[]): number {
-    return past.reduce((max, e) => Math.max(max, e.EventId), -1) + 1;
-}
-
-/** A finished sub-orchestration's result, sent to its parent's inbox. */
-function parentNotice(
-    child: Pick<InstanceRecord, 'instanceId' | 'executionId' | 'name'>,
-    parent: ParentRef,
-    ending: Ending,
-    now: Date,
-): InboxMessage {
-    const ts = now.toISOString();
-    const ok = ending.status === 'Completed';
-    const parsed = ok ? '' : parseJson(ending.output);
-    const message = typeof parsed === 'string' ? parsed : JSON.stringify(parsed ?? ending.status);
-    return {
-        id: messageId(now, `sub-${child.instanceId}-${child.executionId}`),
-        instanceId: parent.instanceId,
-        executionId: parent.executionId,
-        event: ok
-            ? event(EventType.SubOrchestrationInstanceCompleted, -1, ts, {
-                  TaskScheduledId: parent.taskScheduledId,
-                  Result: ending.output ?? 'null',
-              })
-            : event(EventType.SubOrchestrationInstanceFailed, -1, ts, {
-                  TaskScheduledId: parent.taskScheduledId,
-                  Reason: `Sub-orchestration '${child.name}' ${ending.status.toLowerCase()}: ${message}`,
-                  Details: JSON.stringify({ Message: message }),
-              }),
-        retry: parent.retry,
-        visibleAt: now,
-    };
 }
