@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 
-import type { BatchExecutionClient } from '../clients';
+import type { BatchExecutionClient, ClassicEndpointClient, ScoringClient, WebServiceClient } from '../clients';
 import type { RetrainerConfig, TargetConfig } from '../retraining/config';
 import type { RunStore } from '../retraining/runStore';
 
@@ -14,6 +14,11 @@ export interface ActivityDeps {
     blobs: BlobServiceClient;
     runs: RunStore;
     bes(target: TargetConfig): BatchExecutionClient;
+    /** Only called for targets whose update kind is 'classic'. */
+    classic(target: TargetConfig): ClassicEndpointClient;
+    /** Only called for targets whose update kind is 'arm'. */
+    arm(target: TargetConfig): WebServiceClient;
+    scoring(target: TargetConfig): ScoringClient;
     now(): Date;
 }
 

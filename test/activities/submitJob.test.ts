@@ -79,6 +79,9 @@ describe('training activities (Azurite + studio emulator)', () => {
                 new BatchExecutionClient(t.training.besUrl, trainingKey, {
                     onRequest: (r) => void besRequests.push(r.body),
                 }),
+            classic: () => assert.fail('not used'),
+            arm: () => assert.fail('not used'),
+            scoring: () => assert.fail('not used'),
             now: () => new Date(),
         };
         await deps.runs.ensure();

@@ -1,0 +1,25 @@
+import type { ChampionRef, SubmittedJob, Verdict } from '../orchestrators/contracts';
+import { evaluateGate } from '../retraining/gate';
+import { metricRecord, parseEvaluationCsv } from '../retraining/metrics';
+import { ActivityDeps, targetOf } from './deps';
+
+export interface EvaluateInput {
+    target: string;
+    runId: string;
+    job: SubmittedJob;
+}
+
+/** Reads the job's evaluation output and judges it against the gate and the current champion. */
+export async function evaluate(deps: ActivityDeps, input: EvaluateInput): Promise<Verdict> {
+    const target = targetOf(deps, input.target);
+    const relative = input.job.evaluationOutput.relativeLocation;
+    const slash = relative.indexOf('/');
+    const blob = deps.blobs.getContainerClient(relative.slice(0, slash)).getBlobClient(relative.slice(slash + 1));
+    const metrics = metricRecord(parseEvaluationCsv((await blob.downloadToBuffer()).toString('utf8')));
+    const current = await deps.runs.getChampion(target.name);
+    const champion: ChampionRef | null = current
+        ? { runId: current.champion.runId, model: current.champion.model, metrics: current.champion.metrics }
+        : null;
+    const verdict = evaluateGate(target.gate, metrics, champion);
+    return { passed: verdict.passed, reasons: verdict.reasons, metrics: verdict.metrics, comparedTo: champion };
+}

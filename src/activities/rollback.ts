@@ -1,0 +1,23 @@
+import type { Promotion } from '../orchestrators/contracts';
+import { ActivityDeps, targetOf } from './deps';
+import { applyModel } from './endpoint';
+
+export interface RollbackInput {
+    target: string;
+    runId: string;
+    promotion: Promotion;
+}
+
+export class NothingToRestoreError extends Error {
+    constructor(target: string) {
+        super(`Target '${target}' served no model before this run, so there is nothing to roll back to.`);
+        this.name = 'NothingToRestoreError';
+    }
+}
+
+/** Puts back the model the endpoint served before the promotion. */
+export async function rollback(deps: ActivityDeps, input: RollbackInput): Promise<void> {
+    const target = targetOf(deps, input.target);
+    if (!input.promotion.before) throw new NothingToRestoreError(target.name);
+    await applyModel(deps, target, input.promotion.before);
+}
