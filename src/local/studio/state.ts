@@ -73,6 +73,8 @@ export interface ArmOperationRecord {
     error?: { code: string; message: string };
     /** The definition that takes effect if the operation succeeds. */
     pending: Record<string, unknown>;
+    /** Keys sent with the update; they too take effect only if it succeeds. */
+    pendingKeys?: { primary?: string; secondary?: string };
 }
 
 export interface StudioState {

@@ -106,9 +106,12 @@ export class ArmOperations {
             (next.properties as Json).modifiedOn = now;
             service.definition = next;
             service.model = { ...model, boundAt: now };
+            if (op.pendingKeys?.primary) service.keys.primary = op.pendingKeys.primary;
+            if (op.pendingKeys?.secondary) service.keys.secondary = op.pendingKeys.secondary;
             ctx.log(`ARM web service ${String(next.name)} now serves ${model.uri.split('?')[0]}`);
         }
         op.pending = {};
+        delete op.pendingKeys;
         await ctx.persist();
     }
 }
@@ -128,9 +131,11 @@ async function startUpdate(ctx: StudioContext, ops: ArmOperations, req: StudioRe
     const asset = trainedModelAsset(next, s.trainedModelName);
     if (typeof asset === 'string') throw Errors.arm.badRequest(`The web service definition is invalid: ${asset}`);
     const props = next.properties as Json;
-    const keys = props.keys as { primary?: string; secondary?: string } | undefined;
-    if (keys?.primary) rec.keys.primary = keys.primary;
-    if (keys?.secondary) rec.keys.secondary = keys.secondary;
+    const keys = props.keys as { primary?: unknown; secondary?: unknown } | undefined;
+    const pendingKeys = {
+        primary: typeof keys?.primary === 'string' && keys.primary ? keys.primary : undefined,
+        secondary: typeof keys?.secondary === 'string' && keys.secondary ? keys.secondary : undefined,
+    };
     // The service owns identity, timestamps and state; a client's copies of them are ignored.
     const current = rec.definition;
     const pending = publicView({
@@ -154,6 +159,7 @@ async function startUpdate(ctx: StudioContext, ops: ArmOperations, req: StudioRe
         status: 'Provisioning',
         startTime: ctx.now().toISOString(),
         pending,
+        pendingKeys,
     };
     ctx.state.armOperations[op.id] = op;
     await ctx.persist();

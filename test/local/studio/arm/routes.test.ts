@@ -168,6 +168,7 @@ describe('studio ARM web services (on the wire)', () => {
         const got = await arm('GET', ARM_PATH);
         assert.equal(modelAsset(got.body).locationInfo.uri, signalUri);
         assert.deepEqual(validateArmWebService(got.body, 'response'), []);
+        assert.equal(got.body.properties.provisioningState, 'Succeeded', 'GET keeps the last good definition');
 
         const tampered = signalUri.replace(/sig=[^&]+/, 'sig=AAAA');
         const denied = await pollOperation(await putModel(tampered));
@@ -186,6 +187,55 @@ describe('studio ARM web services (on the wire)', () => {
             kit.studio.faults.clear(ARM_NAME);
         }
         assert.deepEqual(column((await score()).body, 'Scored Probabilities'), signalProbabilities);
+    });
+
+    it('a second update while one runs is 409 Conflict', async () => {
+        kit.studio.faults.set(ARM_NAME, { armOperationDurationInMs: 500 });
+        try {
+            const first = await putModel(signalUri);
+            assert.equal(first.status, 200);
+            const second = await putModel(shuffledUri);
+            assert.equal(second.status, 409);
+            assert.equal(second.body.error.code, 'Conflict');
+            const patch = await arm('PATCH', ARM_PATH, { tags: { a: 'b' } });
+            assert.equal(patch.status, 409);
+            assert.equal((await pollOperation(first)).final.provisioningState, 'Succeeded');
+        } finally {
+            kit.studio.faults.clear(ARM_NAME);
+        }
+        assert.deepEqual(column((await score()).body, 'Scored Probabilities'), signalProbabilities);
+    });
+
+    it('keys sent with an update change only if the update succeeds', async () => {
+        const withKeys = async (uri: string, primary: string) => {
+            const current = (await arm('GET', ARM_PATH)).body;
+            modelAsset(current).locationInfo.uri = uri;
+            current.properties.keys = { primary, secondary: KEYS.armSecondary };
+            const put = await arm('PUT', ARM_PATH, current);
+            assert.equal(put.status, 200, JSON.stringify(put.body));
+            assert.equal('keys' in put.body.properties, false, 'the PUT answer carries no keys');
+            return (await pollOperation(put)).final.provisioningState as string;
+        };
+        const failed = await withKeys(
+            signalUri.replace(/model\.ilearner/, 'gone.ilearner'),
+            'rotated-but-failed-key-1',
+        );
+        assert.equal(failed, 'Failed');
+        assert.equal((await arm('GET', `${ARM_PATH}/listKeys`)).body.primary, KEYS.armPrimary);
+        assert.equal((await score()).status, 200, 'the old key still scores');
+
+        const rotated = 'rotated-primary-key-0123456789';
+        assert.equal(await withKeys(signalUri, rotated), 'Succeeded');
+        assert.deepEqual((await arm('GET', `${ARM_PATH}/listKeys`)).body, {
+            primary: rotated,
+            secondary: KEYS.armSecondary,
+        });
+        const rrs = `/subscriptions/${SUB}/services/${ARM_SERVICE_ID}/execute?api-version=2.0`;
+        const body = { Inputs: { input1: rows }, GlobalParameters: {} };
+        assert.equal((await kit.call('POST', rrs, { key: rotated, body })).status, 200);
+        assert.equal((await kit.call('POST', rrs, { key: KEYS.armPrimary, body })).status, 401);
+        // Back to the seeded key.
+        assert.equal(await withKeys(signalUri, KEYS.armPrimary), 'Succeeded');
     });
 
     it('an invalid PUT body is 400 naming the problem, and starts nothing', async () => {

@@ -158,6 +158,22 @@ describe('studio classic endpoint management (on the wire)', () => {
         assert.deepEqual(await scoreRetrained(), before);
     });
 
+    it('with patchPropagationDelayInMs the old model serves until the delay has passed', async () => {
+        const before = await scoreRetrained();
+        kit.studio.faults.set('churn-predictive', { patchPropagationDelayInMs: 700 });
+        try {
+            const patchedAt = Date.now();
+            assert.equal((await patch('retrained', shuffledModel)).status, 204);
+            const during = await scoreRetrained();
+            if (Date.now() - patchedAt < 600) assert.deepEqual(during, before);
+            await new Promise((r) => setTimeout(r, 750 - (Date.now() - patchedAt)));
+            const after = await scoreRetrained();
+            assert.notDeepEqual(after, before);
+        } finally {
+            kit.studio.faults.clear('churn-predictive');
+        }
+    });
+
     it('adds an endpoint serving the current default model, with its own key and service id', async () => {
         const res = await kit.call('PUT', `${ENDPOINTS}/extra`, {
             key: KEYS.workspace,
