@@ -100,18 +100,34 @@ export function openBlob(ref: BlobRef, abortSignal?: AbortSignal): () => Promise
     };
 }
 
-export async function writeBlob(ref: BlobRef, bytes: Buffer | string, contentType: string): Promise<void> {
+export async function writeBlob(
+    ref: BlobRef,
+    bytes: Buffer | string,
+    contentType: string,
+    abortSignal?: AbortSignal,
+): Promise<void> {
     const client = blobFor(ref);
+    const options = { blobHTTPHeaders: { blobContentType: contentType }, abortSignal };
     try {
-        await client.upload(bytes, Buffer.byteLength(bytes), { blobHTTPHeaders: { blobContentType: contentType } });
+        await client.upload(bytes, Buffer.byteLength(bytes), options);
     } catch (err) {
         if (err instanceof RestError && err.statusCode === 404) {
             // The container may not exist yet; the real service creates output containers too.
-            await containerFor(ref).createIfNotExists();
-            await client.upload(bytes, Buffer.byteLength(bytes), { blobHTTPHeaders: { blobContentType: contentType } });
+            await containerFor(ref).createIfNotExists({ abortSignal });
+            await client.upload(bytes, Buffer.byteLength(bytes), options);
             return;
         }
+        if (abortSignal?.aborted) throw err;
         throw new StorageAccessError(`Output blob '${describeRef(ref)}' could not be written (${statusOf(err)}).`);
+    }
+}
+
+/** Best effort: removes an output a cancelled job may have written. */
+export async function deleteBlobQuietly(ref: BlobRef): Promise<void> {
+    try {
+        await blobFor(ref).deleteIfExists();
+    } catch {
+        // Nothing more to do: the job is already cancelled.
     }
 }
 

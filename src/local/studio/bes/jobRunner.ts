@@ -1,5 +1,5 @@
 import type { StudioContext } from '../context';
-import { StorageAccessError, assertBlobExists, openBlob, writeBlob } from '../storage';
+import { StorageAccessError, assertBlobExists, deleteBlobQuietly, openBlob, writeBlob } from '../storage';
 import type { JobRecord } from '../state';
 import { TrainingError, trainExperiment } from '../training';
 
@@ -55,6 +55,7 @@ export class JobRunner {
         if (!ref || ref.kind !== 'training') return this.end(job, 'Failed', 'The training service no longer exists.');
         const scopes = [job.serviceId];
         const started = Date.now();
+        const written: string[] = [];
         try {
             if (this.ctx.faults.behaviour(scopes, 'jobNeverFinishes')) {
                 await this.ctx.sleep(2 ** 31 - 1, signal);
@@ -71,9 +72,16 @@ export class JobRunner {
             const minimum = this.ctx.faults.behaviour(scopes, 'jobDurationInMs') ?? 0;
             const left = minimum - (Date.now() - started);
             if (left > 0) await this.ctx.sleep(left, signal);
+            const outputs: [string, Buffer | string, string][] = [
+                [seed.modelOutputName, outcome.ilearner, 'application/octet-stream'],
+                [seed.evaluationOutputName, outcome.evaluationCsv, 'text/csv'],
+            ];
+            for (const [name, bytes, type] of outputs) {
+                if (signal.aborted) throw new TrainingError('Cancelled', 'The job was cancelled.');
+                written.push(name);
+                await writeBlob(job.outputs[name], bytes, type, signal);
+            }
             if (signal.aborted) throw new TrainingError('Cancelled', 'The job was cancelled.');
-            await writeBlob(job.outputs[seed.modelOutputName], outcome.ilearner, 'application/octet-stream');
-            await writeBlob(job.outputs[seed.evaluationOutputName], outcome.evaluationCsv, 'text/csv');
             this.ctx.log(
                 `job ${job.id} finished: ${outcome.trainingRows} training rows, ${outcome.holdoutRows} held out`,
             );
@@ -81,6 +89,8 @@ export class JobRunner {
         } catch (err) {
             if (signal.aborted || (err instanceof TrainingError && err.code === 'Cancelled')) {
                 if (this.closed) return; // shutting down: stays Running, re-run on next start
+                // Cancelled while writing outputs: a cancelled job leaves no model behind.
+                for (const name of written) await deleteBlobQuietly(job.outputs[name]);
                 return this.end(job, 'Cancelled', 'The job was cancelled.');
             }
             const details =
