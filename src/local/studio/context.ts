@@ -27,6 +27,23 @@ export interface StudioContext {
     sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The fault scopes of a BES/RRS call, most specific first: the service id, then the classic web
+ * service or the ARM web service it belongs to, so a fault set on a web service covers its scoring.
+ */
+export function serviceScopes(ctx: StudioContext, serviceId: string): string[] {
+    const ref = ctx.service(serviceId);
+    if (ref?.kind === 'endpoint') {
+        const e = ctx.state.endpoints[ref.endpointKey];
+        if (e) return [serviceId, e.webServiceId];
+    }
+    if (ref?.kind === 'arm') {
+        const a = ctx.state.armServices[ref.armKey];
+        if (a) return [serviceId, String(a.definition.name)];
+    }
+    return [serviceId];
+}
+
 export function endpointKey(workspaceId: string, webServiceId: string, name: string): string {
     return `${workspaceId}/${webServiceId}/${name}`.toLowerCase();
 }

@@ -168,7 +168,11 @@ async function startUpdate(ctx: StudioContext, ops: ArmOperations, req: StudioRe
 }
 
 export function armRoutes(ops: ArmOperations): Route[] {
-    const scopes = (req: StudioRequest): string[] => [req.params.name];
+    // The web service name, then its service id (the scope of its RRS/BES calls).
+    const scopes = (req: StudioRequest, ctx: StudioContext): string[] => {
+        const a = ctx.state.armServices[armKey(req.params.subscriptionId, req.params.resourceGroup, req.params.name)];
+        return a ? [req.params.name, a.serviceId] : [req.params.name];
+    };
     const common = { auth: 'arm' as const, apiVersion: '2017-01-01' as const, scopes };
     const respond = (r: Json, status = 200) => json(status, r.body, r.headers as Record<string, string>);
     return [

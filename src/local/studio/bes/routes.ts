@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ServiceRef, StudioContext } from '../context';
+import { ServiceRef, StudioContext, serviceScopes } from '../context';
 import { Errors } from '../errors';
 import { Route, StudioRequest, json, route } from '../http';
 import { describeRef, resultFor } from '../storage';
@@ -149,7 +149,7 @@ function parseSubmit(
 }
 
 export function besRoutes(runner: JobRunner): Route[] {
-    const scopes = (req: StudioRequest): string[] => [req.params.serviceId];
+    const scopes = (req: StudioRequest, ctx: StudioContext): string[] => serviceScopes(ctx, req.params.serviceId);
     const common = { auth: 'serviceKey' as const, apiVersion: '2.0' as const, scopes };
     const routes: Route[] = [];
     for (const base of [

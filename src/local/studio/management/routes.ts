@@ -198,7 +198,11 @@ function addEndpoint(ctx: StudioContext, req: StudioRequest): Promise<EndpointRe
 export function managementRoutes(): Route[] {
     const base = '/workspaces/:workspaceId/webservices';
     const wsScopes = (req: StudioRequest): string[] => [req.params.webServiceId ?? ''];
-    const epScopes = (req: StudioRequest): string[] => [req.params.webServiceId];
+    // An endpoint's operations answer to faults on the web service and on the endpoint's service id.
+    const epScopes = (req: StudioRequest, ctx: StudioContext): string[] => {
+        const e = ctx.state.endpoints[endpointKey(req.params.workspaceId, req.params.webServiceId, req.params.name)];
+        return e ? [req.params.webServiceId, e.serviceId] : [req.params.webServiceId];
+    };
     const common = { apiVersion: 'none' as const };
     return [
         route('GET', base, {

@@ -1,4 +1,4 @@
-import type { StudioContext } from '../context';
+import { StudioContext, serviceScopes } from '../context';
 import { Errors } from '../errors';
 import { Route, StudioRequest, json, route } from '../http';
 import { TrainingError, scoreTable } from '../training';
@@ -65,7 +65,7 @@ export function rrsRoutes(): Route[] {
                 operation: 'execute',
                 auth: 'serviceKey',
                 apiVersion: '2.0',
-                scopes: (req) => [req.params.serviceId],
+                scopes: (req, ctx) => serviceScopes(ctx, req.params.serviceId),
                 handle: async (ctx, req) => {
                     const swagger = req.query.get('format') === 'swagger';
                     const { columns, rows } = tableInput(req, swagger);

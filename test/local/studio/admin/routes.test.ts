@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../../src/local/samples';
-import { KEYS, Kit, Reply, startKit } from '../kit';
+import { ARM_NAME, ARM_SERVICE_ID, KEYS, Kit, Reply, SUB, WS, startKit } from '../kit';
 
 describe('studio fault injection over HTTP', () => {
     let kit: Kit;
@@ -63,6 +63,27 @@ describe('studio fault injection over HTTP', () => {
         await admin('PUT', '/_studio/faults/*', { http: [{ operation: 'getJobStatus', status: 504, times: 1 }] });
         assert.equal((await status(jobId)).status, 504);
         assert.equal((await status(jobId)).status, 200);
+    });
+
+    it('a fault on a web service covers the scoring of its endpoints; an ARM name covers its RRS', async () => {
+        const body = { Inputs: { input1: { ColumnNames: ['tenure'], Values: [['1']] } }, GlobalParameters: {} };
+        const execute = (path: string, key: string) =>
+            kit.call('POST', `${path}/execute?api-version=2.0`, { key, body });
+        const classic = `/workspaces/${WS}/services/churn-retrained`;
+        const arm = `/subscriptions/${SUB}/services/${ARM_SERVICE_ID}`;
+        await admin('PUT', '/_studio/faults/churn-predictive', { http: [{ operation: 'execute', status: 503 }] });
+        await admin('PUT', `/_studio/faults/${ARM_NAME}`, { http: [{ operation: 'execute', status: 429 }] });
+        assert.equal((await execute(classic, KEYS.retrainedPrimary)).status, 503);
+        assert.equal((await execute(arm, KEYS.armPrimary)).status, 429);
+        await admin('DELETE', '/_studio/faults');
+        // Without faults: no model is bound yet.
+        assert.equal((await execute(classic, KEYS.retrainedPrimary)).status, 400);
+        assert.equal((await execute(arm, KEYS.armPrimary)).status, 400);
+        // A fault on an endpoint's service id covers its management calls too.
+        await admin('PUT', '/_studio/faults/churn-retrained', { http: [{ operation: 'getEndpoint', status: 503 }] });
+        const endpoints = `/workspaces/${WS}/webservices/churn-predictive/endpoints`;
+        assert.equal((await kit.call('GET', `${endpoints}/retrained`, { key: KEYS.workspace })).status, 503);
+        assert.equal((await kit.call('GET', `${endpoints}/default`, { key: KEYS.workspace })).status, 200);
     });
 
     it('delayInMs delays the answer', async () => {
