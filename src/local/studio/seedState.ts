@@ -12,10 +12,12 @@ import { parseIlearner } from './training';
  */
 export async function seedState(ctx: StudioContext): Promise<void> {
     const now = ctx.now().toISOString();
-    const ownUrl = BlobServiceClient.fromConnectionString(ctx.storageConnectionString).url;
+    const accountUrl = BlobServiceClient.fromConnectionString(ctx.storageConnectionString).url;
+    // A BaseLocation ends with '/', as everywhere else in the API.
+    const ownUrl = accountUrl.endsWith('/') ? accountUrl : `${accountUrl}/`;
     const bind = async (relative: string | undefined): Promise<{ sha256: string; url: string } | undefined> => {
         if (!relative) return undefined;
-        const url = `${ownUrl.endsWith('/') ? ownUrl : `${ownUrl}/`}${relative}`;
+        const url = `${ownUrl}${relative}`;
         const bytes = await readModelBytes(url, ctx.storageConnectionString);
         parseIlearner(bytes);
         const sha256 = createHash('sha256').update(bytes).digest('hex');

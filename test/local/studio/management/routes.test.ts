@@ -93,6 +93,7 @@ describe('studio classic endpoint management (on the wire)', () => {
         assert.equal(ep.body.ApiLocation, `${kit.url}/workspaces/${WS}/services/churn-retrained`);
         assert.equal(ep.body.Resources[0].Name, TRAINED_MODEL);
         assert.match(ep.body.Resources[0].Location.RelativeLocation, /initial\/model\.ilearner$/);
+        assert.match(ep.body.Resources[0].Location.BaseLocation, /\/devstoreaccount1\/$/);
     });
 
     it('PATCH of a non-default endpoint changes what RRS returns for the same rows', async () => {
