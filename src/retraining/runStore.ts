@@ -51,6 +51,7 @@ export class RunStore {
     /** Newest first. */
     async listRuns(target?: string, limit = 100): Promise<RunRecord[]> {
         const names: string[] = [];
+        if (!(await this.container.exists())) return [];
         for await (const blob of this.container.listBlobsFlat({ prefix: target ? `runs/${target}/` : 'runs/' })) {
             names.push(blob.name);
         }
@@ -76,11 +77,19 @@ export class RunStore {
     async setChampion(target: string, champion: Champion, etag: string | null): Promise<void> {
         const blob = this.container.getBlockBlobClient(`champions/${target}.json`);
         const body = JSON.stringify(champion, null, 2);
-        try {
-            await blob.upload(body, Buffer.byteLength(body), {
+        const put = () =>
+            blob.upload(body, Buffer.byteLength(body), {
                 blobHTTPHeaders: { blobContentType: 'application/json' },
                 conditions: etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },
             });
+        try {
+            try {
+                await put();
+            } catch (err) {
+                if (!(err instanceof RestError && err.statusCode === 404 && etag === null)) throw err;
+                await this.ensure(); // the first champion may come before any run record
+                await put();
+            }
         } catch (err) {
             if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409)) {
                 throw new ChampionChangedError(target);
@@ -91,9 +100,17 @@ export class RunStore {
 
     private async putJson(name: string, value: unknown): Promise<void> {
         const body = JSON.stringify(value, null, 2);
-        await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
+        const put = () =>
+            this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+                blobHTTPHeaders: { blobContentType: 'application/json' },
+            });
+        try {
+            await put();
+        } catch (err) {
+            if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+            await this.ensure();
+            await put();
+        }
     }
 
     private async getJson<T>(name: string): Promise<{ value: T; etag: string } | undefined> {

@@ -1,0 +1,60 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import {
+    BatchExecutionClient,
+    ClassicEndpointClient,
+    ScoringClient,
+    WebServiceClient,
+    createArmCredential,
+} from '../clients';
+import { LoadedConfig, loadConfigFromEnv } from '../retraining/config';
+import { RunStore } from '../retraining/runStore';
+import { ActivityDeps } from './deps';
+
+/** Where run records and champions live, in the data storage account. */
+export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
+
+/** Builds the activities' dependencies from the validated configuration and its settings. */
+export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): ActivityDeps {
+    const { config } = loaded;
+    const setting = (name: string): string => loaded.setting(name);
+    const blobs = BlobServiceClient.fromConnectionString(setting(config.storage.connectionStringSetting));
+    return {
+        config,
+        blobs,
+        runs: new RunStore(blobs.getContainerClient(env[RUNS_CONTAINER_SETTING] || 'retrainer-runs')),
+        bes: (t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting)),
+        classic: (t) => {
+            if (t.update.kind !== 'classic') throw new TypeError(`target '${t.name}' is not a classic endpoint target`);
+            const u = t.update;
+            return new ClassicEndpointClient(u.managementUrl, u.workspaceId, u.webServiceId, setting(u.apiKeySetting), {
+                defaultEndpointName: u.defaultEndpointName,
+            });
+        },
+        arm: (t) => {
+            if (t.update.kind !== 'arm') throw new TypeError(`target '${t.name}' is not an ARM web service target`);
+            const u = t.update;
+            const credential = createArmCredential(
+                u.credential.kind === 'emulator'
+                    ? { kind: 'emulator', secret: setting(u.credential.secretSetting) }
+                    : {
+                          kind: 'default',
+                          managedIdentityClientId: u.credential.managedIdentityClientIdSetting
+                              ? setting(u.credential.managedIdentityClientIdSetting)
+                              : undefined,
+                      },
+            );
+            return new WebServiceClient(u.armBaseUrl, u.subscriptionId, u.resourceGroup, credential);
+        },
+        scoring: (t) => new ScoringClient(t.scoring.apiLocation, setting(t.scoring.apiKeySetting)),
+        now: () => new Date(),
+    };
+}
+
+let cached: ActivityDeps | undefined;
+
+/** The app's one set of dependencies, from the environment, validated once. */
+export function runtimeDeps(): ActivityDeps {
+    cached ??= createDeps(loadConfigFromEnv(process.env), process.env);
+    return cached;
+}

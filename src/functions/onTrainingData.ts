@@ -1,0 +1,43 @@
+import { app, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { runtimeDeps } from '../activities/runtime';
+import { matchesDataPattern } from '../retraining/dataPattern';
+import { validateUpload } from '../retraining/validateUpload';
+import { startOrSignal } from './shared/startRetrain';
+
+/** The container the blob trigger watches (each target's `data.container` should be this one). */
+export const DATA_CONTAINER_SETTING = 'RETRAINER_DATA_CONTAINER';
+
+/**
+ * A training file landed: find its target, refuse what cannot be training data (with the reason
+ * in the log, starting nothing), and hand the rest to the target's orchestration.
+ */
+export async function onTrainingData(blob: Buffer, context: InvocationContext): Promise<void> {
+    const raw = context.triggerMetadata?.name;
+    const name = typeof raw === 'string' ? raw : '';
+    const container = process.env[DATA_CONTAINER_SETTING] ?? '';
+    const deps = runtimeDeps();
+    const target = deps.config.targets.find(
+        (t) => t.data.container === container && matchesDataPattern(t.data.prefixPattern, name),
+    );
+    if (!target) {
+        context.log(`Ignored '${name}': no target's data pattern matches it.`);
+        return;
+    }
+    const problem = validateUpload(target, name, blob.subarray(0, 64 * 1024));
+    if (problem) {
+        context.warn(`Rejected training file for target '${target.name}': ${problem}. No retrain was started.`);
+        return;
+    }
+    const client = df.getClient(context);
+    const { instanceId, started } = await startOrSignal(client, target.name, { kind: 'blob', blobName: name });
+    context.log(`${started ? 'Started' : 'Signalled'} ${instanceId} for '${name}'.`);
+}
+
+app.storageBlob('onTrainingData', {
+    path: `%${DATA_CONTAINER_SETTING}%/{name}`,
+    connection: 'AzureWebJobsStorage',
+    extraInputs: [df.input.durableClient()],
+    handler: onTrainingData,
+});

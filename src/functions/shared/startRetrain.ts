@@ -1,0 +1,50 @@
+import * as df from 'durable-functions';
+
+import { DATA_ARRIVED_EVENT, RetrainInput, RunTrigger } from '../../orchestrators/contracts';
+
+export const RETRAIN_ORCHESTRATOR = 'retrain';
+
+export function instanceIdFor(target: string): string {
+    return `retrain-${target}`;
+}
+
+const LIVE = new Set<string>([df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending]);
+
+export async function liveStatus(
+    client: df.DurableClient,
+    target: string,
+): Promise<df.DurableOrchestrationStatus | undefined> {
+    try {
+        const status = await client.getStatus(instanceIdFor(target));
+        return status && LIVE.has(status.runtimeStatus) ? status : undefined;
+    } catch {
+        return undefined; // no such instance yet
+    }
+}
+
+/**
+ * Starts the target's one orchestration, or — when it is already running — tells it that more
+ * data arrived (it debounces). The host refuses a second start of a live instance id atomically,
+ * so two triggers racing here end as one run plus one event, never two runs.
+ */
+export async function startOrSignal(
+    client: df.DurableClient,
+    target: string,
+    trigger: RunTrigger,
+): Promise<{ instanceId: string; started: boolean }> {
+    const instanceId = instanceIdFor(target);
+    const input: RetrainInput = { target, trigger };
+    for (let attempt = 0; attempt < 3; attempt++) {
+        if (await liveStatus(client, target)) {
+            await client.raiseEvent(instanceId, DATA_ARRIVED_EVENT, trigger);
+            return { instanceId, started: false };
+        }
+        try {
+            await client.startNew(RETRAIN_ORCHESTRATOR, { instanceId, input });
+            return { instanceId, started: true };
+        } catch {
+            // Lost a start race (409): the next round signals the winner.
+        }
+    }
+    throw new Error(`Could not start or signal the retrain of '${target}'.`);
+}

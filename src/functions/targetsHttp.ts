@@ -1,0 +1,37 @@
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { runtimeDeps } from '../activities/runtime';
+import { liveStatus } from './shared/startRetrain';
+
+/** GET /api/targets[/{target}]: each target's champion, its metrics and lineage, and any run in flight. */
+export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    const deps = runtimeDeps();
+    const client = df.getClient(context);
+    const wanted = request.params.target;
+    const targets = deps.config.targets.filter((t) => !wanted || t.name === wanted);
+    if (wanted && targets.length === 0) return { status: 404, jsonBody: { error: `Unknown target '${wanted}'.` } };
+    const views = await Promise.all(
+        targets.map(async (t) => {
+            const champion = (await deps.runs.getChampion(t.name))?.champion ?? null;
+            const live = await liveStatus(client, t.name);
+            return {
+                name: t.name,
+                update: t.update.kind,
+                champion,
+                inFlight: live
+                    ? { instanceId: live.instanceId, status: live.runtimeStatus, step: live.customStatus ?? null }
+                    : null,
+            };
+        }),
+    );
+    return { status: 200, jsonBody: wanted ? views[0] : views };
+}
+
+app.http('targetsHttp', {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'targets/{target?}',
+    extraInputs: [df.input.durableClient()],
+    handler: targetsHttp,
+});
