@@ -133,11 +133,18 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
     if (verification.passed) return yield* finish('Promoted');
 
     step('rolling-back');
-    yield context.df.callActivityWithRetry(Activities.rollback, retry, {
-        target: input.target,
-        runId: record.runId,
-        promotion,
-    });
+    try {
+        yield context.df.callActivityWithRetry(Activities.rollback, retry, {
+            target: input.target,
+            runId: record.runId,
+            promotion,
+        });
+    } catch (err) {
+        return yield* finish(
+            'Failed',
+            `Verification failed (${verification.reasons.join('; ')}) and the rollback failed too: ${messageOf(err)}`,
+        );
+    }
     return yield* finish('RolledBack', verification.reasons.join('; '));
 }
 

@@ -158,6 +158,20 @@ describe('retrain orchestrator', () => {
         }
     });
 
+    it('records Failed, naming both problems, when the rollback fails too', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.verify]: () => ({ value: { passed: false, reasons: ['golden row 0 mismatch'] } }),
+                [Activities.rollback]: () => ({ error: new Error('nothing to restore') }),
+            }),
+        );
+        assert.equal(run.output.state, 'Failed');
+        assert.match(run.output.reason!, /golden row 0 mismatch.*nothing to restore/);
+        assert.equal(names(run.calls).at(-1), Activities.record, 'the run is still recorded');
+    });
+
     it('records Failed without rollback when promotion itself fails', () => {
         const run = runFake(
             retrainOrchestrator,
