@@ -196,10 +196,8 @@ function* pollJob(
 
 /** Sortable, unique per target and data: the orchestration clock plus the run key. */
 export function runIdFor(now: Date, runKey: string): string {
-    const stamp = now
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z');
+    // Milliseconds kept: a target can run twice in one second (a skip, then a real run).
+    const stamp = now.toISOString().replace(/[-:.]/g, '');
     return `${stamp}-${runKey.slice(0, 12)}`;
 }
 

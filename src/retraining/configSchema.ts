@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { parseSchedule } from './ncrontab';
+
 /** An app setting NAME; the value (a secret) is read from the environment at start-up. */
 const settingName = z
     .string()
@@ -10,13 +12,16 @@ const containerName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]
 const direction = z.enum(['higherIsBetter', 'lowerIsBetter']);
 const cell = z.union([z.string(), z.number()]);
 
-const ncrontab = z.string().refine(
-    (s) => {
-        const f = s.trim().split(/\s+/);
-        return f.length === 6 && f.every((x) => /^[\d*,/?A-Za-z-]+$/.test(x));
-    },
-    { error: 'must be a 6-field NCRONTAB expression: {second} {minute} {hour} {day} {month} {day-of-week}' },
-);
+const ncrontab = z.string().superRefine((s, ctx) => {
+    try {
+        parseSchedule(s);
+    } catch (err) {
+        ctx.addIssue({
+            code: 'custom',
+            message: `must be a 6-field NCRONTAB expression {second} {minute} {hour} {day} {month} {day-of-week}: ${err instanceof Error ? err.message : 'invalid'}`,
+        });
+    }
+});
 
 const training = z.strictObject({
     besUrl: url,

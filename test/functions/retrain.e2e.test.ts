@@ -151,6 +151,7 @@ describe('retraining app through the dev host + studio + Azurite', () => {
             HOUSES_TRAINING_KEY: seed.trainingServices.find((t) => t.serviceId === 'houses-training')!.apiKey,
             HOUSES_SCORING_KEY: armSeed.keys.primary,
             STUDIO_ARM_SECRET: seed.armTokenSecret,
+            RETRAINER_TIMER_SCHEDULE: '0 0 0 1 1 *',
         });
         data = blobs.getContainerClient(dataName);
         await data.create();

@@ -6,7 +6,7 @@ import { HostLogger } from '../core/log';
 import { RegisteredFunction } from '../core/registry';
 import { tolerate } from '../storage/clients';
 import { Clock } from '../durable/clock';
-import { parseSchedule, Schedule } from './ncrontab';
+import { parseSchedule, Schedule } from '../../../retraining/ncrontab';
 import { invokeWithRetry } from './retry';
 
 export interface ScheduleStatus {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseSchedule, ScheduleError } from '../../../../src/local/host/triggers/ncrontab';
+import { parseSchedule, ScheduleError } from '../../src/retraining/ncrontab';
 
 const at = (iso: string): Date => new Date(iso);
 
