@@ -14,7 +14,8 @@ const ENV = {
     CHURN_TRAINING_API_KEY: 'k1-training',
     CHURN_ENDPOINT_API_KEY: 'k2-endpoint',
     STUDIO_ARM_TOKEN_SECRET: 'arm-secret',
-    CHURN_ARM_API_KEY: 'k3-arm',
+    HOUSES_TRAINING_API_KEY: 'k3-training',
+    HOUSES_ARM_API_KEY: 'k4-arm',
 };
 
 function issuesOf(fn: () => unknown): string[] {
