@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { BlobServiceClient } from '@azure/storage-blob';
+
 import { startAzurite } from '../common/azurite';
+import { DevHost } from '../host/host';
 import { SeedError } from '../studio/seed';
 import { StudioServer } from '../studio/server';
 
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
             seed: { type: 'string', default: 'studio.seed.json' },
             'studio-port': { type: 'string', default: '7090' },
             'blob-port': { type: 'string', default: '10000' },
+            'host-port': { type: 'string', default: '7071' },
+            config: { type: 'string', default: process.env.RETRAINER_CONFIG_PATH ?? 'retrainer.config.sample.json' },
         },
     });
     const data = path.resolve(values.data);
@@ -28,15 +33,32 @@ async function main(): Promise<void> {
         queuePort: blobPort + 1,
         tablePort: blobPort + 2,
     });
-    let studio: StudioServer;
+    let studio: StudioServer | undefined;
+    let host: DevHost | undefined;
     try {
+        const seed = JSON.parse(readFileSync(values.seed, 'utf8')) as DemoSeed;
         studio = await StudioServer.start({
             port: Number(values['studio-port']),
             storageConnectionString: azurite.connectionString,
-            seed: JSON.parse(readFileSync(values.seed, 'utf8')) as unknown,
+            seed,
             stateDir: path.join(data, 'studio'),
         });
+        // The app's settings, as local.settings.json would hold them: the demo seed's keys.
+        Object.assign(process.env, demoSettings(seed, azurite.connectionString, path.resolve(values.config)), {
+            ...process.env,
+        });
+        await BlobServiceClient.fromConnectionString(azurite.connectionString)
+            .getContainerClient(process.env.RETRAINER_DATA_CONTAINER!)
+            .createIfNotExists();
+        host = await DevHost.start({
+            appRoot: process.cwd(),
+            connectionString: azurite.connectionString,
+            port: Number(values['host-port']),
+            stateDir: path.join(data, 'devhost'),
+        });
     } catch (err) {
+        await host?.stop();
+        await studio?.close();
         await azurite.stop();
         throw err;
     }
@@ -46,20 +68,50 @@ async function main(): Promise<void> {
             'Retrainer offline stack is up:',
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${values.seed}  state: ${path.join(data, 'studio')}`,
-            `  Storage connection string   UseDevelopmentStorage=true works when the blob port is 10000`,
+            `  Functions app (dev host)    ${host.origin}/api  keys: ${path.join(data, 'devhost', 'keys.json')}`,
+            `  Config                      ${values.config}`,
             '',
-            'The functions app joins this stack when its triggers land (see the open issues).',
+            `Drop a CSV into the '${process.env.RETRAINER_DATA_CONTAINER}' container under churn/ or houses/ to retrain,`,
+            `or: curl -X POST "${host.origin}/api/retrain/churn?code=<default key from keys.json>"`,
             'Press Ctrl-C to stop.',
         ].join('\n'),
     );
     const stop = async (): Promise<void> => {
         console.log('\nStopping...');
-        await studio.close();
+        await host?.stop();
+        await studio?.close();
         await azurite.stop();
         process.exit(0);
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
+}
+
+interface DemoSeed {
+    armTokenSecret: string;
+    trainingServices: { serviceId: string; apiKey: string }[];
+    classicWebServices: { endpoints: { name: string; primaryKey: string }[] }[];
+    armWebServices: { keys: { primary: string } }[];
+}
+
+/** App settings for the sample config, filled from the demo seed (settings already set win). */
+function demoSettings(seed: DemoSeed, storage: string, configPath: string): Record<string, string> {
+    const training = (id: string) => seed.trainingServices.find((t) => t.serviceId === id)?.apiKey ?? '';
+    const endpoint = seed.classicWebServices[0]?.endpoints.find((e) => e.name === 'retrained')?.primaryKey ?? '';
+    return {
+        AzureWebJobsStorage: storage,
+        TASKHUB_NAME: 'RetrainerHub',
+        RETRAINER_CONFIG_PATH: configPath,
+        RETRAINER_DATA_STORAGE: storage,
+        RETRAINER_DATA_CONTAINER: 'training-data',
+        RETRAINER_RUNS_CONTAINER: 'retrainer-runs',
+        RETRAINER_TIMER_SCHEDULE: '0 */5 * * * *',
+        CHURN_TRAINING_API_KEY: training('churn-training'),
+        CHURN_ENDPOINT_API_KEY: endpoint,
+        HOUSES_TRAINING_API_KEY: training('houses-training'),
+        HOUSES_ARM_API_KEY: seed.armWebServices[0]?.keys.primary ?? '',
+        STUDIO_ARM_TOKEN_SECRET: seed.armTokenSecret,
+    };
 }
 
 main().catch((err: unknown) => {
