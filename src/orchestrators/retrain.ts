@@ -48,15 +48,37 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         if (record.job) status.jobId = record.job.jobId;
         context.df.setCustomStatus(status);
     };
+    let recording = false;
     const finish = function* (state: FinalState, reason?: string): Generator<df.Task, RunRecord, unknown> {
         record.state = state;
         if (reason !== undefined) record.reason = reason;
         step('recording');
+        recording = true;
         yield context.df.callActivityWithRetry(Activities.record, retry, record);
         step('done');
         return record;
     };
 
+    try {
+        return yield* runSteps(context, input, plan, retry, record, step, finish);
+    } catch (err) {
+        // An activity failed beyond its retries: the run still ends recorded, naming the step.
+        if (recording) throw err;
+        const at = Object.keys(record.timings).at(-1) ?? 'starting';
+        if (!record.runId) record.runId = runIdFor(context.df.currentUtcDateTime, 'failed');
+        return yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
+    }
+}
+
+function* runSteps(
+    context: Ctx,
+    input: RetrainInput,
+    plan: TargetPlan,
+    retry: df.RetryOptions,
+    record: RunRecord,
+    step: (name: Step) => void,
+    finish: (state: FinalState, reason?: string) => Generator<df.Task, RunRecord, unknown>,
+): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
         yield* debounce(context, plan);
@@ -175,18 +197,32 @@ function* pollJob(
 ): Generator<df.Task, JobStatus, unknown> {
     const deadline = context.df.currentUtcDateTime.getTime() + plan.jobDeadlineInMs;
     let interval = plan.pollInitialIntervalInMs;
+    let last: string;
     for (;;) {
-        const status = (yield context.df.callActivityWithRetry(Activities.getJobStatus, retry, {
-            target,
-            jobId,
-        })) as JobStatus;
-        if (TERMINAL.has(status.state)) return status;
+        try {
+            const status = (yield context.df.callActivityWithRetry(Activities.getJobStatus, retry, {
+                target,
+                jobId,
+            })) as JobStatus;
+            if (TERMINAL.has(status.state)) return status;
+            last = status.state;
+        } catch (err) {
+            // The service may be down for a while: keep polling until the deadline.
+            last = `unreadable (${messageOf(err)})`;
+        }
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= deadline) {
-            yield context.df.callActivityWithRetry(Activities.cancelJob, retry, { target, jobId });
+            try {
+                yield context.df.callActivityWithRetry(Activities.cancelJob, retry, { target, jobId });
+            } catch (err) {
+                return {
+                    state: 'Failed',
+                    details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; cancelling it failed: ${messageOf(err)}`,
+                };
+            }
             return {
                 state: 'Failed',
-                details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${status.state}; the job was cancelled.`,
+                details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; the job was cancelled.`,
             };
         }
         yield context.df.createTimer(new Date(Math.min(now + interval, deadline)));

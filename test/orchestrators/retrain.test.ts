@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -12,6 +14,7 @@ import {
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator, runIdFor } from '../../src/orchestrators/retrain';
 import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { RecordedHistory, replayHistory } from '../helpers/replay';
 
 const plan: TargetPlan = {
     target: 'churn',
@@ -237,5 +240,34 @@ describe('retrain orchestrator', () => {
             'recording',
             'done',
         ]);
+    });
+});
+
+/** Histories captured from the orchestrator (test/orchestrators/histories): an in-flight instance
+ * recorded by one version must replay identically under the next, or it would be corrupted. */
+describe('retrain orchestrator replays recorded histories deterministically', () => {
+    const dir = path.resolve(__dirname, '../../../test/orchestrators/histories');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    it('has histories to replay', () => assert.ok(files.length >= 5));
+    for (const file of files) {
+        it(file, () => {
+            const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RecordedHistory;
+            assert.deepEqual(replayHistory(retrainOrchestrator, history), history.output);
+        });
+    }
+
+    it('detects a change that would break replay', () => {
+        const history = JSON.parse(readFileSync(path.join(dir, 'rejected.json'), 'utf8')) as RecordedHistory;
+        const tampered = structuredClone(history);
+        (tampered.steps[2].scheduled as { activity: string }).activity = 'retrain-something-else';
+        assert.throws(() => replayHistory(retrainOrchestrator, tampered), /nondeterminism at step 2/);
+    });
+
+    it('records an activity that fails beyond its retries as a Failed run instead of crashing', () => {
+        const history = JSON.parse(
+            readFileSync(path.join(dir, 'job-failed-after-transient-error.json'), 'utf8'),
+        ) as RecordedHistory;
+        assert.equal((history.output as RunRecord).state, 'Failed');
+        assert.match((history.output as RunRecord).reason!, /Column 'churned' not found/);
     });
 });
