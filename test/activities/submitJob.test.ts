@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -15,11 +14,7 @@ import type { JobStatus, ManifestSnapshot } from '../../src/orchestrators/contra
 import { validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
 import { testStorage, uniqueName } from '../helpers/azurite';
-
-const seed = JSON.parse(readFileSync('studio.seed.json', 'utf8')) as {
-    trainingServices: { serviceId: string; apiKey: string }[];
-};
-const trainingKey = seed.trainingServices.find((t) => t.serviceId === 'churn-training')!.apiKey;
+import { churnTarget, demoSettings, seed } from '../helpers/demoTargets';
 
 describe('training activities (Azurite + studio emulator)', () => {
     let studio: StudioServer;
@@ -39,44 +34,14 @@ describe('training activities (Azurite + studio emulator)', () => {
         dataContainer = uniqueName('data');
         const config = validateConfig({
             storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' },
-            targets: [
-                {
-                    name: 'churn',
-                    training: {
-                        besUrl: `${studio.url}/workspaces/ws-demo/services/churn-training`,
-                        apiKeySetting: 'CHURN_KEY',
-                    },
-                    data: {
-                        container: dataContainer,
-                        prefixPattern: 'churn/*.csv',
-                        labelColumn: 'churned',
-                        featureColumns: ['tenure', 'monthly_charges', 'support_calls', 'contract_months'],
-                    },
-                    modelOutput: { container: uniqueName('models') },
-                    update: {
-                        kind: 'classic',
-                        managementUrl: studio.url,
-                        workspaceId: 'ws-demo',
-                        webServiceId: 'churn-predictive',
-                        endpointName: 'retrained',
-                        defaultEndpointName: 'default',
-                        apiKeySetting: 'CHURN_ENDPOINT_KEY',
-                        trainedModelName: 'Churn Model [trained model]',
-                    },
-                    scoring: {
-                        apiLocation: `${studio.url}/workspaces/ws-demo/services/x`,
-                        apiKeySetting: 'CHURN_ENDPOINT_KEY',
-                    },
-                    gate: { thresholds: [{ metric: 'AUC', threshold: 0.7 }] },
-                },
-            ],
+            targets: [churnTarget({ studioUrl: studio.url, dataContainer, modelsContainer: uniqueName('models') })],
         });
         deps = {
             config,
             blobs,
             runs: new RunStore(blobs.getContainerClient(uniqueName('runs'))),
             bes: (t) =>
-                new BatchExecutionClient(t.training.besUrl, trainingKey, {
+                new BatchExecutionClient(t.training.besUrl, demoSettings.CHURN_TRAINING_KEY, {
                     onRequest: (r) => void besRequests.push(r.body),
                 }),
             classic: () => assert.fail('not used'),

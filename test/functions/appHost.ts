@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+
+import { HostLogger, memoryLogger } from '../../src/local/host/core/log';
+import { DevHost } from '../../src/local/host/host';
+import { StudioServer } from '../../src/local/studio/server';
+import { testStorage, uniqueName } from '../helpers/azurite';
+import { demoSettings, seed, Where } from '../helpers/demoTargets';
+
+/** The repo root: host.json and package.json (main = dist/src/{index.js,functions/*.js}). */
+const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface AppUnderTest {
+    host: DevHost;
+    studio: StudioServer;
+    data: ContainerClient;
+    runsContainer: ContainerClient;
+    logs: string[];
+    stop(): Promise<void>;
+}
+
+/**
+ * The deployed app as a user runs it offline: Azurite, the studio emulator with the demo seed, and
+ * the dev host loading the built functions with a config made from `targets`.
+ */
+export async function startApp(
+    targets: (w: Where) => Record<string, unknown>[],
+    settings: Record<string, string> = {},
+): Promise<AppUnderTest> {
+    const storage = await testStorage();
+    const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
+    const studio = await StudioServer.start({
+        storageConnectionString: storage.connectionString,
+        seed,
+        log: () => undefined,
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-app-'));
+    const where: Where = {
+        studioUrl: studio.url,
+        dataContainer: uniqueName('training-data'),
+        modelsContainer: uniqueName('models'),
+    };
+    const configPath = path.join(dir, 'retrainer.config.json');
+    writeFileSync(
+        configPath,
+        JSON.stringify({ storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' }, targets: targets(where) }),
+    );
+    const runsName = uniqueName('runs');
+    Object.assign(process.env, demoSettings, {
+        AzureWebJobsStorage: storage.connectionString,
+        TASKHUB_NAME: `App${uniqueName('h').replace(/[^a-z0-9]/g, '')}`.slice(0, 40),
+        RETRAINER_CONFIG_PATH: configPath,
+        RETRAINER_DATA_STORAGE: storage.connectionString,
+        RETRAINER_DATA_CONTAINER: where.dataContainer,
+        RETRAINER_RUNS_CONTAINER: runsName,
+        RETRAINER_TIMER_SCHEDULE: '0 0 0 1 1 *',
+        ...settings,
+    });
+    const data = blobs.getContainerClient(where.dataContainer);
+    await data.create();
+    const logger: HostLogger & { lines: string[] } = memoryLogger();
+    const host = await DevHost.start({
+        appRoot: APP_ROOT,
+        connectionString: storage.connectionString,
+        port: 0,
+        stateDir: path.join(dir, 'devhost'),
+        hostId: uniqueName('app'),
+        logger,
+        pollMs: 50,
+        leaseMs: 5000,
+        blobScanMs: 200,
+        blobQueuePollMs: 100,
+    });
+    return {
+        host,
+        studio,
+        data,
+        runsContainer: blobs.getContainerClient(runsName),
+        logs: logger.lines,
+        stop: async () => {
+            await host.stop();
+            await studio.close();
+        },
+    };
+}
