@@ -170,6 +170,11 @@ async function handle(
     try {
         response = await dispatch(ctx, routes, { req, url, segments, requestId, maxBodyBytes });
     } catch (err) {
+        // A client that hung up mid-body is not a service fault; there is no one to answer.
+        if (req.destroyed && err instanceof Error && err.message === 'aborted') {
+            ctx.log(`${req.method} ${url.pathname} aborted by the client ${requestId}`);
+            return;
+        }
         response = toErrorResponse(ctx, err);
     }
     const headers: Record<string, string> = { 'x-ms-request-id': requestId, ...(response.headers ?? {}) };
