@@ -10,6 +10,7 @@ import { createInstance, InstanceExistsError, newExecutionId, newInstanceRecord 
 import { EpisodeResult, runOrchestratorEpisode } from './orchestratorCall';
 import { ChildStart, EpisodePlanner, Outgoing, emptyOutgoing } from './planner';
 import { InboxMessage, InstanceRecord, isTerminal } from './records';
+import { appendSegment } from './rows';
 import { TaskHubStore } from './store';
 
 /**
@@ -92,11 +93,11 @@ export class OrchestrationDispatcher {
             );
             return false;
         }
-        const { events: past, consumed } = await this.store.loadHistory(
-            instanceId,
-            inst.executionId,
-            inst.historyCount,
-        );
+        const {
+            events: past,
+            consumed,
+            next: start,
+        } = await this.store.loadHistory(instanceId, inst.executionId, inst.historySegments);
         const { deliver, drop } = classify(inst, past, consumed, msgs);
         if (deliver.length === 0 && !inst.needsStart) {
             await this.store.deleteMessages(instanceId, drop);
@@ -157,13 +158,20 @@ export class OrchestrationDispatcher {
         if (ending && inst.parent) out.messages.push(parentNotice(inst, inst.parent, ending, now));
 
         await this.writeOutgoing(out, now);
-        await this.store.writeHistory(
-            instanceId,
-            inst.executionId,
-            inst.historyCount,
-            newEvents,
-            deliver.map((m) => m.id),
-        );
+        // Insert-only after every row written so far: an episode racing this one either collides here
+        // (and one of the two is discarded) or loses at the instance row; neither overwrites the other.
+        if (
+            !(await this.store.writeHistory(
+                instanceId,
+                inst.executionId,
+                start,
+                newEvents,
+                deliver.map((m) => m.id),
+            ))
+        ) {
+            this.log.host(`orchestration ${instanceId}: another host is writing this episode; discarded`, 'warning');
+            return false;
+        }
         const next: InstanceRecord = {
             ...inst,
             runtimeStatus: ending ? ending.status : 'Running',
@@ -171,6 +179,7 @@ export class OrchestrationDispatcher {
             customStatus,
             lastUpdatedTime: now,
             historyCount: inst.historyCount + newEvents.length,
+            historySegments: appendSegment(inst.historySegments, start, newEvents.length),
             knownActions,
             needsStart: false,
         };
@@ -178,6 +187,7 @@ export class OrchestrationDispatcher {
             Object.assign(next, {
                 executionId: newExecutionId(),
                 historyCount: 0,
+                historySegments: [],
                 knownActions: 0,
                 needsStart: true,
                 input: ending.nextInput ?? 'null',
@@ -240,20 +250,24 @@ export class OrchestrationDispatcher {
     }
 
     private async startChild(child: ChildStart, now: Date): Promise<void> {
-        const existing = await this.store.getInstance(child.instanceId);
-        const p = existing?.parent;
+        const same = (existing: InstanceRecord | undefined): boolean => {
+            const p = existing?.parent;
+            return (
+                p !== undefined &&
+                p.instanceId === child.parent.instanceId &&
+                p.taskScheduledId === child.parent.taskScheduledId &&
+                p.executionId === child.parent.executionId
+            );
+        };
         // A replayed commit re-creates the same child: leave the one already running.
-        if (
-            p &&
-            p.instanceId === child.parent.instanceId &&
-            p.taskScheduledId === child.parent.taskScheduledId &&
-            p.executionId === child.parent.executionId
-        )
-            return;
+        if (same(await this.store.getInstance(child.instanceId))) return;
         try {
+            // Another host running the same episode may create it between that read and this insert:
+            // that is the same child too, not a conflict to report to the parent.
             await createInstance(
                 this.store,
                 newInstanceRecord(child.instanceId, child.name, child.input, now, child.parent),
+                same,
             );
         } catch (err: unknown) {
             if (!(err instanceof InstanceExistsError)) throw err;

@@ -32,6 +32,7 @@ export function newInstanceRecord(
         lastUpdatedTime: now,
         executionId: newExecutionId(),
         historyCount: 0,
+        historySegments: [],
         knownActions: 0,
         needsStart: true,
         parent,
@@ -43,9 +44,15 @@ export function newInstanceRecord(
  * row with needsStart into ExecutionStarted). An id whose instance is still pending or running is
  * refused; a finished one is replaced under its ETag, so two racing starts cannot both win.
  */
-export async function createInstance(store: TaskHubStore, rec: InstanceRecord): Promise<void> {
+export async function createInstance(
+    store: TaskHubStore,
+    rec: InstanceRecord,
+    alreadyCreated: (existing: InstanceRecord) => boolean = () => false,
+): Promise<void> {
     if (await store.createInstance(rec)) return;
     const existing = await store.getInstance(rec.instanceId);
+    // The same creation by another host working the same episode (or by a replayed commit).
+    if (existing && alreadyCreated(existing)) return;
     if (!existing?.etag) {
         // Purged between our insert and read: one more insert decides.
         if (await store.createInstance(rec)) return;

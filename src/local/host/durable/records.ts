@@ -32,8 +32,14 @@ export interface InstanceRecord {
     createdTime: Date;
     lastUpdatedTime: Date;
     executionId: string;
-    /** Committed history events of the current execution; rows beyond it are uncommitted leftovers. */
+    /** Committed history events of the current execution (the total length of historySegments). */
     historyCount: number;
+    /**
+     * Where the committed events are: `[start, length]` runs of history row positions, in order. An
+     * episode writes its rows insert-only after every existing row, so rows of an episode that lost
+     * the commit race (or crashed) are never overwritten nor counted: they are gaps between runs.
+     */
+    historySegments: [number, number][];
     /** Atomic actions the orchestrator had returned so far (only the tail is new). */
     knownActions: number;
     /** An ExecutionStarted is due (new instance or continue-as-new). */

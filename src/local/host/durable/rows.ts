@@ -20,6 +20,21 @@ export function str(row: Row, key: string): string {
     return typeof v === 'string' ? v : '';
 }
 
+function segmentsOf(row: Row): [number, number][] {
+    const raw = getChunked(row, 'HistorySegments');
+    if (raw) return JSON.parse(raw) as [number, number][];
+    // A row written before segments existed: its committed events are the first HistoryCount rows.
+    const count = Number(row.HistoryCount ?? 0);
+    return count > 0 ? [[0, count]] : [];
+}
+
+/** The segments after committing `length` events written at positions from `start`. */
+export function appendSegment(segments: [number, number][], start: number, length: number): [number, number][] {
+    const last = segments[segments.length - 1];
+    if (last && last[0] + last[1] === start) return [...segments.slice(0, -1), [last[0], last[1] + length]];
+    return [...segments, [start, length]];
+}
+
 export function toInstance(row: Row): InstanceRecord {
     const parent = str(row, 'Parent');
     return {
@@ -33,6 +48,7 @@ export function toInstance(row: Row): InstanceRecord {
         lastUpdatedTime: new Date(str(row, 'LastUpdatedTime')),
         executionId: str(row, 'ExecutionId'),
         historyCount: Number(row.HistoryCount ?? 0),
+        historySegments: segmentsOf(row),
         knownActions: Number(row.KnownActions ?? 0),
         needsStart: row.NeedsStart === true,
         parent: parent ? (JSON.parse(parent) as InstanceRecord['parent']) : undefined,
@@ -58,6 +74,7 @@ export function fromInstance(r: InstanceRecord): WriteRow {
     putChunked(row, 'Input', r.input);
     putChunked(row, 'Output', r.output ?? '');
     putChunked(row, 'CustomStatus', r.customStatus ?? '');
+    putChunked(row, 'HistorySegments', JSON.stringify(r.historySegments));
     return row;
 }
 

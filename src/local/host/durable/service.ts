@@ -69,7 +69,7 @@ export class DurableService {
         if (!inst) return undefined;
         const status = this.toStatus(inst, options.showInput ?? true);
         if (options.showHistory) {
-            const { events } = await this.store.loadHistory(instanceId, inst.executionId, inst.historyCount);
+            const { events } = await this.store.loadHistory(instanceId, inst.executionId, inst.historySegments);
             status.historyEvents = summarizeHistory(events, options.showHistoryOutput ?? false);
         }
         return status;

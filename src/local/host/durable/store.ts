@@ -120,33 +120,56 @@ export class TaskHubStore {
 
     // ---- history ----
 
+    /**
+     * The committed events of an execution (the rows at the positions of `segments`) and the inbox
+     * ids they consumed; `next` is the first position after every row written so far, committed or
+     * not, where the next episode writes.
+     */
     async loadHistory(
         instanceId: string,
         executionId: string,
-        count: number,
-    ): Promise<{ events: HistoryEvent[]; consumed: Set<string> }> {
-        const rows: Row[] = [];
-        const filter = odata`PartitionKey eq ${instanceId} and RowKey ge ${`${executionId}-`} and RowKey lt ${`${executionId}.`}`;
-        for await (const row of this.history.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
-            rows.push(row);
-        rows.sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''));
-        const committed = rows.slice(0, count);
+        segments: [number, number][],
+    ): Promise<{ events: HistoryEvent[]; consumed: Set<string>; next: number }> {
+        const prefix = `${executionId}-`;
+        const byPosition = new Map<number, Row>();
+        let next = 0;
+        const filter = odata`PartitionKey eq ${instanceId} and RowKey ge ${prefix} and RowKey lt ${`${executionId}.`}`;
+        for await (const row of this.history.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+            const position = Number((row.rowKey ?? '').slice(prefix.length));
+            if (!Number.isInteger(position)) continue;
+            byPosition.set(position, row);
+            next = Math.max(next, position + 1);
+        }
+        const committed: Row[] = [];
+        for (const [start, length] of segments) {
+            for (let p = start; p < start + length; p++) {
+                const row = byPosition.get(p);
+                if (!row) throw new Error(`history of ${instanceId} is missing committed row ${prefix}${pad(p, 8)}`);
+                committed.push(row);
+            }
+            next = Math.max(next, start + length);
+        }
         const consumed = new Set<string>();
         for (const row of committed) {
             const ids = str(row, 'Consumed');
             if (ids) for (const id of JSON.parse(ids) as string[]) consumed.add(id);
         }
-        return { events: committed.map((r) => JSON.parse(getChunked(r, 'Event')) as HistoryEvent), consumed };
+        const events = committed.map((r) => JSON.parse(getChunked(r, 'Event')) as HistoryEvent);
+        return { events, consumed, next };
     }
 
-    /** Upserts events at positions start.. (uncommitted leftovers of a crashed episode are overwritten). */
+    /**
+     * Inserts events at positions start.. (insert-only, so committed rows and another host's rows
+     * are never overwritten). False when a row already exists: another host is writing an episode
+     * at the same positions, and this episode must be discarded.
+     */
     async writeHistory(
         instanceId: string,
         executionId: string,
         start: number,
         events: HistoryEvent[],
         consumed: string[],
-    ): Promise<void> {
+    ): Promise<boolean> {
         const actions: TransactionAction[] = events.map((e, i) => {
             const row: WriteRow = {
                 partitionKey: instanceId,
@@ -154,10 +177,16 @@ export class TaskHubStore {
                 Consumed: i === 0 && consumed.length ? JSON.stringify(consumed) : '',
             };
             putChunked(row, 'Event', JSON.stringify({ ...e, IsPlayed: false }));
-            return ['upsert', row, 'Replace'];
+            return ['create', row];
         });
-        for (let i = 0; i < actions.length; i += BATCH)
-            await this.history.submitTransaction(actions.slice(i, i + BATCH));
+        try {
+            for (let i = 0; i < actions.length; i += BATCH)
+                await this.history.submitTransaction(actions.slice(i, i + BATCH));
+        } catch (err: unknown) {
+            if (hasStatus(err, 409)) return false;
+            throw err;
+        }
+        return true;
     }
 
     async deleteHistoryExcept(instanceId: string, keepExecutionId: string): Promise<void> {
