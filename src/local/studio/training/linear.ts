@@ -2,14 +2,15 @@ import { GrowableFloat64 } from './growable';
 import { linalgRidge, solveSpd } from './linalg';
 import { regressionMetrics } from './metrics';
 import { TrainedModel } from './model';
-import { PassContext, design, forEachExample, labelNumber, scan } from './passes';
+import { PassContext, design, dot, forEachExample, labelNumber, modelBase, scan } from './passes';
 
 /**
  * Linear regression (ridge) from the normal equations: one pass accumulates XᵀX and Xᵀy over the
  * standardised training rows, a Cholesky solve gives the weights, another pass evaluates.
  */
 export async function trainLinear(ctx: PassContext, trainedAt: string): Promise<TrainedModel> {
-    const { stats, holdoutRows } = await scan(ctx, true);
+    const scanned = await scan(ctx, true);
+    const { stats } = scanned;
     const label = ctx.experiment.labelColumn;
     const mean = stats.mean;
     const scale = stats.scale();
@@ -35,23 +36,12 @@ export async function trainLinear(ctx: PassContext, trainedAt: string): Promise<
     await forEachExample(ctx, (example, holdout) => {
         if (!holdout) return;
         design(example, mean, scale, x);
-        let z = 0;
-        for (let i = 0; i < p; i++) z += w[i] * x[i];
-        predicted.push(z);
+        predicted.push(dot(w, x));
         actual.push(labelNumber(example, label));
     });
     return {
+        ...modelBase(ctx, scanned, scale, w, trainedAt),
         algorithm: 'linear-regression',
-        labelColumn: label,
-        featureColumns: [...ctx.experiment.featureColumns],
-        mean: [...mean],
-        scale: [...scale],
-        intercept: w[0],
-        weights: [...w.subarray(1)],
-        hyperparameters: { ...ctx.hyperparameters },
-        trainingRows: stats.count,
-        holdoutRows,
         metrics: { ...regressionMetrics(predicted.view(), actual.view()) },
-        trainedAt,
     };
 }

@@ -2,7 +2,7 @@ import { GrowableFloat64 } from './growable';
 import { linalgRidge, solveSpd } from './linalg';
 import { binaryMetrics } from './metrics';
 import { TrainedModel, sigmoid } from './model';
-import { PassContext, design, forEachExample, scan } from './passes';
+import { PassContext, design, dot, forEachExample, modelBase, scan } from './passes';
 import { TrainingError } from './types';
 
 /**
@@ -11,7 +11,8 @@ import { TrainingError } from './types';
  * O(rows). Evaluated on the held-out rows.
  */
 export async function trainLogistic(ctx: PassContext, trainedAt: string): Promise<TrainedModel> {
-    const { stats, holdoutRows, labels } = await scan(ctx, false);
+    const scanned = await scan(ctx, false);
+    const { stats, labels } = scanned;
     const positive = ctx.experiment.positiveLabel ?? '1';
     const label = ctx.experiment.labelColumn;
     if (labels.length < 2) {
@@ -42,9 +43,7 @@ export async function trainLogistic(ctx: PassContext, trainedAt: string): Promis
         await forEachExample(ctx, (example, holdout) => {
             if (holdout) return;
             design(example, mean, scale, x);
-            let z = 0;
-            for (let i = 0; i < p; i++) z += w[i] * x[i];
-            const prob = sigmoid(z);
+            const prob = sigmoid(dot(w, x));
             const y = example.label === positive ? 1 : 0;
             loss -= y === 1 ? Math.log(Math.max(prob, 1e-15)) : Math.log(Math.max(1 - prob, 1e-15));
             const r = prob - y;
@@ -71,9 +70,7 @@ export async function trainLogistic(ctx: PassContext, trainedAt: string): Promis
     await forEachExample(ctx, (example, holdout) => {
         if (!holdout) return;
         design(example, mean, scale, x);
-        let z = 0;
-        for (let i = 0; i < p; i++) z += w[i] * x[i];
-        scores.push(sigmoid(z));
+        scores.push(sigmoid(dot(w, x)));
         truth.push(example.label === positive ? 1 : 0);
     });
     const metrics = binaryMetrics(scores.view(), truth.view(), trainingLogLoss);
@@ -84,18 +81,9 @@ export async function trainLogistic(ctx: PassContext, trainedAt: string): Promis
         );
     }
     return {
+        ...modelBase(ctx, scanned, scale, w, trainedAt),
         algorithm: 'two-class-logistic-regression',
-        labelColumn: label,
-        featureColumns: [...ctx.experiment.featureColumns],
-        mean: [...mean],
-        scale: [...scale],
-        intercept: w[0],
-        weights: [...w.subarray(1)],
         classes: { positive, negative },
-        hyperparameters: { ...ctx.hyperparameters },
-        trainingRows: stats.count,
-        holdoutRows,
         metrics: { ...metrics },
-        trainedAt,
     };
 }

@@ -1,5 +1,6 @@
 import { Example, readExamples } from './dataset';
 import { FeatureStats } from './featureStats';
+import type { TrainedModel } from './model';
 import { isHoldout } from './split';
 import { ExperimentDefinition, OpenInput, TrainingError } from './types';
 
@@ -80,4 +81,33 @@ export function labelNumber(example: Example, labelColumn: string): number {
 export function design(example: Example, mean: Float64Array, scale: Float64Array, out: Float64Array): void {
     out[0] = 1;
     for (let j = 0; j < mean.length; j++) out[j + 1] = (example.features[j] - mean[j]) / scale[j];
+}
+
+/** The linear score of a design row: w · x. */
+export function dot(w: Float64Array, x: Float64Array): number {
+    let z = 0;
+    for (let i = 0; i < w.length; i++) z += w[i] * x[i];
+    return z;
+}
+
+/** The parts of a trained model both algorithms fill the same way. */
+export function modelBase(
+    ctx: PassContext,
+    scan: Scan,
+    scale: Float64Array,
+    w: Float64Array,
+    trainedAt: string,
+): Omit<TrainedModel, 'algorithm' | 'metrics' | 'classes'> {
+    return {
+        labelColumn: ctx.experiment.labelColumn,
+        featureColumns: [...ctx.experiment.featureColumns],
+        mean: [...scan.stats.mean],
+        scale: [...scale],
+        intercept: w[0],
+        weights: [...w.subarray(1)],
+        hyperparameters: { ...ctx.hyperparameters },
+        trainingRows: scan.stats.count,
+        holdoutRows: scan.holdoutRows,
+        trainedAt,
+    };
 }
