@@ -3,13 +3,11 @@ import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
 import { parseSchedule } from '../retraining/ncrontab';
+import { tickWindowStart } from '../retraining/timerWindow';
 import { instanceIdFor, liveStatus, RETRAIN_ORCHESTRATOR } from './shared/startRetrain';
 
 /** How often the app looks for targets whose own schedule came due (NCRONTAB). */
 export const TIMER_SCHEDULE_SETTING = 'RETRAINER_TIMER_SCHEDULE';
-
-/** Without a recorded last tick, look back this far for due occurrences. */
-const FIRST_TICK_LOOKBACK_IN_MS = 60_000;
 
 /**
  * Periodic retrains: each tick starts the targets whose `schedule` had an occurrence since the
@@ -18,8 +16,7 @@ const FIRST_TICK_LOOKBACK_IN_MS = 60_000;
  */
 export async function retrainTimer(timer: Timer, context: InvocationContext): Promise<void> {
     const now = new Date();
-    const last = timer.scheduleStatus?.last ? new Date(timer.scheduleStatus.last) : undefined;
-    const since = last && last.getTime() < now.getTime() ? last : new Date(now.getTime() - FIRST_TICK_LOOKBACK_IN_MS);
+    const since = tickWindowStart(timer.scheduleStatus?.last, now);
     const client = df.getClient(context);
     for (const target of runtimeDeps().config.targets) {
         if (!target.schedule) continue;
