@@ -4,7 +4,10 @@ import * as df from 'durable-functions';
 import { runtimeDeps } from '../activities/runtime';
 import { liveStatus } from './shared/startRetrain';
 
-/** GET /api/targets[/{target}]: each target's champion, its metrics and lineage, and any run in flight. */
+/**
+ * GET /api/targets[/{target}]: each target's champion, its metrics and lineage, any run in flight,
+ * and where its training data goes (so a client can upload without reading the app's config).
+ */
 export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const deps = runtimeDeps();
     const client = df.getClient(context);
@@ -18,6 +21,12 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
             return {
                 name: t.name,
                 update: t.update.kind,
+                data: {
+                    container: t.data.container,
+                    prefixPattern: t.data.prefixPattern,
+                    labelColumn: t.data.labelColumn,
+                    featureColumns: t.data.featureColumns,
+                },
                 champion,
                 inFlight: live
                     ? { instanceId: live.instanceId, status: live.runtimeStatus, step: live.customStatus ?? null }

@@ -3,9 +3,14 @@ import { parseCsv } from './csv';
 
 /**
  * Can this file be training data for the target? Checked when it lands, so a bad file is
- * refused with its reason and starts no run (the full parse happens in the training job).
+ * refused with its reason and starts no run (the full parse happens in the training job). The CLI
+ * runs the same check before uploading.
  */
-export function validateUpload(target: TargetConfig, blobName: string, head: Buffer): string | undefined {
+export function validateUpload(
+    target: { data: Pick<TargetConfig['data'], 'labelColumn' | 'featureColumns'> },
+    blobName: string,
+    head: Buffer,
+): string | undefined {
     if (!/\.csv$/i.test(blobName)) return `'${blobName}' is not a .csv file`;
     if (head.length === 0) return `'${blobName}' is empty`;
     if (head.includes(0)) return `'${blobName}' is binary, not CSV text`;

@@ -1,2 +1,3 @@
 export * from './datasets';
 export { seededRandom, normal } from './random';
+export * from './scenarios';

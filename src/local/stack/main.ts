@@ -7,6 +7,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../common/azurite';
 import { DevHost } from '../host/host';
 import { SeedError } from '../studio/seed';
+import { removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
 
 /**
@@ -27,11 +28,12 @@ async function main(): Promise<void> {
     });
     const data = path.resolve(values.data);
     const blobPort = Number(values['blob-port']);
+    // Port 0 lets the OS pick each of the three (a test runs stacks side by side that way).
     const azurite = await startAzurite({
         location: path.join(data, 'azurite'),
         blobPort,
-        queuePort: blobPort + 1,
-        tablePort: blobPort + 2,
+        queuePort: blobPort === 0 ? 0 : blobPort + 1,
+        tablePort: blobPort === 0 ? 0 : blobPort + 2,
     });
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
@@ -62,22 +64,32 @@ async function main(): Promise<void> {
         await azurite.stop();
         throw err;
     }
+    writeStackInfo(data, {
+        apiUrl: `${host.origin}/api`,
+        functionKey: host.keys.functionDefault,
+        storageConnectionString: azurite.connectionString,
+        studioUrl: studio.url,
+        pid: process.pid,
+    });
+    const stackFlag = values.data === '.retrainer' ? '' : ` --stack ${values.data}`;
     console.log(
         [
             '',
             'Retrainer offline stack is up:',
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${values.seed}  state: ${path.join(data, 'studio')}`,
-            `  Functions app (dev host)    ${host.origin}/api  keys: ${path.join(data, 'devhost', 'keys.json')}`,
-            `  Config                      ${values.config}`,
+            `  Functions app (dev host)    ${host.origin}/api  config: ${values.config}`,
+            `  Function key (local only)   ${host.keys.functionDefault}`,
             '',
-            `Drop a CSV into the '${process.env.RETRAINER_DATA_CONTAINER}' container under churn/ or houses/ to retrain,`,
-            `or: curl -X POST "${host.origin}/api/retrain/churn?code=<default key from keys.json>"`,
-            'Press Ctrl-C to stop.',
+            'Next, in another terminal:',
+            `  npx retrainer sample churn baseline && npx retrainer upload churn-baseline.csv --wait${stackFlag}`,
+            `  npx retrainer status churn${stackFlag}`,
+            'Press Ctrl-C to stop; the next npm start resumes with the same state.',
         ].join('\n'),
     );
     const stop = async (): Promise<void> => {
         console.log('\nStopping...');
+        removeStackInfo(data);
         await host?.stop();
         await studio?.close();
         await azurite.stop();

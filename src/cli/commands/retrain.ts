@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util';
+
+import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { describeRun, waitForRun } from '../wait';
+
+export const retrainUsage = `retrainer retrain <target> [--wait] [--timeout-seconds N]
+  Starts a retrain now, on every data file of the target. --wait follows it to its run record.`;
+
+export async function retrain(argv: string[]): Promise<void> {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            ...CONNECTION_OPTIONS,
+            wait: { type: 'boolean', default: false },
+            'timeout-seconds': { type: 'string', default: '900' },
+        },
+    });
+    const target = positionals[0];
+    if (!target || positionals.length > 1) throw new CliError(`usage: ${retrainUsage}`);
+    const client = appClient(values);
+    const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
+    const started = await client.startRetrain(target);
+    console.log(`Started ${started.id}.`);
+    if (!values.wait) return;
+    const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === started.id, {
+        timeoutInMs: Number(values['timeout-seconds']) * 1000,
+        onStep: (step) => console.error(`  ... ${step}`),
+    });
+    console.log(describeRun(run));
+}

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+
+import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { headline, table, truncate } from '../format';
+
+export const runsUsage = `retrainer runs [--target T] [--limit N] [--json]
+  Run history, newest first: trigger, outcome, headline metric and why.`;
+
+export async function runs(argv: string[]): Promise<void> {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            ...CONNECTION_OPTIONS,
+            target: { type: 'string' },
+            limit: { type: 'string', default: '20' },
+            json: { type: 'boolean', default: false },
+        },
+    });
+    if (positionals.length > 0) throw new CliError(`usage: ${runsUsage}`);
+    const list = await appClient(values).listRuns({ target: values.target, limit: Number(values.limit) });
+    if (values.json) {
+        console.log(JSON.stringify(list, null, 2));
+        return;
+    }
+    if (list.length === 0) {
+        console.log('No runs yet.');
+        return;
+    }
+    const rows = list.map((r) => [
+        r.runId,
+        r.target,
+        r.trigger.kind,
+        r.state,
+        headline(r.verdict?.metrics),
+        truncate(r.reason ?? r.verdict?.reasons.join('; ') ?? '', 70),
+    ]);
+    console.log(table(['RUN', 'TARGET', 'TRIGGER', 'STATE', 'METRIC', 'WHY'], rows));
+}

@@ -1,0 +1,60 @@
+import { open } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+import { parseCsv } from '../../retraining/csv';
+import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { table } from '../format';
+
+export const scoreUsage = `retrainer score <target> <file.csv> [--rows N] [--json]
+  Scores the first N rows (default 10, at most 1000) of a CSV with the model the target serves now.`;
+
+const READ_BYTES = 4 * 1024 * 1024;
+
+export async function score(argv: string[]): Promise<void> {
+    const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            ...CONNECTION_OPTIONS,
+            rows: { type: 'string', default: '10' },
+            json: { type: 'boolean', default: false },
+        },
+    });
+    const [target, file] = positionals;
+    const count = Number(values.rows);
+    if (!target || !file || positionals.length > 2) throw new CliError(`usage: ${scoreUsage}`);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new CliError('--rows must be from 1 to 1000.');
+    const client = appClient(values);
+    const { featureColumns } = (await client.getTarget(target)).data;
+    const [header, ...records] = parseCsv(await headText(file));
+    if (!header) throw new CliError(`'${file}' is empty.`);
+    const names = header.map((h) => h.trim().toLowerCase());
+    const picks = featureColumns.map((c) => names.indexOf(c.toLowerCase()));
+    const missing = featureColumns.filter((_, i) => picks[i] === -1);
+    if (missing.length > 0) throw new CliError(`'${file}' lacks the feature column(s) ${missing.join(', ')}.`);
+    const rows = records.slice(0, count).map((r) => picks.map((i) => r[i] ?? ''));
+    const scored = await client.score(target, featureColumns, rows);
+    if (values.json) {
+        console.log(JSON.stringify(scored, null, 2));
+        return;
+    }
+    const champion = scored.champion ? `champion run ${scored.champion.runId}` : 'no champion recorded yet';
+    console.log(`Scored ${scored.rows.length} row(s) with '${target}' (${champion}):`);
+    console.log(table(scored.columnNames, scored.rows));
+}
+
+/** Only the start of the file: a spot check should not read a multi-gigabyte training file. */
+async function headText(file: string): Promise<string> {
+    const handle = await open(file, 'r').catch(() => {
+        throw new CliError(`Cannot read '${file}'.`);
+    });
+    try {
+        const buffer = Buffer.alloc(READ_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, 0);
+        const text = buffer.subarray(0, bytesRead).toString('utf8');
+        // A cut-off last line would score a half row.
+        return bytesRead === READ_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+    } finally {
+        await handle.close();
+    }
+}

@@ -1,0 +1,73 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import { readStackInfo } from '../local/stack/stackFile';
+import { RetrainerClient } from './retrainerClient';
+
+export interface ConnectionFlags {
+    url?: string;
+    key?: string;
+    storage?: string;
+    'account-url'?: string;
+    stack?: string;
+}
+
+/** A usage error: the message says what to pass instead. */
+export class CliError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = 'CliError';
+    }
+}
+
+/**
+ * The app to talk to: flags, then RETRAINER_URL/RETRAINER_KEY, then the local stack that
+ * `npm start` describes in `{stack}/stack.json` (default `.retrainer`).
+ */
+export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RetrainerClient {
+    const url = flags.url ?? env.RETRAINER_URL;
+    const key = flags.key ?? env.RETRAINER_KEY;
+    if (url) {
+        if (!key) throw new CliError(`No function key for ${url}: pass --key or set RETRAINER_KEY.`);
+        return new RetrainerClient(url, key);
+    }
+    const stack = readStackInfo(stackDir(flags, env));
+    if (!stack) {
+        throw new CliError(
+            'No Retrainer app to talk to: start the local stack with `npm start` (in another terminal), ' +
+                'or pass --url and --key (or set RETRAINER_URL and RETRAINER_KEY) for a deployed app.',
+        );
+    }
+    return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey);
+}
+
+/**
+ * Where training files go: `--storage`/RETRAINER_STORAGE (a connection string), `--account-url`
+ * (Azure AD through DefaultAzureCredential), or the local stack's Azurite.
+ */
+export function blobService(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): BlobServiceClient {
+    const connection = flags.storage ?? env.RETRAINER_STORAGE;
+    if (connection) return BlobServiceClient.fromConnectionString(connection);
+    const accountUrl = flags['account-url'] ?? env.RETRAINER_ACCOUNT_URL;
+    if (accountUrl) return new BlobServiceClient(accountUrl, new DefaultAzureCredential());
+    const stack = readStackInfo(stackDir(flags, env));
+    if (!stack) {
+        throw new CliError(
+            'No storage to upload to: start the local stack with `npm start`, or pass --storage ' +
+                '"<connection string>" (or RETRAINER_STORAGE), or --account-url https://<account>.blob.core.windows.net.',
+        );
+    }
+    return BlobServiceClient.fromConnectionString(stack.storageConnectionString);
+}
+
+function stackDir(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
+    return flags.stack ?? env.RETRAINER_STACK ?? '.retrainer';
+}
+
+export const CONNECTION_OPTIONS = {
+    url: { type: 'string' },
+    key: { type: 'string' },
+    storage: { type: 'string' },
+    'account-url': { type: 'string' },
+    stack: { type: 'string' },
+} as const;

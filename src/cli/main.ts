@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { CliError } from './connection';
+import { retrain, retrainUsage } from './commands/retrain';
+import { runs, runsUsage } from './commands/runs';
+import { sample, sampleUsage } from './commands/sample';
+import { score, scoreUsage } from './commands/score';
+import { status, statusUsage } from './commands/status';
+import { upload, uploadUsage } from './commands/upload';
+import { RetrainerApiError } from './retrainerClient';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { upload, retrain, status, runs, score, sample };
+
+const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
+
+${[uploadUsage, retrainUsage, statusUsage, runsUsage, scoreUsage, sampleUsage].join('\n\n')}
+
+Which app: --url URL --key KEY (or RETRAINER_URL, RETRAINER_KEY); by default the stack that
+\`npm start\` runs (it writes .retrainer/stack.json; --stack DIR picks another data folder).
+Where uploads go: --storage "<connection string>" (or RETRAINER_STORAGE), or --account-url
+https://<account>.blob.core.windows.net (Azure AD sign-in); by default the local stack's Azurite.`;
+
+async function main(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+        console.log(HELP);
+        return command ? 0 : 2;
+    }
+    const run = COMMANDS[command];
+    if (!run) {
+        console.error(`Unknown command '${command}'.\n\n${HELP}`);
+        return 2;
+    }
+    try {
+        await run(rest);
+        return 0;
+    } catch (err) {
+        if (err instanceof CliError || err instanceof RetrainerApiError) console.error(err.message);
+        else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+            console.error(`${err.message}\n\n${HELP}`);
+        else console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+        return 1;
+    }
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        console.error(err);
+        process.exitCode = 1;
+    },
+);

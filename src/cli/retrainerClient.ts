@@ -1,0 +1,140 @@
+/** Talks to a Retrainer app's HTTP API (local dev host or a deployed function app) with a function key. */
+
+export interface RequestOptions {
+    abortSignal?: AbortSignal;
+    timeoutInMs?: number;
+}
+
+/** Any non-2xx answer or transport failure, with what the app said. */
+export class RetrainerApiError extends Error {
+    constructor(
+        message: string,
+        readonly statusCode: number | undefined,
+        readonly code: string,
+        readonly requestId: string | undefined,
+    ) {
+        super(message);
+        this.name = 'RetrainerApiError';
+    }
+}
+
+export interface TargetView {
+    name: string;
+    update: 'classic' | 'arm';
+    data: { container: string; prefixPattern: string; labelColumn: string; featureColumns: string[] };
+    champion: {
+        runId: string;
+        promotedAt: string;
+        lineage: string[];
+        model: { relativeLocation: string };
+        metrics: Record<string, number>;
+    } | null;
+    inFlight: {
+        instanceId: string;
+        status: string;
+        step: { step: string; runId?: string; since?: string } | null;
+    } | null;
+}
+
+export interface RunView {
+    target: string;
+    runId: string;
+    instanceId: string;
+    trigger: { kind: string; blobName?: string };
+    state: string;
+    reason?: string;
+    manifest?: { runKey: string; blobs: { name: string; etag: string }[] };
+    verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
+    timings: Record<string, string>;
+}
+
+export interface ScoreView {
+    target: string;
+    champion: { runId: string; model: string } | null;
+    columnNames: string[];
+    rows: string[][];
+}
+
+export interface StartView {
+    id: string;
+}
+
+export class RetrainerClient {
+    readonly apiUrl: string;
+    readonly #key: string;
+
+    /** @param apiUrl - the app's API root, e.g. `http://127.0.0.1:7071/api` or `https://app.azurewebsites.net/api` */
+    constructor(apiUrl: string, functionKey: string) {
+        this.apiUrl = apiUrl.replace(/\/+$/, '');
+        this.#key = functionKey;
+    }
+
+    listTargets(options: RequestOptions = {}): Promise<TargetView[]> {
+        return this.#send<TargetView[]>('GET', 'targets', undefined, options);
+    }
+
+    getTarget(name: string, options: RequestOptions = {}): Promise<TargetView> {
+        return this.#send<TargetView>('GET', `targets/${encodeURIComponent(name)}`, undefined, options);
+    }
+
+    listRuns(query: { target?: string; limit?: number } = {}, options: RequestOptions = {}): Promise<RunView[]> {
+        const params = new URLSearchParams();
+        if (query.target) params.set('target', query.target);
+        if (query.limit) params.set('limit', String(query.limit));
+        const qs = params.size ? `?${params.toString()}` : '';
+        return this.#send<RunView[]>('GET', `runs${qs}`, undefined, options);
+    }
+
+    startRetrain(target: string, options: RequestOptions = {}): Promise<StartView> {
+        return this.#send<StartView>('POST', `retrain/${encodeURIComponent(target)}`, {}, options);
+    }
+
+    score(target: string, columnNames: string[], rows: string[][], options: RequestOptions = {}): Promise<ScoreView> {
+        return this.#send<ScoreView>('POST', `score/${encodeURIComponent(target)}`, { columnNames, rows }, options);
+    }
+
+    async #send<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
+        const signals = [AbortSignal.timeout(options.timeoutInMs ?? 30_000)];
+        if (options.abortSignal) signals.push(options.abortSignal);
+        let res: Response;
+        try {
+            res = await fetch(`${this.apiUrl}/${path}`, {
+                method,
+                // The key goes in the header, not the query string, so proxies and logs don't see it.
+                headers: {
+                    'x-functions-key': this.#key,
+                    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+                },
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: AbortSignal.any(signals),
+            });
+        } catch (err) {
+            const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+            throw new RetrainerApiError(
+                `Cannot reach the Retrainer app at ${this.apiUrl} (${cause}). Is it running? (npm start, or check --url)`,
+                undefined,
+                cause,
+                undefined,
+            );
+        }
+        const text = await res.text();
+        const requestId = res.headers.get('x-ms-request-id') ?? res.headers.get('x-ms-invocation-id') ?? undefined;
+        if (!res.ok) {
+            let detail = text.slice(0, 500);
+            try {
+                const parsed = JSON.parse(text) as { error?: string; Message?: string };
+                detail = parsed.error ?? parsed.Message ?? detail;
+            } catch {
+                // not JSON: the raw text says it
+            }
+            const hint = res.status === 401 ? ' Check the function key (--key or RETRAINER_KEY).' : '';
+            throw new RetrainerApiError(
+                `${method} /${path.split('?')[0]} answered ${res.status}: ${(detail || res.statusText).replace(/\.$/, '')}.${hint}`,
+                res.status,
+                `Http${res.status}`,
+                requestId,
+            );
+        }
+        return (text ? JSON.parse(text) : undefined) as T;
+    }
+}

@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { CliError } from './connection';
+import { RetrainerClient, RunView } from './retrainerClient';
+
+export interface WaitOptions {
+    timeoutInMs: number;
+    pollIntervalInMs?: number;
+    /** Told each time the in-flight step changes, so a waiting user sees progress. */
+    onStep?: (step: string) => void;
+}
+
+/** Polls the run history until a run matching `wanted` is recorded; the in-flight step is reported meanwhile. */
+export async function waitForRun(
+    client: RetrainerClient,
+    target: string,
+    wanted: (run: RunView) => boolean,
+    options: WaitOptions,
+): Promise<RunView> {
+    const deadline = Date.now() + options.timeoutInMs;
+    let lastStep = '';
+    for (;;) {
+        const run = (await client.listRuns({ target, limit: 20 })).find(wanted);
+        if (run) return run;
+        const live = (await client.getTarget(target)).inFlight;
+        const step = live?.step?.step ?? (live ? live.status : 'waiting for the trigger');
+        if (step !== lastStep) {
+            lastStep = step;
+            options.onStep?.(step);
+        }
+        if (Date.now() > deadline) {
+            throw new CliError(
+                `No run of '${target}' finished within ${Math.round(options.timeoutInMs / 1000)} s (last step: ${step}); ` +
+                    'it may still be running: see `retrainer status`.',
+            );
+        }
+        await sleep(options.pollIntervalInMs ?? 1000);
+    }
+}
+
+export function describeRun(run: RunView): string {
+    const lines = [`Run ${run.runId} of '${run.target}': ${run.state}`];
+    const gate = run.verdict?.reasons ?? [];
+    for (const r of gate) lines.push(`  gate: ${r}`);
+    // A rejection's reason is the gate's reasons again; other reasons (a failed step, a skip) are news.
+    if (run.reason && !(gate.length > 0 && run.state === 'Rejected')) lines.push(`  reason: ${run.reason}`);
+    return lines.join('\n');
+}
