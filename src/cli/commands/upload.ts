@@ -69,7 +69,7 @@ export async function upload(argv: string[]): Promise<void> {
 }
 
 /** --target, else the one target whose name starts the file name (churn-2026-11.csv → churn). */
-function pickTarget(targets: TargetView[], file: string, wanted: string | undefined): TargetView {
+export function pickTarget(targets: TargetView[], file: string, wanted: string | undefined): TargetView {
     const names = targets.map((t) => t.name).join(', ');
     if (wanted) {
         const t = targets.find((x) => x.name === wanted);

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const run = promisify(execFile);
+
+interface TargetJson {
+    champion: { runId: string; lineage: string[] } | null;
+}
+interface ScoreJson {
+    champion: { runId: string } | null;
+    columnNames: string[];
+    rows: string[][];
+}
+
+/**
+ * The README walkthrough as a new user runs it: `npm start` as a child process, the CLI in
+ * another "terminal", a drifted batch that wins, a degraded one that is rejected, Ctrl-C, and a
+ * second `npm start` that still serves the promoted model.
+ */
+describe('npm start + the CLI walkthrough', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-walkthrough-'));
+    const data = path.join(dir, 'data');
+    let studioPort = 0;
+    let stack: ChildProcess | undefined;
+    let output = '';
+
+    const cli = async (...args: string[]): Promise<string> => {
+        try {
+            const { stdout } = await run(process.execPath, [CLI, ...args, ...stackFlag(args)], {
+                cwd: dir,
+                env: cleanEnv(),
+                timeout: 180_000,
+            });
+            return stdout;
+        } catch (err) {
+            const e = err as { stdout?: string; stderr?: string; message: string };
+            throw new Error(
+                `retrainer ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}\nstack log:\n${tail()}`,
+            );
+        }
+    };
+    const stackFlag = (args: string[]) => (args[0] === 'sample' ? [] : ['--stack', data]);
+    const tail = () => output.split('\n').slice(-40).join('\n');
+    const champion = async () => (JSON.parse(await cli('status', 'churn', '--json')) as TargetJson).champion;
+    const score = async () =>
+        JSON.parse(await cli('score', 'churn', 'churn-baseline.csv', '--rows', '25', '--json')) as ScoreJson;
+
+    async function startStack(): Promise<void> {
+        output = '';
+        stack = spawn(
+            'npm',
+            [
+                'start',
+                '--',
+                '--data',
+                data,
+                '--blob-port',
+                '0',
+                '--host-port',
+                '0',
+                '--studio-port',
+                String(studioPort),
+                '--config',
+                path.join(dir, 'config.json'),
+            ],
+            { cwd: ROOT, env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        stack.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+        stack.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+        const started = Date.now();
+        while (!output.includes('Retrainer offline stack is up')) {
+            if (stack.exitCode !== null) throw new Error(`npm start exited with ${stack.exitCode}:\n${tail()}`);
+            if (Date.now() - started > 120_000) throw new Error(`npm start did not come up:\n${tail()}`);
+            await new Promise((ok) => setTimeout(ok, 200));
+        }
+    }
+
+    /**
+     * Ctrl-C in a terminal signals the whole process group: npm and the stack under it. Stopped
+     * means the stack process itself has exited (npm may go first), leaving nothing running.
+     */
+    async function stopStack(): Promise<void> {
+        const child = stack;
+        stack = undefined;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const stackPid = (JSON.parse(readFileSync(path.join(data, 'stack.json'), 'utf8')) as { pid: number }).pid;
+        const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+        process.kill(-child.pid!, 'SIGINT');
+        await exited;
+        for (let i = 0; i < 150 && alive(stackPid); i++) await new Promise((ok) => setTimeout(ok, 200));
+        assert.equal(alive(stackPid), false, `the stack process is still running; log:\n${tail()}`);
+    }
+
+    before(async () => {
+        studioPort = await freePort();
+        // The sample config, pointed at this test's studio port and with a short debounce.
+        const sample = readFileSync(path.join(ROOT, 'retrainer.config.sample.json'), 'utf8')
+            .replaceAll('127.0.0.1:7090', `127.0.0.1:${studioPort}`)
+            .replaceAll('"quietPeriodInMs": 10000', '"quietPeriodInMs": 500');
+        writeFileSync(path.join(dir, 'config.json'), sample);
+        await startStack();
+    });
+
+    after(async () => {
+        await stopStack();
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('promotes the baseline, then the drifted batch, and rejects the degraded one', async () => {
+        assert.match(output, /Function key \(local only\) +\S{20,}/);
+        assert.equal(await champion(), null, 'a fresh stack has no champion');
+
+        await cli('sample', 'churn', 'baseline');
+        assert.match(await cli('upload', 'churn-baseline.csv', '--wait'), /Run \S+ of 'churn': Promoted/);
+        const first = await champion();
+        assert.ok(first);
+        const before = await score();
+        assert.equal(before.champion?.runId, first.runId);
+
+        await cli('sample', 'churn', 'drifted');
+        assert.match(await cli('upload', 'churn-drifted.csv', '--wait'), /Run \S+ of 'churn': Promoted/);
+        const second = await champion();
+        assert.ok(second);
+        assert.notEqual(second.runId, first.runId, 'the champion changed');
+        assert.deepEqual(second.lineage, [first.runId, second.runId]);
+        const after = await score();
+        assert.equal(after.champion?.runId, second.runId);
+        const p = after.columnNames.indexOf('Scored Probabilities');
+        assert.ok(p >= 0, `scored columns: ${after.columnNames.join(', ')}`);
+        const changed = after.rows.filter((r, i) => r[p] !== before.rows[i]?.[p]).length;
+        assert.equal(changed, after.rows.length, 'every scored row answers from the new model');
+
+        await cli('sample', 'churn', 'degraded');
+        assert.match(await cli('upload', 'churn-degraded.csv', '--wait'), /Run \S+ of 'churn': Rejected/);
+        assert.equal((await champion())?.runId, second.runId, 'a worse model is not promoted');
+        assert.deepEqual((await score()).rows, after.rows, 'the endpoint still serves the drifted model');
+
+        const table = await cli('runs', '--target', 'churn');
+        assert.equal(table.match(/\bPromoted\b/g)?.length, 2, table);
+        assert.equal(table.match(/\bRejected\b/g)?.length, 1, table);
+    });
+
+    it('stops on Ctrl-C and resumes with the same state on the next npm start', async () => {
+        const served = await score();
+        const held = await champion();
+        await stopStack();
+        assert.match(output, /Stopping\.\.\.[\s\S]*Host stopped/);
+        assert.equal(existsSync(path.join(data, 'stack.json')), false, 'a stopped stack is not advertised');
+        await assert.rejects(cli('status'), /No Retrainer app to talk to/);
+
+        await startStack();
+        assert.deepEqual(await champion(), held);
+        assert.deepEqual(await score(), served, 'the promoted model is still served after a restart');
+    });
+});
+
+/** The user's environment: none of the test runner's storage or app settings leak into the stack. */
+function cleanEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (!/^(AzureWebJobs|RETRAINER_|TASKHUB|.*_API_KEY|STUDIO_|NODE_TEST)/i.test(k)) env[k] = v;
+    }
+    return env;
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as { port: number };
+    await new Promise((ok) => server.close(ok));
+    return port;
+}
