@@ -32,8 +32,8 @@ describe('CLI output', () => {
         const bar = new ProgressBar(10 * 1024 * 1024, stream);
         for (let done = 0; done <= 10 * 1024 * 1024; done += 256 * 1024) bar.update(done);
         assert.equal(lines.length, 11);
-        assert.match(lines[0]!, /^\[-{30}\]   0%/);
-        assert.match(lines.at(-1)!, /^\[#{30}\] 100%  10\.0 \/ 10\.0 MB\n$/);
+        assert.match(lines[0], /^\[-{30}\] {3}0%/);
+        assert.match(lines.at(-1)!, /^\[#{30}\] 100% {2}10\.0 \/ 10\.0 MB\n$/);
     });
 });
 

@@ -33,7 +33,7 @@ describe('demo batches', () => {
                 const scenario = sampleScenario(target, variant);
                 const text = await toText(scenario.generate(scenario.rows));
                 merged = merged ? merged + text.slice(text.indexOf('\n') + 1) : text;
-                const outcome = await trainExperiment(async () => Readable.from([merged]), experiment, {});
+                const outcome = await trainExperiment(() => Promise.resolve(Readable.from([merged])), experiment, {});
                 const metrics = metricRecord(parseEvaluationCsv(outcome.evaluationCsv));
                 const verdict = evaluateGate(gate, metrics, champion ? { runId: 'r', metrics: champion } : null);
                 return { metrics, verdict };

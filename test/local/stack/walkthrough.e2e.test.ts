@@ -44,6 +44,7 @@ describe('npm start + the CLI walkthrough', () => {
             const e = err as { stdout?: string; stderr?: string; message: string };
             throw new Error(
                 `retrainer ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}\nstack log:\n${tail()}`,
+                { cause: err },
             );
         }
     };
