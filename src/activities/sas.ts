@@ -8,6 +8,7 @@ import {
 
 /** Clock skew allowance: a SAS (and its delegation key) is valid from shortly before now. */
 const SKEW_IN_MS = 5 * 60_000;
+const DELEGATION_SAS_VERSION = '2025-07-05';
 
 /**
  * A SAS for exactly one blob, with only the permissions given, valid from shortly before now
@@ -38,7 +39,10 @@ export async function blobSas(
         return `?${generateBlobSASQueryParameters(values, credential).toString()}`;
     }
     const key = await blobs.getUserDelegationKey(startsOn, expiresOn);
-    return `?${generateBlobSASQueryParameters(values, key, blobs.accountName).toString()}`;
+    // Pinned: the SDK's newest delegation SAS format (2026-04-06) is not verified by Azurite 3.35;
+    // Azure accepts this older, equivalent format, so one token shape runs in both.
+    const signed = { ...values, version: DELEGATION_SAS_VERSION };
+    return `?${generateBlobSASQueryParameters(signed, key, blobs.accountName).toString()}`;
 }
 
 /** The account's blob endpoint with a trailing slash: a BES BaseLocation. */
