@@ -143,11 +143,20 @@ export function moduleArguments(file: BicepFile, symbol: string): string[] {
     return keys;
 }
 
-/** The keys of a top-level object variable, e.g. `var appSettings = { ... }`. */
-export function objectVariableKeys(file: BicepFile, name: string): string[] {
+/**
+ * The entries of a flat top-level object variable, e.g. `var appSettings = { ... }`: key -> the
+ * value when it is a plain string literal, else undefined (an expression known only at deploy).
+ */
+export function objectVariable(file: BicepFile, name: string): Map<string, string | undefined> {
     const start = new RegExp(`^var\\s+${name}\\s*=\\s*\\{`, 'm').exec(file.code);
     if (!start) throw new RangeError(`no object var ${name} in ${file.path}`);
-    const body = file.code.slice(start.index + start[0].length);
-    const end = body.search(/^\}/m);
-    return [...body.slice(0, end).matchAll(/^\s{2}(\w+)\s*:/gm)].map((m) => m[1]);
+    const from = start.index + start[0].length;
+    const end = from + file.code.slice(from).search(/^\}/m);
+    const raw = readFileSync(file.path, 'utf8').slice(from, end);
+    const entries = new Map<string, string | undefined>();
+    for (const m of raw.matchAll(/^\s{2}(\w+)\s*:\s*(.+?)\s*$/gm)) {
+        const literal = /^'([^'$\\]*)'$/.exec(m[2]);
+        entries.set(m[1], literal ? literal[1] : undefined);
+    }
+    return entries;
 }
