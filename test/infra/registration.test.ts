@@ -130,8 +130,12 @@ describe('registration metadata of the built app', () => {
             assert.ok(m.startsWith(path.join('dist', 'src') + path.sep), `${m} is outside dist/src`);
             assert.ok(!m.startsWith(path.join('dist', 'src', 'local') + path.sep), `${m} is local-only code`);
         }
+        // Remote build compiles the shipped sources, so each loaded file's source must ship.
         const ignored = funcignore(ROOT);
-        for (const m of own) assert.ok(!ignored(m), `${m} is loaded but .funcignore leaves it out of the package`);
+        for (const m of own) {
+            const source = m.replace(/^dist[\\/]/, '').replace(/\.js$/, '.ts');
+            assert.ok(!ignored(source), `${m} is loaded but .funcignore leaves ${source} out of the package`);
+        }
         const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
             packages: Record<string, { dev?: boolean; dependencies?: Record<string, string> }>;
         };
@@ -154,14 +158,23 @@ describe('registration metadata of the built app', () => {
         }
     });
 
-    it('.funcignore keeps local-only code, tests and infra out, and the config file in', () => {
+    it('.funcignore (remote build) ships sources and build inputs, not local code, tests, infra or node_modules', () => {
         const ignored = funcignore(ROOT);
-        for (const p of ['dist/src/local/host/host.js', 'dist/test/run.js', 'src/index.ts', 'infra/main.bicep']) {
+        for (const p of [
+            'src/local/host/host.ts',
+            'test/run.ts',
+            'infra/main.bicep',
+            'node_modules/zod/package.json',
+        ]) {
             assert.ok(ignored(p), `${p} would be deployed`);
         }
-        for (const p of ['host.json', 'package.json', 'dist/src/index.js', 'retrainer.config.json']) {
+        for (const p of ['dist/src/index.js', 'README.md', 'studio.seed.json', 'local.settings.json']) {
+            assert.ok(ignored(p), `${p} would be deployed`);
+        }
+        for (const p of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'src/index.ts']) {
             assert.ok(!ignored(p), `${p} would be left out`);
         }
+        assert.ok(!ignored('retrainer.config.json'), 'the config file the app reads at start-up');
     });
 
     it(
