@@ -62,6 +62,7 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
     ],
     retrainHttpStart: http(['POST'], 'retrain/{target}', true),
     runsHttp: http(['GET'], 'runs', false),
+    scoreHttp: http(['POST'], 'score/{target}', false),
     targetsHttp: http(['GET'], 'targets/{target?}', true),
     [RETRAIN_ORCHESTRATOR]: [{ type: 'orchestrationTrigger', direction: 'in' }],
     ...Object.fromEntries(Object.values(Activities).map((a) => [a, [{ type: 'activityTrigger', direction: 'in' }]])),
@@ -168,7 +169,7 @@ describe('registration metadata of the built app', () => {
         ]) {
             assert.ok(ignored(p), `${p} would be deployed`);
         }
-        for (const p of ['dist/src/index.js', 'README.md', 'studio.seed.json', 'local.settings.json']) {
+        for (const p of ['node_modules/zod/package.json', 'dist/src/index.js', 'README.md', 'local.settings.json']) {
             assert.ok(ignored(p), `${p} would be deployed`);
         }
         for (const p of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'src/index.ts']) {
