@@ -123,13 +123,14 @@ describe('registration metadata of the built app', () => {
         assert.equal(hostJson.extensions?.durableTask?.hubName, '%TASKHUB_NAME%');
     });
 
-    it('the app loads nothing from src/local or test, only shipped files and production dependencies', () => {
+    it('the app loads nothing from src/local, src/cli or test, only shipped sources and production dependencies', () => {
         const loaded = modulesLoadedBy(ROOT, expandGlob(ROOT, pkg.main));
         const own = loaded.filter((m) => !m.startsWith(`node_modules${path.sep}`));
         assert.ok(own.length > 20, `loaded ${own.length} own modules`);
         for (const m of own) {
             assert.ok(m.startsWith(path.join('dist', 'src') + path.sep), `${m} is outside dist/src`);
             assert.ok(!m.startsWith(path.join('dist', 'src', 'local') + path.sep), `${m} is local-only code`);
+            assert.ok(!m.startsWith(path.join('dist', 'src', 'cli') + path.sep), `${m} is the CLI, not the app`);
         }
         // Remote build compiles the shipped sources, so each loaded file's source must ship.
         const ignored = funcignore(ROOT);
