@@ -15,7 +15,8 @@ foreach ($attempt in 1..10) {
 }
 if (-not $key) { throw 'postdeploy: no blobs_extension key; is the app running?' }
 
-$endpoint = "https://$($env:AZURE_FUNCTION_APP_NAME).azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.$functionName&code=$key"
+# SERVICE_API_URI is the site's real default host name (Flex apps may not be <name>.azurewebsites.net).
+$endpoint = "$($env:SERVICE_API_URI)/runtime/webhooks/blobs?functionName=Host.Functions.$functionName&code=$key"
 
 az eventgrid system-topic event-subscription create `
     --name 'retrainer-training-data' `

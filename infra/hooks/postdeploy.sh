@@ -18,7 +18,8 @@ for attempt in 1 2 3 4 5 6 7 8 9 10; do
 done
 [ -n "$key" ] || { echo "postdeploy: no blobs_extension key; is the app running?" >&2; exit 1; }
 
-endpoint="https://${AZURE_FUNCTION_APP_NAME}.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.${function_name}&code=${key}"
+# SERVICE_API_URI is the site's real default host name (Flex apps may not be <name>.azurewebsites.net).
+endpoint="${SERVICE_API_URI}/runtime/webhooks/blobs?functionName=Host.Functions.${function_name}&code=${key}"
 
 az eventgrid system-topic event-subscription create \
     --name "retrainer-training-data" \
