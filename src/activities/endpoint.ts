@@ -29,7 +29,7 @@ export async function applyModel(deps: ActivityDeps, target: TargetConfig, model
     const update = target.update;
     const location = new BlobLocation(model.baseLocation, model.relativeLocation);
     if (update.kind === 'classic') {
-        const sas = blobSas(
+        const sas = await blobSas(
             deps.blobs,
             location.container,
             location.blobName,

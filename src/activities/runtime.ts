@@ -1,5 +1,3 @@
-import { BlobServiceClient } from '@azure/storage-blob';
-
 import {
     BatchExecutionClient,
     ClassicEndpointClient,
@@ -9,6 +7,7 @@ import {
 } from '../clients';
 import { LoadedConfig, loadConfigFromEnv } from '../retraining/config';
 import { RunStore } from '../retraining/runStore';
+import { dataBlobService } from './dataStorage';
 import { ActivityDeps } from './deps';
 
 /** Where run records and champions live, in the data storage account. */
@@ -18,7 +17,7 @@ export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
 export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): ActivityDeps {
     const { config } = loaded;
     const setting = (name: string): string => loaded.setting(name);
-    const blobs = BlobServiceClient.fromConnectionString(setting(config.storage.connectionStringSetting));
+    const blobs = dataBlobService(config.storage.connectionStringSetting, env);
     return {
         config,
         blobs,

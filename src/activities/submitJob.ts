@@ -37,22 +37,22 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
     const now = deps.now();
     const validFor = target.job.deadlineInMs + SAS_MARGIN_IN_MS;
     const base = baseLocation(deps.blobs);
-    const output = (name: string) => ({
+    const output = async (name: string) => ({
         BaseLocation: base,
         RelativeLocation: `${target.modelOutput.container}/${folder}/${name}`,
-        SasBlobToken: blobSas(deps.blobs, target.modelOutput.container, `${folder}/${name}`, 'cw', now, validFor),
+        SasBlobToken: await blobSas(deps.blobs, target.modelOutput.container, `${folder}/${name}`, 'cw', now, validFor),
     });
     const request: BatchExecutionRequest = {
         Inputs: {
             [target.training.inputName]: {
                 BaseLocation: base,
                 RelativeLocation: `${input1.container}/${input1.blob}`,
-                SasBlobToken: blobSas(deps.blobs, input1.container, input1.blob, 'r', now, validFor),
+                SasBlobToken: await blobSas(deps.blobs, input1.container, input1.blob, 'r', now, validFor),
             },
         },
         Outputs: {
-            [target.training.modelOutputName]: output('model.ilearner'),
-            [target.training.evaluationOutputName]: output('evaluation.csv'),
+            [target.training.modelOutputName]: await output('model.ilearner'),
+            [target.training.evaluationOutputName]: await output('evaluation.csv'),
         },
         GlobalParameters: { ...target.training.globalParameters, ...input.globalParameters },
     };

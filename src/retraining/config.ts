@@ -6,6 +6,7 @@ import type { ZodError } from 'zod';
 import { crossFieldIssues } from './configChecks';
 import { configSchema, RetrainerConfig, TargetConfig } from './configSchema';
 import { findInlineSecrets, settingReferences } from './inlineSecrets';
+import { identityConnection } from './storageConnection';
 
 export type { RetrainerConfig, TargetConfig } from './configSchema';
 
@@ -91,10 +92,16 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
     const config = validateConfig(raw, file);
     const values = new Map<string, string>();
     const missing: string[] = [];
+    const storageSetting = config.storage.connectionStringSetting;
     for (const ref of settingReferences(config)) {
         const v = env[ref.name];
-        if (v === undefined || v === '') missing.push(`${ref.path}: app setting '${ref.name}' is not set`);
-        else values.set(ref.name, v);
+        if (v !== undefined && v !== '') values.set(ref.name, v);
+        else if (ref.name === storageSetting && identityConnection(ref.name, env)) continue;
+        else if (ref.name === storageSetting) {
+            missing.push(
+                `${ref.path}: app setting '${ref.name}' is not set (a connection string, or '${ref.name}__blobServiceUri' for an identity-based connection)`,
+            );
+        } else missing.push(`${ref.path}: app setting '${ref.name}' is not set`);
     }
     if (missing.length > 0) throw new ConfigError(file, missing);
     return {
