@@ -38,6 +38,8 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
 app.storageBlob('onTrainingData', {
     path: `%${DATA_CONTAINER_SETTING}%/{name}`,
     connection: 'AzureWebJobsStorage',
+    // Flex Consumption runs blob triggers only from Event Grid; elsewhere it is also the low-latency choice.
+    source: 'EventGrid',
     extraInputs: [df.input.durableClient()],
     handler: onTrainingData,
 });

@@ -39,7 +39,7 @@ export interface HostOptions {
     pollMs?: number;
     /** Activity lease (ms): after a crash, a started activity runs again once it lapses; default 30000. */
     leaseMs?: number;
-    /** Blob container scan interval (ms); default 10000, as the host's classic scanner. */
+    /** Blob container scan interval (ms); default 10000 as the host's classic scanner, 1000 for Event Grid-sourced triggers. */
     blobScanMs?: number;
     /** Blob trigger queue poll (ms); default 1000. */
     blobQueuePollMs?: number;
@@ -176,9 +176,12 @@ export class DevHost {
         }
         if (blob) {
             await blob.ensure();
-            host.#loops.push(
-                new PollLoop('blob scan', opts.blobScanMs ?? 10000, () => blob.scan().then(() => undefined), log),
-            );
+            // Event Grid delivers a blob event within about a second; a scan that often stands in for it.
+            const eventGrid = blobFns.some((f) => f.trigger.source === 'EventGrid');
+            const scanMs = opts.blobScanMs ?? (eventGrid ? 1000 : 10000);
+            if (eventGrid)
+                log.host(`Blob triggers with source EventGrid: the dev host scans every ${scanMs} ms instead.`);
+            host.#loops.push(new PollLoop('blob scan', scanMs, () => blob.scan().then(() => undefined), log));
             host.#loops.push(new PollLoop('blob queue', opts.blobQueuePollMs ?? 1000, () => blob.processQueue(), log));
         }
         for (const loop of host.#loops) loop.start();
