@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import {
     BatchExecutionClient,
     ClassicEndpointClient,
@@ -52,8 +54,14 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
 
 let cached: ActivityDeps | undefined;
 
+/**
+ * The deployed package's root (this file is dist/src/activities/runtime.js). The Functions worker's
+ * current directory is not guaranteed to be the app's, so a relative config path starts here.
+ */
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+
 /** The app's one set of dependencies, from the environment, validated once. */
 export function runtimeDeps(): ActivityDeps {
-    cached ??= createDeps(loadConfigFromEnv(process.env), process.env);
+    cached ??= createDeps(loadConfigFromEnv(process.env, APP_ROOT), process.env);
     return cached;
 }

@@ -31,8 +31,9 @@ export interface LoadedConfig {
     setting(name: string): string;
 }
 
-export function configPathFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-    return path.resolve(cwd, env[CONFIG_PATH_SETTING] || DEFAULT_CONFIG_PATH);
+/** A relative path is taken from `baseDir`: the app's root, not the worker's current directory. */
+export function configPathFromEnv(env: NodeJS.ProcessEnv, baseDir = process.cwd()): string {
+    return path.resolve(baseDir, env[CONFIG_PATH_SETTING] || DEFAULT_CONFIG_PATH);
 }
 
 function formatPath(p: readonly PropertyKey[]): string {
@@ -114,8 +115,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
     };
 }
 
-export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-    return loadConfig(configPathFromEnv(env), env);
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env, baseDir?: string): LoadedConfig {
+    return loadConfig(configPathFromEnv(env, baseDir), env);
 }
 
 export function findTarget(config: RetrainerConfig, name: string): TargetConfig {

@@ -34,7 +34,8 @@ describe('retrainer config', () => {
         const [classic, arm] = c.targets;
         assert.equal(classic?.update.kind, 'classic');
         assert.equal(arm?.training.modelOutputName, 'output1');
-        assert.equal(arm?.debounce.quietPeriodInMs, 60_000);
+        assert.equal(arm?.job.deadlineInMs, 7_200_000);
+        assert.equal(arm?.activityRetry.maxAttempts, 3);
         assert.equal(arm?.update.kind === 'arm' && arm.update.pollIntervalInMs, 2000);
     });
 
