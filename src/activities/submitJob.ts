@@ -1,4 +1,4 @@
-import { RestError } from '@azure/storage-blob';
+import { BlockBlobClient, RestError } from '@azure/storage-blob';
 
 import type { BatchExecutionRequest } from '../clients';
 import type { SubmitJobInput, SubmittedJob } from '../orchestrators/contracts';
@@ -9,10 +9,17 @@ import { baseLocation, blobSas } from './sas';
 /** SAS tokens handed to BES outlive the job's deadline by this much, and no more. */
 const SAS_MARGIN_IN_MS = 30 * 60_000;
 
+/** The run's job as written under its folder; `started` is set once the start call succeeded. */
+interface JobMarker extends SubmittedJob {
+    started?: boolean;
+}
+
 /**
  * Submits and starts the target's BES training job for one run. Inputs and outputs are passed as
- * SAS URLs scoped to exactly the run's blobs (never the account key). Idempotent per run: a retry
- * after a crash finds the job recorded under the run's folder and submits nothing new.
+ * SAS URLs scoped to exactly the run's blobs (never the account key). Idempotent per run: the job
+ * id is written under the run's folder as soon as BES answers the submit, before the start, so a
+ * retry after a crash at any point past the submit finds it, starts it if it never was, and
+ * submits nothing new. (BES does not deduplicate submits; the marker is the only guard.)
  */
 export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmittedJob> {
     const target = targetOf(deps, input.target);
@@ -20,8 +27,8 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
     await models.createIfNotExists();
     const folder = `${target.name}/${input.runId}`;
     const marker = models.getBlockBlobClient(`${folder}/job.json`);
-    const existing = await readJson<SubmittedJob>(marker);
-    if (existing) return existing;
+    const existing = await readJson<JobMarker>(marker);
+    if (existing) return existing.started === false ? startOnce(deps, input, marker, existing) : jobOf(existing);
 
     const data = deps.blobs.getContainerClient(target.data.container);
     let input1 = { container: target.data.container, blob: input.manifest.blobs[0].name };
@@ -56,9 +63,7 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
         },
         GlobalParameters: { ...target.training.globalParameters, ...input.globalParameters },
     };
-    const bes = deps.bes(target);
-    const jobId = await bes.submitJob(request);
-    await bes.startJob(jobId);
+    const jobId = await deps.bes(target).submitJob(request);
     const job: SubmittedJob = {
         jobId,
         modelOutput: {
@@ -70,9 +75,29 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
             relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
         },
     };
-    const text = JSON.stringify(job);
-    await marker.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
-    return job;
+    await writeJson(marker, { ...job, started: false });
+    return startOnce(deps, input, marker, job);
+}
+
+/** Starts the recorded job; startJob accepts a job that already runs (a crash after start, before the marker update). */
+async function startOnce(
+    deps: ActivityDeps,
+    input: SubmitJobInput,
+    marker: BlockBlobClient,
+    job: SubmittedJob,
+): Promise<SubmittedJob> {
+    await deps.bes(targetOf(deps, input.target)).startJob(job.jobId);
+    await writeJson(marker, { ...jobOf(job), started: true });
+    return jobOf(job);
+}
+
+function jobOf(m: JobMarker): SubmittedJob {
+    return { jobId: m.jobId, modelOutput: m.modelOutput, evaluationOutput: m.evaluationOutput };
+}
+
+async function writeJson(blob: BlockBlobClient, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }
 
 async function readJson<T>(blob: { downloadToBuffer(): Promise<Buffer> }): Promise<T | undefined> {
