@@ -3,7 +3,7 @@ import { RestError } from '@azure/storage-blob';
 import type { PromoteInput, Promotion } from '../orchestrators/contracts';
 import { ChampionChangedError } from '../retraining/runStore';
 import { ActivityDeps, targetOf } from './deps';
-import { applyModel, currentModel } from './endpoint';
+import { applyModel, currentModel, sameModel } from './endpoint';
 
 /**
  * Points the target's endpoint at the run's model, but only while the champion is still the one
@@ -21,6 +21,8 @@ export async function promote(deps: ActivityDeps, input: PromoteInput): Promise<
     let promotion: Promotion;
     try {
         promotion = JSON.parse((await marker.downloadToBuffer()).toString('utf8')) as Promotion;
+        // A retry after a crash: if the update already landed, updating again would only patch twice.
+        if (sameModel(await currentModel(deps, target), input.model)) return promotion;
     } catch (err) {
         if (!(err instanceof RestError && err.statusCode === 404)) throw err;
         promotion = { before: await currentModel(deps, target), after: input.model };
