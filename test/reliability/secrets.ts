@@ -4,19 +4,19 @@ import path from 'node:path';
 import { AZURITE_KEY } from '../../src/local/common/azurite';
 
 /** Every string value under a key that names a secret in the demo seed. */
-function seedSecrets(node: unknown, out: Map<string, string>, where = 'seed'): void {
-    if (Array.isArray(node)) node.forEach((n, i) => seedSecrets(n, out, `${where}[${i}]`));
+function seedSecrets(node: unknown, out: Map<string, string>, where = 'seed', secret = false): void {
+    if (typeof node === 'string' && secret) out.set(node, where);
+    else if (Array.isArray(node)) node.forEach((n, i) => seedSecrets(n, out, `${where}[${i}]`));
     else if (node && typeof node === 'object') {
         for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-            if (typeof v === 'string' && /key|token|secret/i.test(k) && !/name|setting/i.test(k))
-                out.set(v, `${where}.${k}`);
-            else seedSecrets(v, out, `${where}.${k}`);
+            const named = secret || (/key|token|secret/i.test(k) && !/name|setting/i.test(k));
+            seedSecrets(v, out, `${where}.${k}`, named);
         }
     }
 }
 
 /** The configured secrets the suite uses, value -> what it is (the description is safe to print). */
-export function knownSecrets(root = process.cwd()): Map<string, string> {
+export function knownSecrets(root = path.resolve(__dirname, '..', '..', '..')): Map<string, string> {
     const out = new Map<string, string>();
     seedSecrets(JSON.parse(readFileSync(path.join(root, 'studio.seed.json'), 'utf8')), out);
     out.set(AZURITE_KEY, 'storage account key');
