@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
@@ -41,13 +42,7 @@ function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
 async function readAll(chunks: Buffer[], maxRowChars?: number): Promise<string[][] | string> {
     try {
         const out: string[][] = [];
-        for await (const r of readCsv(
-            (async function* () {
-                yield* chunks;
-            })(),
-            { maxRowChars },
-        ))
-            out.push(r.fields);
+        for await (const r of readCsv(Readable.from(chunks), { maxRowChars })) out.push(r.fields);
         return out;
     } catch (err) {
         // Only the parser's own, named error may come out: anything else is a crash.
@@ -182,9 +177,9 @@ describe('hostile CSV and config input (fast-check properties)', () => {
                 fc.oneof(fc.constant(secret), fc.jsonValue({ maxDepth: 2 })),
                 (p, value) => {
                     const raw = JSON.parse(
-                        JSON.stringify({ storage: { connectionStringSetting: 'S' }, targets: [target] }),
+                        JSON.stringify({ storage: { connectionStringSetting: 'S' }, targets: [rawTarget] }),
                     ) as Record<string, unknown>;
-                    let node = raw as Record<string, unknown>;
+                    let node = raw;
                     for (const k of p.slice(0, -1)) node = node[k] as Record<string, unknown>;
                     node[p.at(-1)!] = value;
                     try {
