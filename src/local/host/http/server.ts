@@ -27,6 +27,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     });
 }
 
+function requestUrl(req: IncomingMessage, origin: string): URL | undefined {
+    try {
+        return new URL(req.url ?? '/', `http://${req.headers.host ?? origin.replace(/^http:\/\//, '')}`);
+    } catch {
+        return undefined;
+    }
+}
+
 /** One HTTP server; handlers are tried in order, the first answer wins, otherwise 404. */
 export class HostServer {
     readonly #server: Server;
@@ -60,10 +68,18 @@ export class HostServer {
 
     async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
         let out: HostResponse;
+        const url = requestUrl(req, this.#origin);
+        if (!url) {
+            // As Kestrel does: a Host header or target that makes no URL is the client's error.
+            res.writeHead(400, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ Message: 'Bad Request: invalid Host header or request target.' }));
+            req.resume();
+            return;
+        }
         try {
             const hostReq: HostRequest = {
                 method: (req.method ?? 'GET').toUpperCase(),
-                url: new URL(req.url ?? '/', `http://${req.headers.host ?? this.#origin.replace(/^http:\/\//, '')}`),
+                url,
                 headers: req.headers,
                 body: await readBody(req),
             };
