@@ -1,6 +1,7 @@
 import type { ManifestBlob, ManifestSnapshot, RunTrigger } from '../orchestrators/contracts';
 import { listPrefix, matchesDataPattern } from '../retraining/dataPattern';
 import { runKeyOf } from '../retraining/runKey';
+import { validateUpload } from '../retraining/validateUpload';
 import { ActivityDeps, targetOf } from './deps';
 
 export interface SnapshotInput {
@@ -8,20 +9,34 @@ export interface SnapshotInput {
     trigger: RunTrigger;
 }
 
+/** As much of a file as the upload check reads. */
+const HEAD_BYTES = 64 * 1024;
+
 /**
  * The data a run trains on: every blob of the target's data pattern (or the blobs an HTTP call
  * named), fingerprinted, with the run key and the earlier run that already judged exactly this data.
+ * A file the upload check refuses stays in the container; it is left out here with its reason
+ * (the same check as the blob trigger's), or it would fail every later run of the target.
  */
 export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput): Promise<ManifestSnapshot> {
     const target = targetOf(deps, input.target);
     const container = deps.blobs.getContainerClient(target.data.container);
     const named = input.trigger.kind === 'http' ? input.trigger.blobNames : undefined;
     const blobs: ManifestBlob[] = [];
+    const rejected: { name: string; reason: string }[] = [];
     if (!(await container.exists())) return { runKey: runKeyOf([]), blobs };
     for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
         if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
         if (named && !named.includes(b.name)) continue;
         if (!b.properties.contentLength) continue; // empty files cannot be training data
+        const head = await container
+            .getBlobClient(b.name)
+            .downloadToBuffer(0, Math.min(HEAD_BYTES, b.properties.contentLength));
+        const problem = validateUpload(target, b.name, head);
+        if (problem) {
+            rejected.push({ name: b.name, reason: problem });
+            continue;
+        }
         const entry: ManifestBlob = {
             name: b.name,
             etag: b.properties.etag ?? '',
@@ -33,11 +48,19 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
     if (named) {
         const missing = named.filter((n) => !blobs.some((b) => b.name === n));
         if (missing.length > 0) {
-            throw new Error(`Named data blob(s) not found for target '${target.name}': ${missing.join(', ')}.`);
+            const why = rejected.filter((r) => named.includes(r.name)).map((r) => ` ${r.reason}.`);
+            throw new Error(
+                `Named data blob(s) not found for target '${target.name}': ${missing.join(', ')}.${why.join('')}`,
+            );
         }
     }
     blobs.sort((a, b) => (a.name < b.name ? -1 : 1));
     const runKey = runKeyOf(blobs);
     const previousRunId = await deps.runs.findRunByKey(target.name, runKey);
-    return previousRunId ? { runKey, blobs, previousRunId } : { runKey, blobs };
+    return {
+        runKey,
+        blobs,
+        ...(previousRunId ? { previousRunId } : {}),
+        ...(rejected.length > 0 ? { rejected } : {}),
+    };
 }

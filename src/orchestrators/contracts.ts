@@ -53,6 +53,8 @@ export interface ManifestSnapshot {
     blobs: ManifestBlob[];
     /** Run id of an earlier run over exactly this data, if any. */
     previousRunId?: string;
+    /** Files under the data pattern left out because they cannot be training data, with why. */
+    rejected?: { name: string; reason: string }[];
 }
 
 export interface SubmitJobInput {
