@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+
+import { BlobServiceClient } from '@azure/storage-blob';
+import fc from 'fast-check';
+
+import { classificationCsv, toText } from '../../src/local/samples';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { AppUnderTest, startApp } from '../functions/appHost';
+import { testStorage } from '../helpers/azurite';
+import { churnLike } from './appConfig';
+import { eventually } from './childHost';
+import { runsOf } from './kit';
+import { findSecrets } from './secrets';
+
+/** Keys, hostile requests and hostile blob names against the app on the dev host. */
+describe('security and hostile input over HTTP and blob names', () => {
+    let app: AppUnderTest;
+    before(async () => {
+        app = await startApp((w) => [churnLike(w, 'guarded'), churnLike(w, 'names')]);
+    });
+    after(async () => {
+        await app?.stop();
+        assert.deepEqual(findSecrets(app.logs.join('\n')), [], 'no secret in the host log');
+    });
+
+    const origin = (): string => app.host.origin;
+    const keys = () => app.host.keys;
+    const FUNCTIONS: [string, string][] = [
+        ['POST', '/api/retrain/guarded'],
+        ['GET', '/api/targets'],
+        ['GET', '/api/targets/guarded'],
+        ['GET', '/api/runs'],
+        ['GET', '/api/runs?target=guarded'],
+    ];
+
+    it('every HTTP function refuses a missing, empty, wrong or look-alike key', async () => {
+        const k = keys().functionDefault;
+        const bad: (Record<string, string> | string)[] = [
+            {},
+            { 'x-functions-key': '' },
+            { 'x-functions-key': 'wrong' },
+            { 'x-functions-key': k.toUpperCase() === k ? k.toLowerCase() : k.toUpperCase() },
+            { 'x-functions-key': k.slice(0, -1) },
+            { 'x-functions-key': `${k} ` + 'x' },
+            '?code=',
+            '?code=wrong',
+            `?code=${encodeURIComponent(k.slice(1))}`,
+        ];
+        let refused = 0;
+        for (const [method, path] of FUNCTIONS) {
+            for (const b of bad) {
+                const url =
+                    typeof b === 'string'
+                        ? `${origin()}${path}${path.includes('?') ? b.replace('?', '&') : b}`
+                        : `${origin()}${path}`;
+                const res = await fetch(url, { method, headers: typeof b === 'string' ? {} : b });
+                await res.arrayBuffer();
+                assert.equal(res.status, 401, `${method} ${path} with ${JSON.stringify(b).length} chars of bad key`);
+                refused += 1;
+            }
+        }
+        assert.equal(refused, FUNCTIONS.length * bad.length);
+        const ok = await fetch(`${origin()}/api/targets`, { headers: { 'x-functions-key': k } });
+        assert.equal(ok.status, 200, 'the right key works');
+    });
+
+    it('admin and durable endpoints need the master (or durable system) key; function keys do not open them', async () => {
+        const { functionDefault, master, durableSystem } = keys();
+        const durable = [
+            ['GET', '/runtime/webhooks/durabletask/instances'],
+            ['GET', '/runtime/webhooks/durabletask/instances/retrain-guarded'],
+            ['POST', '/runtime/webhooks/durabletask/orchestrators/retrain'],
+            ['POST', '/runtime/webhooks/durabletask/instances/retrain-guarded/terminate?reason=x'],
+            ['DELETE', '/runtime/webhooks/durabletask/instances/retrain-guarded'],
+            ['GET', '/durabletask/instances'],
+        ];
+        for (const [method, path] of [...durable, ['POST', '/admin/functions/retrainTimer']]) {
+            for (const key of [undefined, 'wrong', functionDefault]) {
+                const sep = path.includes('?') ? '&' : '?';
+                const res = await fetch(`${origin()}${path}${key === undefined ? '' : `${sep}code=${key}`}`, {
+                    method,
+                });
+                await res.arrayBuffer();
+                assert.equal(res.status, 401, `${method} ${path} without the right key`);
+            }
+        }
+        const admin = await fetch(`${origin()}/admin/functions/retrainTimer?code=${durableSystem}`, { method: 'POST' });
+        assert.equal(admin.status, 401, 'the durable system key is not an admin key');
+        for (const key of [durableSystem, master]) {
+            const res = await fetch(`${origin()}/runtime/webhooks/durabletask/instances?code=${key}`);
+            await res.arrayBuffer();
+            assert.equal(res.status, 200);
+        }
+    });
+
+    const alive = async (): Promise<void> => {
+        const res = await fetch(`${origin()}/api/targets`, { headers: { 'x-functions-key': keys().functionDefault } });
+        assert.equal(res.status, 200, 'the host still serves');
+    };
+
+    it('hostile target names, queries and bodies: a 4xx (or a start), never a 5xx', async () => {
+        const k = keys().functionDefault;
+        const name = fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 30 }),
+            fc.constantFrom(
+                '..',
+                '../..',
+                '..%2F..%2Fadmin',
+                '%2e%2e',
+                'guarded/../odd',
+                'GUARDED',
+                'guarded%00',
+                '💥',
+                '<script>',
+                'a'.repeat(3000),
+            ),
+        );
+        const statuses = new Map<number, number>();
+        const seen = (s: number): void => void statuses.set(s, (statuses.get(s) ?? 0) + 1);
+        await fc.assert(
+            fc.asyncProperty(name, fc.boolean(), async (n, raw) => {
+                const seg = raw ? n.replace(/[\s#?]/g, '_') : encodeURIComponent(n);
+                for (const [method, path] of [
+                    ['GET', `/api/targets/${seg}`],
+                    ['POST', `/api/retrain/${seg}`],
+                    ['GET', `/api/runs?target=${encodeURIComponent(n)}&limit=${encodeURIComponent(n)}`],
+                ]) {
+                    const res = await fetch(`${origin()}${path}`, { method, headers: { 'x-functions-key': k } });
+                    await res.arrayBuffer();
+                    seen(res.status);
+                    assert.ok(
+                        res.status < 500,
+                        `${method} ${JSON.stringify(path.slice(0, 80))} answered ${res.status}`,
+                    );
+                }
+            }),
+            { numRuns: 60 },
+        );
+        const bodies = fc.oneof(
+            fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
+            fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+            fc.string({ maxLength: 200 }).map((s) => Buffer.from(JSON.stringify({ blobNames: [s] }), 'utf16le')),
+            fc.constantFrom(
+                Buffer.from('{"blobNames":["../../etc/passwd"]}'),
+                Buffer.from('{"globalParameters":{"a":1}}'),
+                Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+            ),
+        );
+        await fc.assert(
+            fc.asyncProperty(
+                bodies,
+                fc.constantFrom(
+                    'application/json',
+                    'text/plain; charset=utf-16',
+                    'application/x-www-form-urlencoded',
+                    '',
+                ),
+                async (body, type) => {
+                    const res = await fetch(`${origin()}/api/retrain/guarded`, {
+                        method: 'POST',
+                        headers: { 'x-functions-key': k, ...(type ? { 'Content-Type': type } : {}) },
+                        body,
+                    });
+                    await res.arrayBuffer();
+                    seen(res.status);
+                    assert.ok([202, 400, 409].includes(res.status), `body answered ${res.status}`);
+                },
+            ),
+            { numRuns: 80 },
+        );
+        const huge = await fetch(`${origin()}/api/retrain/guarded`, {
+            method: 'POST',
+            headers: { 'x-functions-key': k },
+            body: Buffer.alloc(8 * 1024 * 1024, 0x7b),
+        });
+        await huge.arrayBuffer();
+        assert.equal(huge.status, 400, 'an 8 MB body that is not JSON');
+        const bigHeader = await fetch(`${origin()}/api/targets`, {
+            headers: { 'x-functions-key': k, 'x-big': 'a'.repeat(64 * 1024) },
+        });
+        await bigHeader.arrayBuffer();
+        assert.equal(bigHeader.status, 431, 'a 64 KB header');
+        await alive();
+        console.log(`# hostile HTTP statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    });
+
+    it('raw garbage on the socket and a bad Host header: a 4xx or a closed connection, the host lives on', async () => {
+        const send = (bytes: Buffer): Promise<string> =>
+            new Promise((resolve) => {
+                const url = new URL(origin());
+                const socket = connect(Number(url.port), url.hostname);
+                let got = '';
+                socket.on('data', (d) => (got += d.toString('latin1')));
+                socket.on('error', () => resolve(got));
+                socket.on('close', () => resolve(got));
+                socket.setTimeout(3000, () => socket.destroy());
+                socket.end(bytes);
+            });
+        await fc.assert(
+            fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (b) => {
+                const answer = await send(Buffer.from(b));
+                assert.ok(answer === '' || /^HTTP\/1\.1 4\d\d/.test(answer), answer.slice(0, 40));
+            }),
+            { numRuns: 40 },
+        );
+        for (const host of ['a b', '[', '%', 'evil.example:99999', '']) {
+            const answer = await send(
+                Buffer.from(
+                    `GET /api/targets HTTP/1.1\r\nHost: ${host}\r\nx-functions-key: ${keys().functionDefault}\r\nConnection: close\r\n\r\n`,
+                ),
+            );
+            assert.ok(answer === '' || /^HTTP\/1\.1 (2|4)\d\d/.test(answer), `Host '${host}': ${answer.slice(0, 40)}`);
+        }
+        await alive();
+    });
+
+    it('hostile blob names: bad files rejected with a logged reason, odd names trained, no partial model', async () => {
+        const good = await toText(classificationCsv({ rows: 600, seed: 21 }));
+        const goodNames = [
+            'names/ünï cödé.csv',
+            'names/a b%20c.csv',
+            'names/semi;colon,comma.csv',
+            `names/${'x'.repeat(400)}.csv`,
+            'names/deep/er/still.csv',
+        ];
+        const badFiles: [string, string][] = [
+            ['names/../names/escape.csv', 'tenure\n1\n'],
+            ['names/binary.csv', '\u0000\u0001\u0002'],
+            ['names/empty-header.csv', '\n\n\n'],
+            ['names/not-csv.txt', good],
+            ['names/ﾟ･✿ヾ.csv', 'churned;tenure\n1;2\n'],
+        ];
+        for (const [n, text] of badFiles) await app.data.getBlockBlobClient(n).upload(text, Buffer.byteLength(text));
+        for (const n of goodNames) await app.data.getBlockBlobClient(n).upload(good, Buffer.byteLength(good));
+        const k = keys().functionDefault;
+        const [run, ...more] = await eventually(
+            async () => {
+                const r = await runsOf(origin(), k, 'names');
+                return r.length > 0 ? r : undefined;
+            },
+            'the run of names',
+            60_000,
+        );
+        assert.equal(more.length, 0);
+        assert.ok(['Promoted', 'Rejected', 'Failed'].includes(run.state));
+        assert.ok(run.state !== 'Failed' || /Training job .* ended Failed/.test(run.reason ?? ''), run.reason);
+        const inManifest = run.manifest!.blobs.map((b) => b.name);
+        const refused = (run.manifest!.rejected ?? []).map((r) => r.name);
+        for (const [n] of badFiles.filter(([x]) => x.endsWith('.csv')))
+            assert.ok(
+                refused.some((r) => r.endsWith(n.split('/').pop()!)),
+                `'${n}' left out with its reason`,
+            );
+        for (const n of goodNames) assert.ok(inManifest.includes(n), `'${n.slice(0, 30)}' trained`);
+        for (const [n] of badFiles) {
+            if (n.endsWith('.txt')) continue;
+            await eventually(
+                () =>
+                    app.logs.some((l) => l.includes('Rejected training file') && l.includes(n.split('/').pop()!))
+                        ? true
+                        : undefined,
+                `the rejection of ${n}`,
+                20_000,
+            );
+        }
+        assert.ok(
+            app.logs.some((l) => l.includes("Ignored 'names/not-csv.txt'")),
+            'a non-matching name is ignored with a log line',
+        );
+        await assertNoPartialModels(run);
+    });
+
+    /** Every model file in the models container belongs to a run whose job finished and was recorded. */
+    async function assertNoPartialModels(run: RunRecord): Promise<void> {
+        const all = [
+            ...(await runsOf(origin(), keys().functionDefault, 'names')),
+            ...(await runsOf(origin(), keys().functionDefault, 'guarded')),
+        ];
+        const finished = new Set(
+            all.filter((r) => r.job?.finalStatus?.state === 'Finished').map((r) => r.job!.modelOutput.relativeLocation),
+        );
+        const modelsName = run.job!.modelOutput.relativeLocation.split('/')[0];
+        const blobs = BlobServiceClient.fromConnectionString((await testStorage()).connectionString);
+        let models = 0;
+        for await (const b of blobs.getContainerClient(modelsName).listBlobsFlat()) {
+            if (!b.name.endsWith('.ilearner')) continue;
+            models += 1;
+            assert.ok(finished.has(`${modelsName}/${b.name}`), `model ${b.name} has a finished, recorded run`);
+        }
+        assert.ok(models > 0 || run.state === 'Failed');
+    }
+});
