@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -10,6 +12,7 @@ import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { testStorage } from '../helpers/azurite';
 import { churnLike } from './appConfig';
+import { APP_ROOT } from './childHost';
 import { eventually } from './childHost';
 import { runsOf } from './kit';
 import { findSecrets } from './secrets';
@@ -27,13 +30,16 @@ describe('security and hostile input over HTTP and blob names', () => {
 
     const origin = (): string => app.host.origin;
     const keys = () => app.host.keys;
-    const FUNCTIONS: [string, string][] = [
-        ['POST', '/api/retrain/guarded'],
-        ['GET', '/api/targets'],
-        ['GET', '/api/targets/guarded'],
-        ['GET', '/api/runs'],
-        ['GET', '/api/runs?target=guarded'],
-    ];
+    /** Every app.http registration in src/functions, so a new HTTP function is covered by default. */
+    const FUNCTIONS: [string, string][] = readdirSync(path.join(APP_ROOT, 'src', 'functions'))
+        .filter((f) => f.endsWith('.ts'))
+        .flatMap((f) => {
+            const text = readFileSync(path.join(APP_ROOT, 'src', 'functions', f), 'utf8');
+            const reg = /app\.http\('\w+',\s*\{[^}]*?methods:\s*\[([^\]]*)\][^}]*?route:\s*'([^']+)'/s.exec(text);
+            if (!reg) return [];
+            const route = `/api/${reg[2].replace(/\{\w+\??\}/g, 'guarded')}`;
+            return [...reg[1].matchAll(/'(\w+)'/g)].map((m): [string, string] => [m[1], route]);
+        });
 
     it('every HTTP function refuses a missing, empty, wrong or look-alike key', async () => {
         const k = keys().functionDefault;
@@ -62,6 +68,7 @@ describe('security and hostile input over HTTP and blob names', () => {
             }
         }
         assert.equal(refused, FUNCTIONS.length * bad.length);
+        assert.ok(FUNCTIONS.length >= 4, `found the HTTP functions: ${FUNCTIONS.map((f) => f.join(' ')).join(', ')}`);
         const ok = await fetch(`${origin()}/api/targets`, { headers: { 'x-functions-key': k } });
         assert.equal(ok.status, 200, 'the right key works');
     });
@@ -125,6 +132,7 @@ describe('security and hostile input over HTTP and blob names', () => {
                 for (const [method, path] of [
                     ['GET', `/api/targets/${seg}`],
                     ['POST', `/api/retrain/${seg}`],
+                    ['POST', `/api/score/${seg}`],
                     ['GET', `/api/runs?target=${encodeURIComponent(n)}&limit=${encodeURIComponent(n)}`],
                 ]) {
                     const res = await fetch(`${origin()}${path}`, { method, headers: { 'x-functions-key': k } });
@@ -170,6 +178,27 @@ describe('security and hostile input over HTTP and blob names', () => {
             ),
             { numRuns: 80 },
         );
+        // The scoring proxy: any body is a 4xx before anything reaches the service, or a score.
+        await fc.assert(
+            fc.asyncProperty(bodies, async (body) => {
+                const res = await fetch(`${origin()}/api/score/guarded`, {
+                    method: 'POST',
+                    headers: { 'x-functions-key': k },
+                    body,
+                });
+                await res.arrayBuffer();
+                seen(res.status);
+                assert.ok(res.status < 500, `score body answered ${res.status}`);
+            }),
+            { numRuns: 60 },
+        );
+        const hugeScore = await fetch(`${origin()}/api/score/guarded`, {
+            method: 'POST',
+            headers: { 'x-functions-key': k },
+            body: Buffer.alloc(8 * 1024 * 1024, 0x7b),
+        });
+        await hugeScore.arrayBuffer();
+        assert.equal(hugeScore.status, 413, 'an 8 MB scoring body');
         const huge = await fetch(`${origin()}/api/retrain/guarded`, {
             method: 'POST',
             headers: { 'x-functions-key': k },
