@@ -13,7 +13,7 @@ import { testStorage } from '../helpers/azurite';
 import { seed } from '../helpers/demoTargets';
 import { AppConfig, appConfig, churnLike } from './appConfig';
 import { ChildHost, eventually, spawnHost } from './childHost';
-import { api, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
+import { api, boundModel, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
 import { findSecrets } from './secrets';
 
 /**
@@ -162,15 +162,12 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
 
     it('killed right after the PATCH landed, before the activity returned', async () => {
         const t = 'crash-promote';
-        let patchedAt = 0;
         const { run, base } = await crashOnce(
             t,
             // The first GET (what is served now) and the read-back after the PATCH are held.
-            { scope: 'churn-predictive', value: { http: [{ operation: 'getEndpoint', delayInMs: 2500, times: 2 }] } },
-            (_h, b) => {
-                if (!patchedAt && (ops().patchEndpoint ?? 0) > (b.patchEndpoint ?? 0)) patchedAt = Date.now();
-                return Promise.resolve(patchedAt > 0 && Date.now() - patchedAt > 500);
-            },
+            { scope: 'churn-predictive', value: { http: [{ operation: 'getEndpoint', delayInMs: 3000, times: 2 }] } },
+            // Killed once the studio has bound this run's model: the PATCH has landed.
+            () => Promise.resolve(boundModel(studioDir).includes(`/${t}/`)),
         );
         await assertOutcome(t, run, base);
     });

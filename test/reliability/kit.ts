@@ -71,3 +71,11 @@ export function jobsOfRun(stateDir: string, target: string, runId: string): Stud
         Object.values(j.outputs).some((o) => o.RelativeLocation?.includes(`/${target}/${runId}/`)),
     );
 }
+
+/** Where the model the classic `retrained` endpoint serves came from, per the studio's saved state. */
+export function boundModel(stateDir: string): string {
+    const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {
+        endpoints: Record<string, { model?: { location: { RelativeLocation: string } } }>;
+    };
+    return state.endpoints['ws-demo/churn-predictive/retrained']?.model?.location.RelativeLocation ?? '';
+}
