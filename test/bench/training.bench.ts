@@ -2,44 +2,41 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { classificationCsv, regressionCsv } from '../../src/local/samples';
 import { ExperimentDefinition, trainExperiment } from '../../src/local/studio/training';
+import { printTable, saveResults } from './lib/report';
+import { ensureSklearn, runSklearn, SklearnResult } from './lib/sklearn';
+import { fmt, summarize, Summary } from './lib/stats';
+import { FEATURES, wideCsv, WideKind } from './lib/wideCsv';
 
 /**
- * Training throughput and memory on generated CSV files of 100k and 1M rows, streamed from disk
- * as a blob download would be. Each case trains in a fresh child process so its peak RSS is its
- * own; the 1M/100k time ratio shows whether cost scales linearly with rows. Each case runs
- * REPEATS times: the median time and the largest peak RSS are reported.
+ * Studio training against scikit-learn on the same generated CSV files (20 features; 100k and 1M
+ * rows) and the same train/holdout split: fit time ratio and held-out metric difference. The
+ * studio trains in a fresh child process per repeat (its time includes reading and parsing the
+ * CSV on every pass: it streams and never holds the table); scikit-learn loads the file once with
+ * numpy and times each fit alone, so its load time is reported apart.
  */
 
-const EXPERIMENTS: Record<string, ExperimentDefinition> = {
-    logistic: {
-        algorithm: 'two-class-logistic-regression',
-        labelColumn: 'churned',
-        featureColumns: ['tenure', 'monthly_charges', 'support_calls', 'contract_months'],
-    },
-    linear: {
-        algorithm: 'linear-regression',
-        labelColumn: 'price',
-        featureColumns: ['sqft', 'bedrooms', 'age', 'distance_km'],
-    },
+const EXPERIMENTS: Record<WideKind, ExperimentDefinition> = {
+    logistic: { algorithm: 'two-class-logistic-regression', labelColumn: 'y', featureColumns: FEATURES },
+    linear: { algorithm: 'linear-regression', labelColumn: 'y', featureColumns: FEATURES },
 };
 
-const SIZES = [100_000, 1_000_000];
-const REPEATS = 3;
+const SIZES = (process.env.BENCH_TRAINING_ROWS ?? '100000,1000000').split(',').map(Number);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
 interface CaseResult {
     rows: number;
+    holdoutRows: number;
     ms: number;
     maxRssMb: number;
-    metric: string;
+    auc?: number;
+    rmse?: number;
 }
 
 /** Child mode: train one file and print one JSON line. */
-async function runCase(kind: string, file: string): Promise<void> {
+async function runCase(kind: WideKind, file: string): Promise<void> {
     const started = process.hrtime.bigint();
     const outcome = await trainExperiment(
         () => Promise.resolve(createReadStream(file, { highWaterMark: 64 * 1024 })),
@@ -47,70 +44,150 @@ async function runCase(kind: string, file: string): Promise<void> {
         {},
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const metric =
-        kind === 'logistic'
-            ? `AUC ${outcome.metrics.AUC.toFixed(4)}`
-            : `R² ${outcome.metrics['Coefficient of Determination'].toFixed(4)}`;
     const result: CaseResult = {
         rows: outcome.trainingRows + outcome.holdoutRows,
+        holdoutRows: outcome.holdoutRows,
         ms,
-        // maxRSS is reported in kilobytes.
+        // maxRSS is in kilobytes.
         maxRssMb: process.resourceUsage().maxRSS / 1024,
-        metric,
+        auc: outcome.metrics.AUC,
+        rmse: outcome.metrics['Root Mean Squared Error'],
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-async function writeData(kind: string, rows: number, file: string): Promise<void> {
-    const source: Readable =
-        kind === 'logistic' ? classificationCsv({ rows, seed: 42 }) : regressionCsv({ rows, seed: 42 });
-    await pipeline(source, createWriteStream(file));
+function studioRuns(kind: WideKind, file: string): CaseResult[] {
+    return Array.from({ length: REPEATS }, () => {
+        const out = execFileSync(process.execPath, [__filename, '--case', kind, file], {
+            encoding: 'utf8',
+            maxBuffer: 1024 * 1024,
+        });
+        return JSON.parse(out.trim().split('\n').pop()!) as CaseResult;
+    });
+}
+
+interface Row {
+    kind: WideKind;
+    rows: number;
+    fileMb: number;
+    studioSeconds: Summary;
+    studioRowsPerSecond: number;
+    studioMaxRssMb: number;
+    studioMetric: number;
+    sklearn?: {
+        version: string;
+        fitSeconds: Summary;
+        loadSeconds: number;
+        metric: number;
+        maxRssMb: number;
+        /** Median studio time / median sklearn fit time, both from this run. */
+        fitTimeRatio: number;
+        /** Same, against sklearn's numpy load plus fit. */
+        loadAndFitTimeRatio: number;
+        /** Studio minus sklearn (AUC), or relative difference in percent (RMSE). */
+        metricDifference: number;
+        metricGoalMet: boolean;
+        timeGoalMet: boolean;
+    };
 }
 
 async function main(): Promise<void> {
+    const sk = ensureSklearn();
+    if (!sk.ok) console.log(`SKIPPING the scikit-learn comparison: ${sk.reason}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'retrainer-bench-'));
-    const table: string[][] = [['case', 'rows', 'file MB', 'median wall s', 'rows/s', 'max peak RSS MB', 'quality']];
-    const ratios: string[] = [];
+    const rows: Row[] = [];
     try {
-        for (const kind of Object.keys(EXPERIMENTS)) {
-            const times: number[] = [];
-            for (const rows of SIZES) {
-                const file = path.join(dir, `${kind}-${rows}.csv`);
-                await writeData(kind, rows, file);
-                // Median of a few fresh runs: the machine may be shared, and one run is noisy.
-                const runs = Array.from({ length: REPEATS }, () => {
-                    const out = execFileSync(process.execPath, [__filename, '--case', kind, file], {
-                        encoding: 'utf8',
-                        maxBuffer: 1024 * 1024,
-                    });
-                    return JSON.parse(out.trim().split('\n').pop()!) as CaseResult;
-                }).sort((a, b) => a.ms - b.ms);
-                const result = { ...runs[runs.length >> 1], maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
-                times.push(result.ms);
-                table.push([
+        for (const kind of ['logistic', 'linear'] as WideKind[]) {
+            for (const size of SIZES) {
+                const file = path.join(dir, `${kind}-${size}.csv`);
+                await pipeline(wideCsv(kind, size), createWriteStream(file));
+                const runs = studioRuns(kind, file);
+                const studioSeconds = summarize(runs.map((r) => r.ms / 1000));
+                const studioMetric = (kind === 'logistic' ? runs[0].auc : runs[0].rmse)!;
+                const row: Row = {
                     kind,
-                    String(result.rows),
-                    (statSync(file).size / 1e6).toFixed(1),
-                    (result.ms / 1000).toFixed(2),
-                    String(Math.round(result.rows / (result.ms / 1000))),
-                    result.maxRssMb.toFixed(0),
-                    result.metric,
-                ]);
+                    rows: runs[0].rows,
+                    fileMb: statSync(file).size / 1e6,
+                    studioSeconds,
+                    studioRowsPerSecond: Math.round(runs[0].rows / studioSeconds.median),
+                    studioMaxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+                    studioMetric,
+                };
+                if (sk.ok) {
+                    const py: SklearnResult = runSklearn(kind, file, REPEATS, sk.version);
+                    if (py.holdoutRows !== runs[0].holdoutRows) {
+                        throw new Error(
+                            `split mismatch: studio held out ${runs[0].holdoutRows} rows, sklearn ${py.holdoutRows}`,
+                        );
+                    }
+                    const fitSeconds = summarize(py.fitSeconds);
+                    const metric = (kind === 'logistic' ? py.metrics.AUC : py.metrics.RMSE)!;
+                    const metricDifference =
+                        kind === 'logistic' ? studioMetric - metric : ((studioMetric - metric) / metric) * 100;
+                    row.sklearn = {
+                        version: py.version,
+                        fitSeconds,
+                        loadSeconds: py.loadSeconds,
+                        metric,
+                        maxRssMb: py.maxRssMb,
+                        fitTimeRatio: studioSeconds.median / fitSeconds.median,
+                        loadAndFitTimeRatio: studioSeconds.median / (fitSeconds.median + py.loadSeconds),
+                        metricDifference,
+                        metricGoalMet: kind === 'logistic' ? metricDifference >= -0.002 : metricDifference <= 0.5,
+                        timeGoalMet: studioSeconds.median <= fitSeconds.median,
+                    };
+                }
+                rows.push(row);
                 rmSync(file);
             }
-            ratios.push(`${kind}: time(1M) / time(100k) = ${(times[1] / times[0]).toFixed(2)} (10.00 = linear)`);
         }
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
-    const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-    for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
-    console.log('');
-    for (const r of ratios) console.log(r);
+    const table = [
+        [
+            'case',
+            'rows',
+            'MB',
+            'studio s (min–max)',
+            'rows/s',
+            'RSS MB',
+            'sklearn fit s (min–max)',
+            'np load s',
+            'time ratio',
+            'studio metric',
+            'sklearn metric',
+            'diff',
+        ],
+    ];
+    for (const r of rows) {
+        const s = r.sklearn;
+        table.push([
+            r.kind,
+            String(r.rows),
+            r.fileMb.toFixed(0),
+            fmt(r.studioSeconds),
+            String(r.studioRowsPerSecond),
+            r.studioMaxRssMb.toFixed(0),
+            s ? fmt(s.fitSeconds, 3) : 'skipped',
+            s ? s.loadSeconds.toFixed(2) : '',
+            s ? `${s.fitTimeRatio.toFixed(1)}x` : '',
+            `${r.kind === 'logistic' ? 'AUC' : 'RMSE'} ${r.studioMetric.toFixed(4)}`,
+            s ? s.metric.toFixed(4) : '',
+            s ? (r.kind === 'logistic' ? s.metricDifference.toFixed(4) : `${s.metricDifference.toFixed(3)}%`) : '',
+        ]);
+    }
+    printTable(table);
+    console.log(`\n${REPEATS} repeats each; time ratio = studio median / sklearn fit median (goal <= 1).`);
+    saveResults('training', {
+        repeats: REPEATS,
+        sklearn: sk.ok ? { version: sk.version } : { skipped: sk.reason },
+        cases: rows,
+    });
 }
 
 const [flag, kind, file] = process.argv.slice(2);
-const run = flag === '--case' ? runCase(kind, file) : main();
+const run = flag === '--case' ? runCase(kind as WideKind, file) : main();
 run.catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;
