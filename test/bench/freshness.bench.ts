@@ -86,13 +86,14 @@ async function runVariant(variant: Variant): Promise<void> {
                 record = (await store.listRuns(name, 1).catch(() => []))[0];
             }
             if (record.state !== 'Promoted') throw new Error(`${name}: run ended ${record.state}: ${record.reason}`);
-            const status = await stack.host.service.getStatus(record.instanceId);
+            // The instance row, not the status API: that one rounds times to the second.
+            const status = await stack.host.durable.store.getInstance(record.instanceId);
             const job = stack.job(record.job!.jobId);
             if (!status || !job?.startedAt || !job.endedAt) throw new Error(`${name}: missing instance or job times`);
             const t = (step: string): number => Date.parse(record.timings[step]);
             const jobMs = Date.parse(job.endedAt) - Date.parse(job.startedAt);
             const parts = {
-                detection: Date.parse(status.createdTime) - uploaded,
+                detection: status.createdTime.getTime() - uploaded,
                 debounce: t('collecting') - t('debouncing'),
                 'collect+submit': t('training') - t('collecting'),
                 'training (BES job)': jobMs,
