@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', 'src', 'local', 'studio', 'main.js');
-const SEED = path.resolve(__dirname, '..', '..', '..', '..', 'studio.seed.json');
+export const DEMO_SEED_FILE = path.resolve(__dirname, '..', '..', '..', '..', 'studio.seed.json');
 
 export interface StudioProcess {
     url: string;
@@ -18,11 +18,14 @@ export interface StudioProcess {
  * The studio emulator as `npm run studio` runs it, in its own process on a free port: load
  * generators in this process do not share its event loop, and its memory is its own.
  */
-export async function startStudioProcess(storageConnectionString: string): Promise<StudioProcess> {
+export async function startStudioProcess(
+    storageConnectionString: string,
+    seedFile = DEMO_SEED_FILE,
+): Promise<StudioProcess> {
     const state = mkdtempSync(path.join(tmpdir(), 'retrainer-bench-studio-'));
     const child: ChildProcess = spawn(
         process.execPath,
-        [MAIN, '--port', '0', '--storage', storageConnectionString, '--seed', SEED, '--state', state],
+        [MAIN, '--port', '0', '--storage', storageConnectionString, '--seed', seedFile, '--state', state],
         { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const url = await new Promise<string>((resolve, reject) => {

@@ -9,6 +9,8 @@ export interface Example {
     line: number;
     features: Float64Array;
     label: string;
+    /** The label as a number, when a cached pass already has it (regression). */
+    value?: number;
 }
 
 export interface Columns {

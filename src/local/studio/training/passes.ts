@@ -1,4 +1,5 @@
 import { Example, readExamples } from './dataset';
+import type { ExampleCache } from './exampleCache';
 import { FeatureStats } from './featureStats';
 import type { TrainedModel } from './model';
 import { isHoldout } from './split';
@@ -9,14 +10,29 @@ export interface PassContext {
     experiment: ExperimentDefinition;
     hyperparameters: Record<string, number>;
     abortSignal?: AbortSignal;
+    /** Filled by the first pass when the rows fit its budget; later passes then read it. */
+    cache?: ExampleCache;
 }
 
-/** Iterates one streaming pass, telling each example whether it is held out. */
+/**
+ * Iterates one pass over the rows (from the cache when the first pass filled it, else streaming),
+ * telling each example whether it is held out. `visit` must not keep the example.
+ */
 export async function forEachExample(
     ctx: PassContext,
     visit: (example: Example, holdout: boolean) => void,
 ): Promise<void> {
     const { seed, holdoutFraction } = ctx.hyperparameters as { seed: number; holdoutFraction: number };
+    if (ctx.cache?.usable) {
+        ctx.cache.forEach(
+            (example) => visit(example, isHoldout(example.index, seed, holdoutFraction)),
+            () => ctx.abortSignal?.aborted === true,
+        );
+        if (ctx.abortSignal?.aborted) throw new TrainingError('Cancelled', 'The job was cancelled.');
+        // One pass is synchronous here: yield so a cancel request or a status poll gets a turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        return;
+    }
     for await (const batch of readExamples(ctx.open, ctx.experiment, { abortSignal: ctx.abortSignal })) {
         for (const example of batch) visit(example, isHoldout(example.index, seed, holdoutFraction));
     }
@@ -52,7 +68,9 @@ export async function scan(ctx: PassContext, numericLabel: boolean): Promise<Sca
         }
         if (holdout) holdoutRows++;
         else stats.add(example);
+        ctx.cache?.add(example);
     });
+    ctx.cache?.finish();
     const width = ctx.experiment.featureColumns.length;
     if (stats.count === 0 && holdoutRows === 0) {
         throw new TrainingError('EmptyInput', 'The input has a header but no data rows.');
@@ -67,6 +85,7 @@ export async function scan(ctx: PassContext, numericLabel: boolean): Promise<Sca
 }
 
 export function labelNumber(example: Example, labelColumn: string): number {
+    if (example.value !== undefined) return example.value;
     const value = example.label === '' ? NaN : Number(example.label);
     if (!Number.isFinite(value)) {
         throw new TrainingError(

@@ -1,3 +1,4 @@
+import { DEFAULT_CACHE_BUDGET_BYTES, ExampleCache } from './exampleCache';
 import { BINARY_COLUMNS, REGRESSION_COLUMNS, evaluationCsv } from './evaluation';
 import { resolveHyperparameters, validateExperiment } from './hyperparameters';
 import { trainLinear } from './linear';
@@ -8,6 +9,8 @@ import { ExperimentDefinition, OpenInput, TrainOptions, TrainingError, TrainingO
 export interface TrainExperimentOptions extends TrainOptions {
     /** Stamp for the model; injectable so identical inputs give identical bytes in tests. */
     now?: () => Date;
+    /** Parsed rows kept in memory between passes (0 = stream every pass); see ExampleCache. */
+    cacheBudgetBytes?: number;
 }
 
 /**
@@ -23,7 +26,12 @@ export async function trainExperiment(
 ): Promise<TrainingOutcome> {
     validateExperiment(experiment);
     const hyperparameters = resolveHyperparameters(experiment, globalParameters);
-    const ctx = { open, experiment, hyperparameters, abortSignal: options.abortSignal };
+    const cache = new ExampleCache(
+        experiment.featureColumns.length,
+        experiment.algorithm === 'linear-regression',
+        options.cacheBudgetBytes ?? DEFAULT_CACHE_BUDGET_BYTES,
+    );
+    const ctx = { open, experiment, hyperparameters, abortSignal: options.abortSignal, cache };
     const trainedAt = (options.now?.() ?? new Date()).toISOString();
     const model =
         experiment.algorithm === 'linear-regression'

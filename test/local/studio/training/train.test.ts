@@ -236,7 +236,7 @@ describe('trainExperiment', () => {
         );
     });
 
-    it('stops between chunks when aborted during a later pass', async () => {
+    it('stops between chunks when aborted during a later streamed pass', async () => {
         const text = await toText(classificationCsv({ rows: 2000, seed: 2 }));
         const controller = new AbortController();
         let opens = 0;
@@ -245,9 +245,34 @@ describe('trainExperiment', () => {
             return fromText(text, 512)();
         };
         await assert.rejects(
-            trainExperiment(open, churn, {}, { abortSignal: controller.signal }),
+            // No cache, so every pass streams (as a file over the cache budget does).
+            trainExperiment(open, churn, {}, { abortSignal: controller.signal, cacheBudgetBytes: 0 }),
             (e: TrainingError) => e.code === 'Cancelled',
         );
         assert.equal(opens, 3);
+    });
+
+    it('parses the file once when it fits the cache budget, streams every pass when not, and learns the same model', async () => {
+        for (const [experiment, text] of [
+            [churn, await toText(classificationCsv({ rows: 20_000, seed: 4 }))],
+            [houses, await toText(regressionCsv({ rows: 20_000, seed: 4 }))],
+        ] as const) {
+            const models: string[] = [];
+            for (const cacheBudgetBytes of [undefined, 0, 700_000]) {
+                let opens = 0;
+                const open = () => {
+                    opens++;
+                    return fromText(text, 65536)();
+                };
+                const outcome = await trainExperiment(open, experiment, {}, { ...fixedClock, cacheBudgetBytes });
+                models.push(outcome.ilearner.toString('base64'));
+                if (cacheBudgetBytes === undefined) assert.equal(opens, 1, `${experiment.algorithm}: one parse`);
+                // Blocks hold 16384 rows of 5 numbers (655 kB): the second block is over 700 kB, so the
+                // cache is dropped halfway through the first pass.
+                else assert.ok(opens >= 3, `${experiment.algorithm}: every pass streams (${opens} opens)`);
+            }
+            assert.equal(models[1], models[0], `${experiment.algorithm}: cached and streamed models are identical`);
+            assert.equal(models[2], models[0], `${experiment.algorithm}: a dropped cache changes nothing`);
+        }
     });
 });
