@@ -67,7 +67,10 @@ async function main(): Promise<void> {
             headers,
             body: JSON.stringify({
                 Inputs: {
-                    input1: { ConnectionString: storage.connectionString, RelativeLocation: 'bench-memory/wide-1gb.csv' },
+                    input1: {
+                        ConnectionString: storage.connectionString,
+                        RelativeLocation: 'bench-memory/wide-1gb.csv',
+                    },
                 },
                 GlobalParameters: { maxIterations: '1' },
             }),

@@ -1,9 +1,11 @@
-import { cpus, freemem, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** test/bench/results in the repo (these files run from dist/test/bench/lib). */
 export const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'bench', 'results');
+/** One file per benchmark, gathered into latest.json by run.ts (git-ignored). */
+const PARTS_DIR = path.join(RESULTS_DIR, 'parts');
 
 /** Prints rows as an aligned text table; the first row is the header. */
 export function printTable(rows: string[][]): void {
@@ -16,8 +18,8 @@ export function printTable(rows: string[][]): void {
 
 /** One benchmark's results, kept until run.ts gathers them into latest.json. */
 export function saveResults(name: string, results: unknown): void {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(path.join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    mkdirSync(PARTS_DIR, { recursive: true });
+    writeFileSync(path.join(PARTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 export function machine(): Record<string, unknown> {
@@ -26,22 +28,42 @@ export function machine(): Record<string, unknown> {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model,
         totalMemGb: +(totalmem() / 2 ** 30).toFixed(1),
-        freeMemGbAtStart: +(freemem() / 2 ** 30).toFixed(1),
+        freeMemGbAtEnd: +(freemem() / 2 ** 30).toFixed(1),
+        loadAverage1m5m15mAtEnd: loadavg().map((l) => +l.toFixed(2)),
         shared: 'yes: other engineers ran test suites on the same 2 cores during the run',
     };
 }
 
-/** Merges every per-benchmark file of this run into latest.json. */
+/**
+ * Gathers the results files of the benchmarks just run into latest.json, keeping earlier entries
+ * for benchmarks this run left out (each entry says when it was measured).
+ */
 export function writeLatest(names: string[], startedAt: Date, wallMs: number): string {
-    const benchmarks: Record<string, unknown> = {};
-    for (const file of readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json') && f !== 'latest.json')) {
-        const name = file.replace(/\.json$/, '');
-        if (names.includes(name)) benchmarks[name] = JSON.parse(readFileSync(path.join(RESULTS_DIR, file), 'utf8'));
-    }
     const out = path.join(RESULTS_DIR, 'latest.json');
-    writeFileSync(
-        out,
-        `${JSON.stringify({ startedAt: startedAt.toISOString(), wallSeconds: Math.round(wallMs / 1000), machine: machine(), benchmarks }, null, 2)}\n`,
-    );
+    let benchmarks: Record<string, unknown> = {};
+    try {
+        benchmarks = (JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: Record<string, unknown> }).benchmarks;
+    } catch {
+        // No earlier results.
+    }
+    mkdirSync(PARTS_DIR, { recursive: true });
+    for (const file of readdirSync(PARTS_DIR).filter((f) => f.endsWith('.json'))) {
+        const name = file.replace(/\.json$/, '');
+        if (names.includes(name)) {
+            benchmarks[name] = {
+                measuredAt: startedAt.toISOString(),
+                ...(JSON.parse(readFileSync(path.join(PARTS_DIR, file), 'utf8')) as object),
+            };
+        }
+    }
+    const latest = {
+        command: 'npm run bench',
+        lastRunStartedAt: startedAt.toISOString(),
+        lastRunWallSeconds: Math.round(wallMs / 1000),
+        lastRunBenchmarks: names,
+        machine: machine(),
+        benchmarks,
+    };
+    writeFileSync(out, `${JSON.stringify(latest, null, 2)}\n`);
     return out;
 }
