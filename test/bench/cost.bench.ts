@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     console.log(
         `\nTime scaled x${SCALE} (see the file's comment); idle storage rate measured over ${IDLE_MS / 1000} s.`,
     );
-    saveResults('cost', {
+    await saveResults('cost', {
         scale: SCALE,
         idleRatePerSecond: mapValues(idleRate!, (v) => v * 1000),
         runs: results,

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     }
     printTable(table);
     console.log(`\n${REPEATS} runs per case after one warm-up; no-op activities; dev host default polling.`);
-    saveResults('engine', { count: COUNT, repeats: REPEATS, results, ratios });
+    await saveResults('engine', { count: COUNT, repeats: REPEATS, results, ratios });
 }
 
 const [flag, variant] = process.argv.slice(2);

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     for (const p of PARTS) table.push([p, ...Object.values(results).map((r) => fmt(r[p], 0))]);
     printTable(table);
     console.log(`\n${RUNS} runs per variant after one warm-up, ${ROWS}-row churn file, debounce quiet 500 ms.`);
-    saveResults('freshness', { rows: ROWS, runs: RUNS, debounce: DEBOUNCE, variants: VARIANTS, results });
+    await saveResults('freshness', { rows: ROWS, runs: RUNS, debounce: DEBOUNCE, variants: VARIANTS, results });
 }
 
 const [flag, variant] = process.argv.slice(2);

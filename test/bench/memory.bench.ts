@@ -116,7 +116,7 @@ async function main(): Promise<void> {
             `< ${GOAL_MB} MB: ${result.goalMet ? 'met' : 'MISSED'}`,
         ],
     ]);
-    saveResults('memory', result);
+    await saveResults('memory', result);
 }
 
 main().then(

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
         if (code !== 0) failed++;
         console.log(`\n(${file}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
-    const out = writeLatest(
+    const out = await writeLatest(
         files.map((f) => f.replace(/\.bench\.js$/, '')),
         startedAt,
         Date.now() - startedAt.getTime(),

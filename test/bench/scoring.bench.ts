@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     }
     printTable(table);
     console.log(`\n${REPEATS} runs of ${DURATION} s per case; studio in its own process with its request log on.`);
-    saveResults('scoring', { durationSeconds: DURATION, repeats: REPEATS, cases });
+    await saveResults('scoring', { durationSeconds: DURATION, repeats: REPEATS, cases });
 }
 
 main().then(

@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     }
     printTable(table);
     console.log(`\n${REPEATS} repeats each; time ratio = studio median / sklearn fit median (goal <= 1).`);
-    saveResults('training', {
+    await saveResults('training', {
         repeats: REPEATS,
         sklearn: sk.ok ? { version: sk.version } : { skipped: sk.reason },
         cases: rows,

@@ -2,6 +2,8 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { format, resolveConfig } from 'prettier';
+
 /** test/bench/results in the repo (these files run from dist/test/bench/lib). */
 export const RESULTS_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'bench', 'results');
 /** One file per benchmark, gathered into latest.json by run.ts (git-ignored). */
@@ -17,9 +19,16 @@ export function printTable(rows: string[][]): void {
 }
 
 /** One benchmark's results, kept until run.ts gathers them into latest.json. */
-export function saveResults(name: string, results: unknown): void {
+export async function saveResults(name: string, results: unknown): Promise<void> {
     mkdirSync(PARTS_DIR, { recursive: true });
-    writeFileSync(path.join(PARTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    const file = path.join(PARTS_DIR, `${name}.json`);
+    writeFileSync(file, await formatJson(file, results));
+}
+
+/** JSON as the repo's prettier writes it, so `npm test`'s format check passes on results. */
+async function formatJson(file: string, value: unknown): Promise<string> {
+    const options = (await resolveConfig(file)) ?? {};
+    return format(JSON.stringify(value), { ...options, parser: 'json' });
 }
 
 export function machine(): Record<string, unknown> {
@@ -38,7 +47,7 @@ export function machine(): Record<string, unknown> {
  * Gathers the results files of the benchmarks just run into latest.json, keeping earlier entries
  * for benchmarks this run left out (each entry says when it was measured).
  */
-export function writeLatest(names: string[], startedAt: Date, wallMs: number): string {
+export async function writeLatest(names: string[], startedAt: Date, wallMs: number): Promise<string> {
     const out = path.join(RESULTS_DIR, 'latest.json');
     let benchmarks: Record<string, unknown> = {};
     try {
@@ -64,6 +73,6 @@ export function writeLatest(names: string[], startedAt: Date, wallMs: number): s
         machine: machine(),
         benchmarks,
     };
-    writeFileSync(out, `${JSON.stringify(latest, null, 2)}\n`);
+    writeFileSync(out, await formatJson(out, latest));
     return out;
 }
