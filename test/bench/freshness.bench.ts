@@ -13,8 +13,9 @@ import { fmt, sleep, summarize, Summary } from './lib/stats';
  * Freshness: a 10k-row churn file uploaded -> the classic endpoint verified serving the model
  * trained on it, on the in-process local stack (Azurite, studio emulator, dev host running the
  * built app). Two variants, each in its own process (the Functions library is a singleton):
- *  - defaults: the dev host's and the config's default timings (blob scan 10 s, blob queue poll
- *    1 s, durable poll 250 ms; job poll from 5 s doubling to 60 s), except the debounce quiet
+ *  - defaults: the dev host's and the config's default timings (blob scan 1 s, the dev host's
+ *    stand-in for the trigger's Event Grid source; blob queue poll 1 s; durable poll 250 ms; job
+ *    poll from 5 s doubling to 60 s), except the debounce quiet
  *    period, which is cut to 500 ms (default 60 s) so a run is not mostly a configured wait;
  *  - tuned: blob scan 250 ms, blob queue poll 100 ms, job poll from 250 ms doubling to 1 s.
  * Each variant retrains RUNS+1 targets one after another (a fresh target each, so every run is a
