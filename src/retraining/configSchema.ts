@@ -121,13 +121,15 @@ export const targetSchema = z.strictObject({
         .strictObject({ quietPeriodInMs: positiveMs.default(60_000), maxWaitInMs: positiveMs.default(600_000) })
         .refine((d) => d.maxWaitInMs >= d.quietPeriodInMs, { error: 'maxWaitInMs must be >= quietPeriodInMs' })
         .default({ quietPeriodInMs: 60_000, maxWaitInMs: 600_000 }),
+    // Status polls double from 5 s up to 10 min, so their number grows with the log of the job's
+    // length (8 for a 10-minute job, 19 at the 2-hour deadline) and a finished job waits at most one interval.
     job: z
         .strictObject({
             deadlineInMs: positiveMs.default(7_200_000),
             pollInitialIntervalInMs: positiveMs.default(5000),
-            pollMaxIntervalInMs: positiveMs.default(60_000),
+            pollMaxIntervalInMs: positiveMs.default(600_000),
         })
-        .default({ deadlineInMs: 7_200_000, pollInitialIntervalInMs: 5000, pollMaxIntervalInMs: 60_000 }),
+        .default({ deadlineInMs: 7_200_000, pollInitialIntervalInMs: 5000, pollMaxIntervalInMs: 600_000 }),
     activityRetry: z
         .strictObject({
             firstRetryIntervalInMs: positiveMs.default(5000),

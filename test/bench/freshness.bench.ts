@@ -31,7 +31,7 @@ const DEBOUNCE = { quietPeriodInMs: 500, maxWaitInMs: 5000 };
 const VARIANTS = {
     defaults: {
         host: {},
-        job: { deadlineInMs: 7_200_000, pollInitialIntervalInMs: 5000, pollMaxIntervalInMs: 60_000 },
+        job: { deadlineInMs: 7_200_000, pollInitialIntervalInMs: 5000, pollMaxIntervalInMs: 600_000 },
     },
     tuned: {
         host: { blobScanMs: 250, blobQueuePollMs: 100 },
