@@ -200,7 +200,9 @@ async function main(): Promise<void> {
         defaultSchedule: scheduledPolls(m * 60_000, DEFAULT_POLL.initial, DEFAULT_POLL.max),
         uncapped: scheduledPolls(m * 60_000, DEFAULT_POLL.initial, Number.MAX_SAFE_INTEGER),
     }));
-    console.log('\nStatus polls the schedule makes by job length (initial 5 s, doubling; default cap 10 min vs no cap):');
+    console.log(
+        '\nStatus polls the schedule makes by job length (initial 5 s, doubling; default cap 10 min vs no cap):',
+    );
     printTable([
         ['job minutes', 'default (cap 10 min)', 'no cap'],
         ...growth.map((g) => [String(g.jobMinutes), String(g.defaultSchedule), String(g.uncapped)]),
