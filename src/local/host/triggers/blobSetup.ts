@@ -5,7 +5,8 @@ import { HostLogger } from '../core/log';
 import { RegisteredFunction } from '../core/registry';
 import { StorageClients } from '../storage/clients';
 import { PollLoop } from '../util/pollLoop';
-import { BlobTriggerListener, POISON_QUEUE } from './blob';
+import { BlobTriggerListener } from './blob';
+import { POISON_QUEUE } from './blobMessage';
 
 export interface BlobSetupOptions {
     hostId: string;
