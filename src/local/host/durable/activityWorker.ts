@@ -4,8 +4,9 @@ import { FunctionRegistry } from '../core/registry';
 import { fromTypedData } from '../core/typedData';
 import { Clock } from './clock';
 import { event, EventType, HistoryEvent } from './history';
+import { messageId } from './inboxTable';
 import { isTerminal, WorkItem } from './records';
-import { messageId, TaskHubStore } from './store';
+import { TaskHubStore } from './store';
 
 export interface ActivityWorkerOptions {
     /** Identifies this host process on leases. */

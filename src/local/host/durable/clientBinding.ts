@@ -1,3 +1,5 @@
+import { ExtraInputProvider } from '../core/invoker';
+
 /** The durableClient input binding JSON the Durable extension hands the JS SDK (legacy out-of-proc). */
 export interface ClientBindingData {
     taskHubName: string;
@@ -49,4 +51,10 @@ export function managementPayload(binding: ClientBindingData, instanceId: string
     }
     out.id = instanceId;
     return out;
+}
+
+/** Supplies the binding JSON to every durableClient (or legacy orchestrationClient) input. */
+export function clientBindingInput(binding: ClientBindingData): ExtraInputProvider {
+    return (_fn, _name, type) =>
+        type === 'durableClient' || type === 'orchestrationClient' ? { string: JSON.stringify(binding) } : undefined;
 }

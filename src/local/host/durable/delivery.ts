@@ -1,6 +1,6 @@
 import { answeredId, completionKey, event, EventType, HistoryEvent } from './history';
+import { messageId } from './inboxTable';
 import { InboxMessage, InstanceRecord, ParentRef, RuntimeStatus } from './records';
-import { messageId } from './store';
 
 export interface Delivery {
     deliver: InboxMessage[];

@@ -1,9 +1,9 @@
 import { headerValue, HostRequest, HostResponse, json } from '../http/types';
 import { ClientBindingData, managementPayload } from './clientBinding';
 import { InstanceExistsError } from './instances';
+import { InstanceFilter } from './instanceTable';
 import { RuntimeStatus } from './records';
 import { DurableService, UnknownOrchestratorError } from './service';
-import { InstanceFilter } from './store';
 
 const PREFIX = /^\/(?:runtime\/webhooks\/)?durabletask\/(.*)$/;
 const RUNNING: readonly RuntimeStatus[] = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'];

@@ -1,7 +1,7 @@
 import { OrchestratorAction, processedInputJson, rawInputJson, retryDelayMs } from './actions';
 import { ActionType, event, EventType, HistoryEvent } from './history';
+import { messageId } from './inboxTable';
 import { InboxMessage, InstanceRecord, ParentRef, RetryState, RetryTarget, WorkItem } from './records';
-import { messageId } from './store';
 
 export class UnsupportedActionError extends Error {
     override name = 'UnsupportedActionError';

@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { FunctionRegistry } from '../core/registry';
 import { Clock } from './clock';
 import { event, EventType, HistoryEvent } from './history';
+import { messageId } from './inboxTable';
 import { createInstance, newInstanceRecord } from './instances';
+import { InstanceFilter } from './instanceTable';
 import { InstanceRecord, isTerminal, RuntimeStatus } from './records';
-import { InstanceFilter, messageId, TaskHubStore } from './store';
+import { TaskHubStore } from './store';
 
 export class UnknownOrchestratorError extends Error {
     override name = 'UnknownOrchestratorError';

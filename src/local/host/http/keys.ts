@@ -2,6 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { HostLogger } from '../core/log';
+
 /** The host's keys: master (admin), default host key (any function), system key of the durable API. */
 export interface HostKeys {
     master: string;
@@ -42,6 +44,22 @@ export function loadOrCreateKeys(file: string): { keys: HostKeys; created: boole
     writeFileSync(file, JSON.stringify(keys, null, 4) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
     return { keys, created: true };
+}
+
+/**
+ * The host's keys from `<stateDir>/keys.json`. Freshly generated keys are shown once, before they
+ * are registered as secrets; from then on every log line masks them.
+ */
+export function openHostKeys(stateDir: string, log: HostLogger): HostKeys {
+    const keyFile = path.join(stateDir, 'keys.json');
+    const { keys, created } = loadOrCreateKeys(keyFile);
+    if (created) {
+        log.host(
+            `Generated host keys, stored in ${keyFile} (shown once): master=${keys.master} default=${keys.functionDefault}`,
+        );
+    }
+    for (const k of [keys.master, keys.functionDefault, keys.durableSystem]) log.addSecret(k);
+    return keys;
 }
 
 function same(a: string, b: string): boolean {

@@ -1,0 +1,40 @@
+import path from 'node:path';
+
+import { Env } from './config/settings';
+import { HostLogger } from './core/log';
+import { Clock } from './durable/clock';
+
+export interface HostOptions {
+    appRoot: string;
+    /** Storage connection string (Azurite); `UseDevelopmentStorage=true` is understood. */
+    connectionString: string;
+    /** 7071 by default; 0 picks a free port. */
+    port?: number;
+    listenHost?: string;
+    /** Where keys are kept; default `<appRoot>/.retrainer/devhost`. */
+    stateDir?: string;
+    /** Names this host's receipts, timer status and blob queue; default from the app folder. */
+    hostId?: string;
+    env?: Env;
+    logger?: HostLogger;
+    clock?: Clock;
+    /** Durable work polling (ms); default 250. */
+    pollMs?: number;
+    /** Activity lease (ms): after a crash, a started activity runs again once it lapses; default 30000. */
+    leaseMs?: number;
+    /** Blob container scan interval (ms); default 10000 as the host's classic scanner, 1000 for Event Grid-sourced triggers. */
+    blobScanMs?: number;
+    /** Blob trigger queue poll (ms); default 1000. */
+    blobQueuePollMs?: number;
+    /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
+    blobRetryDelayMs?: number;
+}
+
+export function defaultHostId(appRoot: string): string {
+    const base = path
+        .basename(path.resolve(appRoot))
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .replace(/^-+|-+$/g, '');
+    return (base || 'devhost').slice(0, 32);
+}

@@ -1,0 +1,89 @@
+import { QueueClient } from '@azure/storage-queue';
+
+import { Invoker } from '../core/invoker';
+import { HostLogger } from '../core/log';
+import { tolerate } from '../storage/clients';
+import { blobBindingData } from './blobBindingData';
+import { BlobTriggerMessage, decodeMessage, encodeMessage, POISON_QUEUE, unquote } from './blobMessage';
+import { BlobReceipts } from './blobReceipts';
+import { WatchedBlobs } from './blobScan';
+
+export interface BlobQueueOptions {
+    maxDequeueCount: number;
+    /** Time a failed message stays invisible before its next attempt. */
+    retryDelayMs: number;
+    /** How long a dequeued message stays hidden while its function runs. */
+    visibilityTimeoutMs: number;
+}
+
+/**
+ * Runs blob-triggered functions from the trigger queue: re-checks the blob's ETag, invokes the
+ * function, marks the receipt complete on success, and moves the message to the poison queue
+ * after maxDequeueCount failures.
+ */
+export class BlobQueueProcessor {
+    constructor(
+        private readonly watched: readonly WatchedBlobs[],
+        private readonly receipts: BlobReceipts,
+        private readonly invoker: Invoker,
+        private readonly queue: QueueClient,
+        private readonly poison: QueueClient,
+        private readonly log: HostLogger,
+        private readonly options: BlobQueueOptions,
+    ) {}
+
+    /** One drain of the trigger queue. */
+    async drain(): Promise<void> {
+        const { receivedMessageItems } = await this.queue.receiveMessages({
+            numberOfMessages: 16,
+            visibilityTimeout: Math.ceil(this.options.visibilityTimeoutMs / 1000),
+        });
+        await Promise.all(
+            receivedMessageItems.map((m) => this.handle(m.messageText, m.messageId, m.popReceipt, m.dequeueCount)),
+        );
+    }
+
+    private async handle(text: string, id: string, popReceipt: string, dequeueCount: number): Promise<void> {
+        let msg: BlobTriggerMessage;
+        try {
+            msg = decodeMessage(text);
+        } catch {
+            this.log.host(`Blob trigger queue: unreadable message ${id} moved to ${POISON_QUEUE}`, 'warning');
+            await this.poison.sendMessage(text);
+            await this.queue.deleteMessage(id, popReceipt);
+            return;
+        }
+        const w = this.watched.find(
+            (x) => `Host.Functions.${x.fn.id}` === msg.FunctionId && x.pattern.container === msg.ContainerName,
+        );
+        const blob = w?.blobs.getContainerClient(msg.ContainerName).getBlockBlobClient(msg.BlobName);
+        const props = blob ? await tolerate(blob.getProperties(), 404) : undefined;
+        // Gone, or changed since it was queued (the new ETag gets its own receipt): nothing to do.
+        if (!w || !blob || !props || unquote(props.etag) !== unquote(msg.ETag)) {
+            await this.queue.deleteMessage(id, popReceipt);
+            return;
+        }
+        try {
+            const content = await blob.downloadToBuffer();
+            await this.invoker.invoke(w.fn.id, {
+                inputData: [{ name: w.fn.triggerName, data: { bytes: content } }],
+                triggerMetadata: blobBindingData(w.pattern, msg, blob.url, props),
+                reason: `New blob detected(${msg.BlobType}): ${msg.ContainerName}/${msg.BlobName}`,
+            });
+        } catch {
+            if (dequeueCount >= this.options.maxDequeueCount) {
+                this.log.host(
+                    `Blob '${msg.ContainerName}/${msg.BlobName}' failed ${dequeueCount} times in '${w.fn.id}'; message moved to queue '${POISON_QUEUE}'.`,
+                    'error',
+                );
+                await this.poison.sendMessage(encodeMessage(msg));
+                await this.queue.deleteMessage(id, popReceipt);
+            } else {
+                await this.queue.updateMessage(id, popReceipt, undefined, Math.ceil(this.options.retryDelayMs / 1000));
+            }
+            return;
+        }
+        await this.receipts.complete(w.fn.id, msg.ETag, msg.ContainerName, msg.BlobName);
+        await this.queue.deleteMessage(id, popReceipt);
+    }
+}
