@@ -18,13 +18,35 @@ export function requireKey(level: string, req: HostRequest, keys: HostKeys): Hos
         : json(401, { Message: 'Unauthorized: a valid function key is required.' });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The real host's default request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT), 100 MB. */
+export const DEFAULT_MAX_BODY_BYTES = 104_857_600;
+
+class BodyTooLarge extends Error {}
+
+/** The body, or BodyTooLarge as soon as it passes the limit: a huge upload is not buffered whole. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
+        if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+            reject(new BodyTooLarge());
+            return;
+        }
         const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        req.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > maxBytes) {
+                chunks.length = 0;
+                reject(new BodyTooLarge());
+            } else chunks.push(c);
+        });
         req.on('end', () => resolve(Buffer.concat(chunks)));
         req.on('error', reject);
     });
+}
+
+function bodyLimit(env: NodeJS.ProcessEnv): number {
+    const n = Number(env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT);
+    return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_BODY_BYTES;
 }
 
 function requestUrl(req: IncomingMessage, origin: string): URL | undefined {
@@ -43,6 +65,7 @@ export class HostServer {
     constructor(
         private readonly handlers: RequestHandler[],
         private readonly log: HostLogger,
+        private readonly maxBodyBytes = bodyLimit(process.env),
     ) {
         this.#server = createServer((req, res) => void this.#serve(req, res));
     }
@@ -81,7 +104,7 @@ export class HostServer {
                 method: (req.method ?? 'GET').toUpperCase(),
                 url,
                 headers: req.headers,
-                body: await readBody(req),
+                body: await readBody(req, this.maxBodyBytes),
             };
             out = json(404, { Message: 'Not found' });
             for (const handler of this.handlers) {
@@ -92,6 +115,12 @@ export class HostServer {
                 }
             }
         } catch (err: unknown) {
+            if (err instanceof BodyTooLarge) {
+                res.writeHead(413, { 'Content-Type': 'application/json', Connection: 'close' });
+                res.end(JSON.stringify({ Message: `Request body larger than ${this.maxBodyBytes} bytes.` }));
+                req.resume();
+                return;
+            }
             this.log.host(
                 `HTTP ${req.method ?? ''} ${(req.url ?? '').replace(/([?&]code=)[^&]*/g, '$1***')}: ${err instanceof Error ? err.message : String(err)}`,
                 'error',
