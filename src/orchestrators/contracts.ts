@@ -39,6 +39,12 @@ export interface TargetPlan {
     activityRetry: { firstRetryIntervalInMs: number; maxAttempts: number };
     /** Timer runs retrain even when the data did not change since the last successful run. */
     retrainOnScheduleWithoutNewData: boolean;
+    /**
+     * How often to check a promotion before rolling back, and how long to wait between checks (a
+     * PATCHed classic endpoint can take ~30 s to serve the new model). Absent in plans recorded
+     * before it existed: those instances verify once, as they did, so their histories still replay.
+     */
+    verify?: { attempts: number; intervalInMs: number };
 }
 
 export interface ManifestBlob {
@@ -111,6 +117,8 @@ export interface Promotion {
 export interface Verification {
     passed: boolean;
     reasons: string[];
+    /** How many checks were made (the reasons are the last one's); absent when the plan had no `verify`. */
+    attempts?: number;
 }
 
 export type FinalState = 'Promoted' | 'Rejected' | 'Failed' | 'RolledBack' | 'Skipped';
@@ -141,6 +149,8 @@ export type Step =
     | 'verifying'
     | 'rolling-back'
     | 'recording'
+    /** The run is recorded; a fresh look at the data decides whether another run follows at once. */
+    | 'checking-for-new-data'
     | 'done';
 
 export interface CustomStatus {

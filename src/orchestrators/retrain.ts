@@ -14,8 +14,10 @@ import {
     SubmittedJob,
     TargetPlan,
     Verdict,
-    Verification,
 } from './contracts';
+import { followUpTrigger } from './followUp';
+import { messageOf } from './messageOf';
+import { verifyPromotion } from './verification';
 
 type Ctx = df.OrchestrationContext;
 
@@ -43,10 +45,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
     const step = (name: Step): void => {
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings[name] = since;
-        const status: CustomStatus = { step: name, since };
-        if (record.runId) status.runId = record.runId;
-        if (record.job) status.jobId = record.job.jobId;
-        context.df.setCustomStatus(status);
+        context.df.setCustomStatus(statusOf(record, name, since));
     };
     let recording = false;
     const finish = function* (state: FinalState, reason?: string): Generator<df.Task, RunRecord, unknown> {
@@ -59,15 +58,34 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         return record;
     };
 
+    let done: RunRecord;
     try {
-        return yield* runSteps(context, input, plan, retry, record, step, finish);
+        done = yield* runSteps(context, input, plan, retry, record, step, finish);
     } catch (err) {
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
         if (!record.runId) record.runId = runIdFor(context.df.currentUtcDateTime, 'failed');
-        return yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
+        done = yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
     }
+
+    const next = yield* followUpTrigger(context, retry, input, done);
+    if (next) {
+        // Same instance id, fresh history: the new run debounces like any blob-triggered one.
+        const again: RetrainInput = { target: input.target, trigger: next };
+        context.df.continueAsNew(again);
+    } else {
+        // Back to 'done' after the look for new data; the stored record keeps its timings.
+        context.df.setCustomStatus(statusOf(done, 'done', done.timings.done ?? ''));
+    }
+    return done;
+}
+
+function statusOf(record: RunRecord, step: Step, since: string): CustomStatus {
+    const status: CustomStatus = { step, since };
+    if (record.runId) status.runId = record.runId;
+    if (record.job) status.jobId = record.job.jobId;
+    return status;
 }
 
 function* runSteps(
@@ -141,16 +159,11 @@ function* runSteps(
     record.promotion = promotion;
 
     step('verifying');
-    let verification: Verification;
-    try {
-        verification = (yield context.df.callActivityWithRetry(Activities.verify, retry, {
-            target: input.target,
-            runId: record.runId,
-            promotion,
-        })) as Verification;
-    } catch (err) {
-        verification = { passed: false, reasons: [`Verification could not run: ${messageOf(err)}`] };
-    }
+    const verification = yield* verifyPromotion(context, plan, retry, {
+        target: input.target,
+        runId: record.runId,
+        promotion,
+    });
     record.verification = verification;
     if (verification.passed) return yield* finish('Promoted');
 
@@ -235,8 +248,4 @@ export function runIdFor(now: Date, runKey: string): string {
     // Milliseconds kept: a target can run twice in one second (a skip, then a real run).
     const stamp = now.toISOString().replace(/[-:.]/g, '');
     return `${stamp}-${runKey.slice(0, 12)}`;
-}
-
-function messageOf(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
 }

@@ -137,6 +137,16 @@ export const targetSchema = z.strictObject({
         })
         .default({ firstRetryIntervalInMs: 5000, maxAttempts: 3 }),
     smokeTest: z.strictObject({ rows: z.array(smokeRow).min(1) }).optional(),
+    /**
+     * Checks of a promotion before rolling back: a PATCHed classic endpoint can take ~30 s to score
+     * with the new model, so by default it is checked 4 times, 15 s apart (45 s in all).
+     */
+    verify: z
+        .strictObject({
+            attempts: z.number().int().min(1).default(4),
+            intervalInMs: positiveMs.default(15_000),
+        })
+        .default({ attempts: 4, intervalInMs: 15_000 }),
 });
 
 export const configSchema = z.strictObject({

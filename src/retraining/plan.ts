@@ -12,5 +12,6 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         pollMaxIntervalInMs: t.job.pollMaxIntervalInMs,
         activityRetry: { ...t.activityRetry },
         retrainOnScheduleWithoutNewData: t.retrainOnScheduleWithoutNewData,
+        verify: { ...t.verify },
     };
 }

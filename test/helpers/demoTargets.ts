@@ -33,6 +33,7 @@ const fast = {
     debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 },
     job: { deadlineInMs: 60_000, pollInitialIntervalInMs: 100, pollMaxIntervalInMs: 400 },
     activityRetry: { firstRetryIntervalInMs: 200, maxAttempts: 3 },
+    verify: { attempts: 2, intervalInMs: 200 },
 };
 
 /** Config for `churn`: classic endpoint `retrained` of the demo web service, with golden rows. */

@@ -29,6 +29,8 @@ export interface FakeRun<T> {
     timers: Date[];
     canceledTimers: number;
     now: Date;
+    /** The input passed to continueAsNew, if the orchestrator called it. */
+    continuedAsNew?: unknown;
 }
 
 export function runFake<T>(
@@ -42,6 +44,7 @@ export function runFake<T>(
     const statuses: unknown[] = [];
     const timers: Date[] = [];
     let canceledTimers = 0;
+    let continued: { input: unknown } | undefined;
     const base = { isCompleted: false, isFaulted: false };
     const dfApi = {
         instanceId: options.instanceId ?? 'retrain-test',
@@ -51,6 +54,9 @@ export function runFake<T>(
         },
         getInput: () => input,
         setCustomStatus: (s: unknown) => statuses.push(s),
+        continueAsNew: (i: unknown) => {
+            continued = { input: structuredClone(i) };
+        },
         callActivity: (name: string, i: unknown) => ({ ...base, kind: 'activity', name, input: i }),
         callActivityWithRetry: (name: string, _r: unknown, i: unknown) => ({
             ...base,
@@ -77,12 +83,14 @@ export function runFake<T>(
         waitForExternalEvent: (name: string) => ({ ...base, kind: 'event', name }),
         Task: { any: (tasks: FakeTask[]) => ({ ...base, kind: 'any', tasks }) },
     };
-    const ctx = { df: dfApi, log: () => undefined } as unknown as df.OrchestrationContext;
+    const ctx = { df: dfApi, log: () => undefined, warn: () => undefined } as unknown as df.OrchestrationContext;
     const gen = orchestrator(ctx);
     let next = gen.next();
     for (let i = 0; !next.done; i++) {
         if (i > (options.maxSteps ?? 500)) throw new Error('orchestrator did not finish within maxSteps');
         const task = next.value as unknown as FakeTask;
+        // The real SDK drops anything scheduled after continueAsNew: here it is a bug to find.
+        if (continued) throw new Error('the orchestrator scheduled a task after calling continueAsNew');
         if (task.kind === 'activity') calls.push({ name: task.name, input: structuredClone(task.input) });
         const answer = respond(task, now);
         if ('at' in answer && answer.at) now = new Date(Math.max(now.getTime(), answer.at.getTime()));
@@ -93,5 +101,7 @@ export function runFake<T>(
         }
         next = 'error' in answer ? gen.throw(answer.error) : gen.next(answer.value);
     }
-    return { output: next.value, calls, statuses, timers, canceledTimers, now };
+    const run: FakeRun<T> = { output: next.value, calls, statuses, timers, canceledTimers, now };
+    if (continued) run.continuedAsNew = continued.input;
+    return run;
 }

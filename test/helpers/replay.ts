@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import type * as df from 'durable-functions';
 
-import { FakeTask, runFake } from './fakeOrchestration';
+import { Answer, FakeTask, runFake } from './fakeOrchestration';
 
 /** One step of a recorded orchestration: what it scheduled, and what came back. */
 export interface HistoryStep {
@@ -15,6 +15,8 @@ export interface RecordedHistory {
     start: string;
     steps: HistoryStep[];
     output: unknown;
+    /** The next execution's input when the orchestration ended with continueAsNew. */
+    continuedAsNew?: unknown;
 }
 
 function describe(task: FakeTask): unknown {
@@ -30,37 +32,71 @@ function describe(task: FakeTask): unknown {
     }
 }
 
+/** Answers each scheduled task from the history, failing at the first one that differs from it. */
+function answerFrom(history: RecordedHistory, onBeyond: (task: FakeTask, step: number) => never) {
+    let i = 0;
+    const respond = (task: FakeTask): Answer => {
+        const step = history.steps[i];
+        if (!step) onBeyond(task, i);
+        assert.deepEqual(describe(task), step.scheduled, `nondeterminism at step ${i}`);
+        i += 1;
+        const at = step.result.at ? new Date(step.result.at) : undefined;
+        if (step.result.error !== undefined) return { error: new Error(step.result.error) };
+        if (step.result.winner !== undefined && task.kind === 'any')
+            return { value: task.tasks[step.result.winner], at };
+        return { value: step.result.value, at };
+    };
+    return { respond, replayed: () => i };
+}
+
 /**
  * Replays an orchestrator against a recorded history, as the durable runtime does after a restart:
  * every task it schedules must be the one the history recorded at that step, or the replay fails
- * with the first divergence (the nondeterminism that would corrupt an in-flight instance).
+ * with the first divergence (the nondeterminism that would corrupt an in-flight instance). The run
+ * must also end where the history did, with the same output (and the same continueAsNew, if any).
  */
 export function replayHistory<T>(
     orchestrator: (ctx: df.OrchestrationContext) => Generator<df.Task, T, unknown>,
     history: RecordedHistory,
 ): T {
-    let i = 0;
-    const run = runFake(
-        orchestrator,
-        history.input,
-        (task) => {
-            const step = history.steps[i];
-            assert.ok(
-                step,
-                `step ${i}: the orchestrator scheduled ${JSON.stringify(describe(task))} beyond the recorded history`,
-            );
-            assert.deepEqual(describe(task), step.scheduled, `nondeterminism at step ${i}`);
-            i += 1;
-            const at = step.result.at ? new Date(step.result.at) : undefined;
-            if (step.result.error !== undefined) return { error: new Error(step.result.error) };
-            if (step.result.winner !== undefined && task.kind === 'any')
-                return { value: task.tasks[step.result.winner], at };
-            return { value: step.result.value, at };
-        },
-        { start: new Date(history.start) },
+    const replay = answerFrom(history, (task, i) =>
+        assert.fail(
+            `step ${i}: the orchestrator scheduled ${JSON.stringify(describe(task))} beyond the recorded history`,
+        ),
     );
-    assert.equal(i, history.steps.length, 'the orchestrator finished before the recorded history did');
+    const run = runFake(orchestrator, history.input, replay.respond, { start: new Date(history.start) });
+    assert.equal(replay.replayed(), history.steps.length, 'the orchestrator finished before the recorded history did');
+    assert.deepEqual(run.continuedAsNew, history.continuedAsNew, 'continueAsNew differs from the recorded history');
     return run.output;
+}
+
+class BeyondHistory extends Error {
+    constructor(readonly next: unknown) {
+        super('beyond the recorded history');
+    }
+}
+
+/**
+ * Replays a history recorded by an earlier version whose orchestration has since grown steps after
+ * the recorded end. This is what real Durable Functions does with an instance in flight across a
+ * deployment: the recorded prefix must replay exactly, then the new steps are scheduled. Returns
+ * the first task scheduled past the end (undefined if the orchestrator ended exactly there).
+ */
+export function replayPrefix<T>(
+    orchestrator: (ctx: df.OrchestrationContext) => Generator<df.Task, T, unknown>,
+    history: RecordedHistory,
+): { next: unknown } {
+    const replay = answerFrom(history, (task) => {
+        throw new BeyondHistory(describe(task));
+    });
+    try {
+        runFake(orchestrator, history.input, replay.respond, { start: new Date(history.start) });
+    } catch (err) {
+        if (err instanceof BeyondHistory) return { next: err.next };
+        throw err;
+    }
+    assert.equal(replay.replayed(), history.steps.length, 'the orchestrator finished before the recorded history did');
+    return { next: undefined };
 }
 
 /** Records a history by answering with `respond` (used to capture the fixtures once). */
@@ -86,5 +122,12 @@ export function recordHistory<T>(
         },
         { start: new Date(start) },
     );
-    return { input, start, steps: JSON.parse(JSON.stringify(steps)) as HistoryStep[], output: run.output };
+    const history: RecordedHistory = {
+        input,
+        start,
+        steps: JSON.parse(JSON.stringify(steps)) as HistoryStep[],
+        output: run.output,
+    };
+    if (run.continuedAsNew !== undefined) history.continuedAsNew = run.continuedAsNew;
+    return history;
 }

@@ -14,7 +14,7 @@ import {
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator, runIdFor } from '../../src/orchestrators/retrain';
 import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
-import { RecordedHistory, replayHistory } from '../helpers/replay';
+import { RecordedHistory, replayHistory, replayPrefix } from '../helpers/replay';
 
 const plan: TargetPlan = {
     target: 'churn',
@@ -25,6 +25,7 @@ const plan: TargetPlan = {
     pollMaxIntervalInMs: 60_000,
     activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
     retrainOnScheduleWithoutNewData: false,
+    verify: { attempts: 3, intervalInMs: 15_000 },
 };
 const manifest: ManifestSnapshot = {
     runKey: 'abcdef0123456789',
@@ -85,8 +86,10 @@ describe('retrain orchestrator', () => {
             Activities.promote,
             Activities.verify,
             Activities.record,
+            Activities.snapshotManifest,
         ]);
-        const recorded = run.calls.at(-1)!.input as RunRecord;
+        assert.equal(run.continuedAsNew, undefined, 'the data did not change during the run: it ends');
+        const recorded = run.calls.find((c) => c.name === Activities.record)!.input as RunRecord;
         assert.equal(recorded.state, 'Promoted');
         assert.equal(recorded.runId, runIdFor(new Date('2026-01-01T00:00:00Z'), manifest.runKey));
         assert.deepEqual(recorded.promotion, { before: champion.model, after: job.modelOutput });
@@ -150,15 +153,54 @@ describe('retrain orchestrator', () => {
         assert.ok(run.now.getTime() - Date.parse('2026-01-01T00:00:00Z') >= plan.jobDeadlineInMs);
     });
 
-    it('rolls back when verification fails, and when verification itself throws', () => {
+    it('rolls back when every verification fails, and when verification itself throws', () => {
         for (const verify of [
             () => ({ value: { passed: false, reasons: ['golden row 1 scored 0, expected 1'] } }),
             () => ({ error: new Error('scoring endpoint unreachable') }),
         ] as const) {
             const run = runFake(retrainOrchestrator, httpInput, scripted({ [Activities.verify]: verify }));
             assert.equal(run.output.state, 'RolledBack');
+            assert.equal(names(run.calls).filter((n) => n === Activities.verify).length, 3, 'plan.verify.attempts');
             assert.equal(names(run.calls).filter((n) => n === Activities.rollback).length, 1);
+            assert.equal(run.output.verification!.attempts, 3);
         }
+    });
+
+    it('checks a promotion again on a durable timer before rolling back, and keeps a model that shows up late', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.verify]: (_i, n) =>
+                    n < 3
+                        ? { value: { passed: false, reasons: ['golden row 1 scored 0, expected 1'] } }
+                        : { value: { passed: true, reasons: ['golden rows match'] } },
+            }),
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.ok(!names(run.calls).includes(Activities.rollback));
+        assert.deepEqual(run.output.verification, { passed: true, reasons: ['golden rows match'], attempts: 3 });
+        // Three job polls (5 s, 10 s), then two 15 s waits between the three checks.
+        const verifying = Date.parse(run.output.timings.verifying);
+        assert.deepEqual(
+            run.timers.slice(-2).map((t) => t.getTime() - verifying),
+            [15_000, 30_000],
+        );
+    });
+
+    it('verifies once, as before, when the plan was recorded without verify settings', () => {
+        const { verify: _omitted, ...oldPlan } = plan;
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.loadPlan]: () => ({ value: oldPlan }),
+                [Activities.verify]: () => ({ value: { passed: false, reasons: ['golden row 0 mismatch'] } }),
+            }),
+        );
+        assert.equal(run.output.state, 'RolledBack');
+        assert.equal(names(run.calls).filter((n) => n === Activities.verify).length, 1);
+        assert.deepEqual(run.output.verification, { passed: false, reasons: ['golden row 0 mismatch'] });
     });
 
     it('records Failed, naming both problems, when the rollback fails too', () => {
@@ -172,7 +214,7 @@ describe('retrain orchestrator', () => {
         );
         assert.equal(run.output.state, 'Failed');
         assert.match(run.output.reason!, /golden row 0 mismatch.*nothing to restore/);
-        assert.equal(names(run.calls).at(-1), Activities.record, 'the run is still recorded');
+        assert.equal(names(run.calls).filter((n) => n === Activities.record).length, 1, 'the run is still recorded');
     });
 
     it('records Failed without rollback when promotion itself fails', () => {
@@ -239,7 +281,131 @@ describe('retrain orchestrator', () => {
             'verifying',
             'recording',
             'done',
+            'checking-for-new-data',
+            'done',
         ]);
+        assert.deepEqual(run.statuses.at(-1), run.statuses.at(-3), 'it ends on the status the run was recorded with');
+    });
+});
+
+/** Files that land while a run is past debouncing: their events reach nobody, so the run looks again. */
+describe('retrain orchestrator after recording a run', () => {
+    const late = { name: 'churn/late.csv', etag: '"9"', contentLength: 20 };
+    const withLate: ManifestSnapshot = { runKey: 'fedcba9876543210', blobs: [...manifest.blobs, late] };
+
+    it('continues as new, blob-triggered, when a file arrived during the run', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({ [Activities.snapshotManifest]: (_i, n) => ({ value: n === 1 ? manifest : withLate }) }),
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.deepEqual(names(run.calls).slice(-2), [Activities.record, Activities.snapshotManifest]);
+        assert.deepEqual(run.continuedAsNew, { target: 'churn', trigger: { kind: 'blob', blobName: late.name } });
+    });
+
+    it('continues after any final state that had data: Failed, Rejected, Skipped, RolledBack', () => {
+        const finals: [string, Script][] = [
+            ['Failed', { [Activities.getJobStatus]: () => ({ value: { state: 'Failed', details: 'x' } }) }],
+            ['Rejected', { [Activities.evaluate]: () => ({ value: { ...passed, passed: false, reasons: ['low'] } }) }],
+            ['RolledBack', { [Activities.verify]: () => ({ value: { passed: false, reasons: ['old model'] } }) }],
+            ['Skipped', {}],
+        ];
+        for (const [state, script] of finals) {
+            const first = state === 'Skipped' ? { ...manifest, previousRunId: 'r0' } : manifest;
+            const run = runFake(
+                retrainOrchestrator,
+                httpInput,
+                scripted({
+                    ...script,
+                    [Activities.snapshotManifest]: (_i, n) => ({ value: n === 1 ? first : withLate }),
+                }),
+            );
+            assert.equal(run.output.state, state);
+            assert.deepEqual(run.continuedAsNew, { target: 'churn', trigger: { kind: 'blob', blobName: late.name } });
+        }
+    });
+
+    it('ends when files were only deleted, or re-uploaded with the same bytes', () => {
+        const md5 = { ...manifest, blobs: [{ ...manifest.blobs[0], contentMd5: 'q1w2==' }] };
+        for (const [before, after] of [
+            [withLate, manifest],
+            // A re-upload gets a new ETag; the MD5 says it is the same file (and the run key would agree).
+            [md5, { ...md5, runKey: 'other-key', blobs: [{ ...md5.blobs[0], etag: '"2"' }] }],
+        ] as const) {
+            const run = runFake(
+                retrainOrchestrator,
+                httpInput,
+                scripted({ [Activities.snapshotManifest]: (_i, n) => ({ value: n === 1 ? before : after }) }),
+            );
+            assert.equal(run.output.state, 'Promoted');
+            assert.equal(run.continuedAsNew, undefined);
+        }
+    });
+
+    it('does not look again when the HTTP call named its files, or when no data was ever listed', () => {
+        const named = runFake(
+            retrainOrchestrator,
+            { target: 'churn', trigger: { kind: 'http', blobNames: ['churn/a.csv'] } },
+            scripted({}),
+        );
+        assert.equal(names(named.calls).filter((n) => n === Activities.snapshotManifest).length, 1);
+        assert.equal(named.continuedAsNew, undefined);
+        const unlisted = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({ [Activities.snapshotManifest]: () => ({ error: new Error('storage unreachable') }) }),
+        );
+        assert.equal(unlisted.output.state, 'Failed');
+        assert.equal(names(unlisted.calls).filter((n) => n === Activities.snapshotManifest).length, 1);
+    });
+
+    it('ends with the run recorded when the fresh look itself fails', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.snapshotManifest]: (_i, n) =>
+                    n === 1 ? { value: manifest } : { error: new Error('storage unreachable') },
+            }),
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.equal(run.continuedAsNew, undefined);
+        assert.equal(names(run.calls).filter((n) => n === Activities.record).length, 1);
+    });
+
+    it('over executions: a file landing mid-run gets its own run, then the same data ends Skipped and stops', () => {
+        // A tiny store of run keys, as the runs container keeps them; data changes once, mid-run.
+        const usedKeys = new Map<string, string>();
+        let data = manifest;
+        let input: unknown = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/a.csv' } };
+        const outcomes: string[] = [];
+        for (let execution = 0; execution < 5 && input; execution++) {
+            const run = runFake(
+                retrainOrchestrator,
+                input,
+                scripted({
+                    [Activities.snapshotManifest]: () => {
+                        const previousRunId = usedKeys.get(data.runKey);
+                        return { value: previousRunId ? { ...data, previousRunId } : data };
+                    },
+                    [Activities.getJobStatus]: (_i, n) => {
+                        if (execution === 0 && n === 1) data = withLate; // lands while the first job trains
+                        return { value: { state: n < 2 ? 'Running' : 'Finished' } };
+                    },
+                    [Activities.record]: (r) => {
+                        const rec = r as RunRecord;
+                        usedKeys.set(rec.manifest!.runKey, rec.runId);
+                        return { value: undefined };
+                    },
+                }),
+            );
+            outcomes.push(`${run.output.state}:${run.output.manifest!.blobs.length}`);
+            input = run.continuedAsNew;
+            // The same files uploaded again after everything settled: one more trigger.
+            if (!input && execution === 1) input = { target: 'churn', trigger: { kind: 'blob', blobName: late.name } };
+        }
+        assert.deepEqual(outcomes, ['Promoted:1', 'Promoted:2', 'Skipped:2']);
     });
 });
 
@@ -247,26 +413,60 @@ describe('retrain orchestrator', () => {
  * recorded by one version must replay identically under the next, or it would be corrupted. */
 describe('retrain orchestrator replays recorded histories deterministically', () => {
     const dir = path.resolve(__dirname, '../../../test/orchestrators/histories');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    it('has histories to replay', () => assert.ok(files.length >= 5));
-    for (const file of files) {
-        it(file, () => {
-            const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RecordedHistory;
+    const load = (version: string, file: string) =>
+        JSON.parse(readFileSync(path.join(dir, version, file), 'utf8')) as RecordedHistory;
+    const v1 = readdirSync(path.join(dir, 'v1')).filter((f) => f.endsWith('.json'));
+    const v2 = readdirSync(path.join(dir, 'v2')).filter((f) => f.endsWith('.json'));
+    it('has histories to replay', () => {
+        assert.ok(v1.length >= 5);
+        assert.ok(v2.length >= 9);
+    });
+
+    // v1 ended at the record step; v2 then looks for data that arrived during the run. An instance
+    // in flight across that deployment replays its v1 prefix unchanged, then schedules the new step.
+    for (const file of v1) {
+        it(`v1/${file}: the recorded prefix replays, then the fresh look for data follows`, () => {
+            const history = load('v1', file);
+            const input = history.input as RetrainInput;
+            const { next } = replayPrefix(retrainOrchestrator, history);
+            assert.deepEqual(next, {
+                activity: Activities.snapshotManifest,
+                input: { target: input.target, trigger: input.trigger },
+            });
+        });
+    }
+
+    it('v1 histories no longer replay to their end unchanged (the version did change)', () => {
+        assert.throws(
+            () => replayHistory(retrainOrchestrator, load('v1', 'rejected.json')),
+            /step 10: the orchestrator scheduled .*retrain-snapshot-manifest.* beyond the recorded history/,
+        );
+    });
+
+    for (const file of v2) {
+        it(`v2/${file}`, () => {
+            const history = load('v2', file);
             assert.deepEqual(replayHistory(retrainOrchestrator, history), history.output);
         });
     }
 
     it('detects a change that would break replay', () => {
-        const history = JSON.parse(readFileSync(path.join(dir, 'rejected.json'), 'utf8')) as RecordedHistory;
-        const tampered = structuredClone(history);
-        (tampered.steps[2].scheduled as { activity: string }).activity = 'retrain-something-else';
-        assert.throws(() => replayHistory(retrainOrchestrator, tampered), /nondeterminism at step 2/);
+        for (const [version, replay] of [
+            ['v1', replayPrefix],
+            ['v1', replayHistory],
+            ['v2', replayHistory],
+        ] as const) {
+            const tampered = structuredClone(load(version, 'rejected.json'));
+            (tampered.steps[2].scheduled as { activity: string }).activity = 'retrain-something-else';
+            assert.throws(() => replay(retrainOrchestrator, tampered), /nondeterminism at step 2/, version);
+        }
+        const cut = structuredClone(load('v2', 'continued-as-new-after-late-file.json'));
+        cut.continuedAsNew = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/other.csv' } };
+        assert.throws(() => replayHistory(retrainOrchestrator, cut), /continueAsNew differs/);
     });
 
     it('records an activity that fails beyond its retries as a Failed run instead of crashing', () => {
-        const history = JSON.parse(
-            readFileSync(path.join(dir, 'job-failed-after-transient-error.json'), 'utf8'),
-        ) as RecordedHistory;
+        const history = load('v1', 'job-failed-after-transient-error.json');
         assert.equal((history.output as RunRecord).state, 'Failed');
         assert.match((history.output as RunRecord).reason!, /Column 'churned' not found/);
     });

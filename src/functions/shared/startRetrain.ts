@@ -8,7 +8,13 @@ export function instanceIdFor(target: string): string {
     return `retrain-${target}`;
 }
 
-const LIVE = new Set<string>([df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending]);
+// ContinuedAsNew: between one run and the next one it started for data that came in meanwhile.
+// Still the live instance: a start would be refused (it is not terminal), an event reaches the next run.
+const LIVE = new Set<string>([
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+]);
 
 export async function liveStatus(
     client: df.DurableClient,

@@ -1,0 +1,57 @@
+import * as df from 'durable-functions';
+
+import {
+    Activities,
+    CustomStatus,
+    ManifestBlob,
+    ManifestSnapshot,
+    RetrainInput,
+    RunRecord,
+    RunTrigger,
+} from './contracts';
+
+/**
+ * After a run is recorded: did a training file arrive (or change) while it ran? Its trigger event
+ * came while nobody was waiting for it and dies with this execution, so without a fresh look the
+ * file would wait for the next upload or the daily schedule. Returns the trigger for the next run,
+ * or undefined when the data is what the run used (a Skipped run's data always is, so this cannot loop).
+ */
+export function* followUpTrigger(
+    context: df.OrchestrationContext,
+    retry: df.RetryOptions,
+    input: RetrainInput,
+    record: RunRecord,
+): Generator<df.Task, RunTrigger | undefined, unknown> {
+    // A call that named its files chose them; one that failed before listing any has nothing to compare.
+    if (input.trigger.kind === 'http' && input.trigger.blobNames !== undefined) return undefined;
+    const used = record.manifest;
+    if (!used) return undefined;
+    const status: CustomStatus = {
+        step: 'checking-for-new-data',
+        runId: record.runId,
+        since: context.df.currentUtcDateTime.toISOString(),
+    };
+    context.df.setCustomStatus(status);
+    let now: ManifestSnapshot;
+    try {
+        now = (yield context.df.callActivityWithRetry(Activities.snapshotManifest, retry, {
+            target: input.target,
+            trigger: input.trigger,
+        })) as ManifestSnapshot;
+    } catch (err) {
+        // The run is recorded; at worst a late file waits for the next trigger, as it did before.
+        if (!context.df.isReplaying)
+            context.warn(`Could not look for data that arrived during the run: ${String(err)}`);
+        return undefined;
+    }
+    if (now.runKey === used.runKey) return undefined;
+    // Only new or changed files start a run, as with the blob trigger; a file deleted alone does not.
+    const before = new Set(used.blobs.map(identity));
+    const arrived = now.blobs.find((b) => !before.has(identity(b)));
+    return arrived ? { kind: 'blob', blobName: arrived.name } : undefined;
+}
+
+/** What the run key hashes for a file: identical re-uploads share an MD5, otherwise the ETag decides. */
+function identity(b: ManifestBlob): string {
+    return `${b.name}\0${b.contentMd5 ? `md5:${b.contentMd5}` : `etag:${b.etag}`}`;
+}
