@@ -101,7 +101,7 @@ describe('a file that arrives during a run gets its own run', () => {
             );
             assert.equal(
                 app.studio.stats().operations.submitJob,
-                jobs! + 1,
+                jobs + 1,
                 'one BES job: the re-upload trained nothing',
             );
         } finally {
