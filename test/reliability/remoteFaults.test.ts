@@ -81,6 +81,12 @@ describe('remote faults (studio fault injection)', () => {
                 const r = await runsOf(app.host.origin, key(), target);
                 return r.length > count ? r : undefined;
             }, `the run of ${target}`);
+            // The record lands before the instance ends (it then looks for data that came in meanwhile):
+            // the next retrain of this target must not find it still running.
+            await eventually(async () => {
+                const res = await api(app.host.origin, key(), `targets/${target}`);
+                return ((await res.json()) as { inFlight: unknown }).inFlight === null ? true : undefined;
+            }, `the ${target} instance to end`);
             t.diagnostic(`${target}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
             assert.deepEqual(findSecrets(JSON.stringify(run)), [], 'no secret in the run record');
             return run;
