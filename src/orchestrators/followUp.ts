@@ -9,6 +9,7 @@ import {
     RunRecord,
     RunTrigger,
 } from './contracts';
+import { messageOf } from './messageOf';
 
 /**
  * After a run is recorded: did a training file arrive (or change) while it ran? Its trigger event
@@ -41,7 +42,7 @@ export function* followUpTrigger(
     } catch (err) {
         // The run is recorded; at worst a late file waits for the next trigger, as it did before.
         if (!context.df.isReplaying)
-            context.warn(`Could not look for data that arrived during the run: ${String(err)}`);
+            context.warn(`Could not look for data that arrived during the run: ${messageOf(err)}`);
         return undefined;
     }
     if (now.runKey === used.runKey) return undefined;
