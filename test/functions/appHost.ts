@@ -1,5 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -7,8 +5,9 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { HostLogger, memoryLogger } from '../../src/local/host/core/log';
 import { DevHost } from '../../src/local/host/host';
 import { StudioServer } from '../../src/local/studio/server';
+import { appFiles } from '../helpers/appFiles';
 import { testStorage, uniqueName } from '../helpers/azurite';
-import { demoSettings, seed, Where } from '../helpers/demoTargets';
+import { seed, Where } from '../helpers/demoTargets';
 
 /** The repo root: host.json and package.json (main = dist/src/{index.js,functions/*.js}). */
 const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -37,28 +36,8 @@ export async function startApp(
         seed,
         log: () => undefined,
     });
-    const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-app-'));
-    const where: Where = {
-        studioUrl: studio.url,
-        dataContainer: uniqueName('training-data'),
-        modelsContainer: uniqueName('models'),
-    };
-    const configPath = path.join(dir, 'retrainer.config.json');
-    writeFileSync(
-        configPath,
-        JSON.stringify({ storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' }, targets: targets(where) }),
-    );
-    const runsName = uniqueName('runs');
-    Object.assign(process.env, demoSettings, {
-        AzureWebJobsStorage: storage.connectionString,
-        TASKHUB_NAME: `App${uniqueName('h').replace(/[^a-z0-9]/g, '')}`.slice(0, 40),
-        RETRAINER_CONFIG_PATH: configPath,
-        RETRAINER_DATA_STORAGE: storage.connectionString,
-        RETRAINER_DATA_CONTAINER: where.dataContainer,
-        RETRAINER_RUNS_CONTAINER: runsName,
-        RETRAINER_TIMER_SCHEDULE: '0 0 0 1 1 *',
-        ...settings,
-    });
+    const { dir, where, runsContainer: runsName, env } = appFiles(storage.connectionString, studio.url, targets, 'App');
+    Object.assign(process.env, env, settings);
     const data = blobs.getContainerClient(where.dataContainer);
     await data.create();
     const logger: HostLogger & { lines: string[] } = memoryLogger();

@@ -1,17 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { AppFiles, appFiles } from '../helpers/appFiles';
+import { churnTarget, Where } from '../helpers/demoTargets';
 
-import { uniqueName } from '../helpers/azurite';
-import { churnTarget, demoSettings, Where } from '../helpers/demoTargets';
-
-export interface AppConfig {
-    dir: string;
-    where: Where;
-    runsContainer: string;
-    /** The app settings a host process needs (the demo secrets included). */
-    env: Record<string, string>;
-}
+export type AppConfig = AppFiles;
 
 /**
  * Config file and app settings for the built app on `storage` and the studio at `studioUrl`.
@@ -24,31 +14,11 @@ export function appConfig(
     targets: (w: Where) => Record<string, unknown>[],
     extra: Record<string, string> = {},
 ): AppConfig {
-    const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-rel-'));
-    const where: Where = {
-        studioUrl,
-        dataContainer: uniqueName('training-data'),
-        modelsContainer: uniqueName('models'),
-    };
-    const configPath = path.join(dir, 'retrainer.config.json');
-    writeFileSync(
-        configPath,
-        JSON.stringify({ storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' }, targets: targets(where) }),
-    );
-    const runsContainer = uniqueName('runs');
+    const files = appFiles(storage, studioUrl, targets, 'Rel');
     return {
-        dir,
-        where,
-        runsContainer,
+        ...files,
         env: {
-            ...demoSettings,
-            AzureWebJobsStorage: storage,
-            TASKHUB_NAME: `Rel${uniqueName('h').replace(/[^a-z0-9]/g, '')}`.slice(0, 40),
-            RETRAINER_CONFIG_PATH: configPath,
-            RETRAINER_DATA_STORAGE: storage,
-            RETRAINER_DATA_CONTAINER: where.dataContainer,
-            RETRAINER_RUNS_CONTAINER: runsContainer,
-            RETRAINER_TIMER_SCHEDULE: '0 0 0 1 1 *',
+            ...files.env,
             'AzureWebJobs.onTrainingData.Disabled': 'true',
             'AzureWebJobs.retrainTimer.Disabled': 'true',
             ...extra,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -9,7 +9,8 @@ import { DevHost, HostOptions } from '../../../src/local/host/host';
 import type { JobRecord } from '../../../src/local/studio/state';
 import { StudioServer } from '../../../src/local/studio/server';
 import { testStorage, uniqueName } from '../../helpers/azurite';
-import { demoSettings, seed, Where } from '../../helpers/demoTargets';
+import { appFiles } from '../../helpers/appFiles';
+import { seed, Where } from '../../helpers/demoTargets';
 
 /** The repo root (host.json, package.json whose main is the built app), from dist/test/bench/lib. */
 const APP_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -58,26 +59,8 @@ export async function startStack(
         stateDir,
         log: (line) => studioLog.push({ at: Date.now(), line }),
     });
-    const where: Where = {
-        studioUrl: studio.url,
-        dataContainer: uniqueName('training-data'),
-        modelsContainer: uniqueName('models'),
-    };
-    const configPath = path.join(dir, 'retrainer.config.json');
-    writeFileSync(
-        configPath,
-        JSON.stringify({ storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' }, targets: targets(where) }),
-    );
-    const runsName = uniqueName('runs');
-    Object.assign(process.env, demoSettings, {
-        AzureWebJobsStorage: appConn,
-        TASKHUB_NAME: `Bench${uniqueName('h').replace(/[^a-z0-9]/g, '')}`.slice(0, 40),
-        RETRAINER_CONFIG_PATH: configPath,
-        RETRAINER_DATA_STORAGE: appConn,
-        RETRAINER_DATA_CONTAINER: where.dataContainer,
-        RETRAINER_RUNS_CONTAINER: runsName,
-        RETRAINER_TIMER_SCHEDULE: '0 0 0 1 1 *',
-    });
+    const { where, runsContainer: runsName, env } = appFiles(appConn, studio.url, targets, 'Bench');
+    Object.assign(process.env, env);
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
     const data = blobs.getContainerClient(where.dataContainer);
     await data.create();
