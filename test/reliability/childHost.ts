@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { HostKeys } from '../../src/local/host/http/keys';
+import { hostStarted } from '../helpers/hostProcess';
 
 /** The repo root: host.json and package.json naming the built functions. */
 export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -45,24 +46,7 @@ export async function spawnHost(
         ],
         { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const origin = await new Promise<string>((resolve, reject) => {
-        let buffer = '';
-        const onData = (chunk: Buffer): void => {
-            buffer += chunk.toString('utf8');
-            const lines = buffer.split('\n');
-            buffer = lines.pop() ?? '';
-            for (const line of lines) {
-                output.push(line);
-                const m = /Host started on (http:\/\/[^\s]+)/.exec(line);
-                if (m) resolve(m[1]);
-            }
-        };
-        proc.stdout?.on('data', onData);
-        proc.stderr?.on('data', onData);
-        proc.once('exit', (code) =>
-            reject(new Error(`host exited early (${String(code)}):\n${output.slice(-30).join('\n')}`)),
-        );
-    });
+    const origin = await hostStarted(proc, output);
     const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as HostKeys;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     const signal = async (s: NodeJS.Signals): Promise<void> => {

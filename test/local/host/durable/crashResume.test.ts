@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { journalLines } from '../../../fixtures/sample-app/journal';
 import { testStorage } from '../../../helpers/azurite';
 import { eventually, SAMPLE_APP_ROOT, sampleSettings } from '../sampleHost';
+import { hostStarted } from '../../../helpers/hostProcess';
 
 const MAIN = path.resolve(__dirname, '..', '..', '..', '..', 'src', 'local', 'host', 'main.js');
 
@@ -24,22 +25,7 @@ async function spawnHost(env: Record<string, string>, stateDir: string): Promise
         { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const output: string[] = [];
-    const origin = await new Promise<string>((resolve, reject) => {
-        let buffer = '';
-        const onData = (chunk: Buffer): void => {
-            buffer += chunk.toString('utf8');
-            const lines = buffer.split('\n');
-            buffer = lines.pop() ?? '';
-            for (const line of lines) {
-                output.push(line);
-                const m = /Host started on (http:\/\/[^\s]+)/.exec(line);
-                if (m) resolve(m[1]);
-            }
-        };
-        proc.stdout?.on('data', onData);
-        proc.stderr?.on('data', onData);
-        proc.once('exit', (code) => reject(new Error(`host exited early (${String(code)}):\n${output.join('\n')}`)));
-    });
+    const origin = await hostStarted(proc, output);
     return { proc, origin, output };
 }
 
