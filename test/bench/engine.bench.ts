@@ -9,6 +9,7 @@ import { memoryLogger } from '../../src/local/host/core/log';
 import { DevHost } from '../../src/local/host/host';
 import { printTable, saveResults } from './lib/report';
 import { fmt, sleep, summarize, Summary } from './lib/stats';
+import { runVariantsEntry } from './lib/variants';
 
 /**
  * The dev host's durable engine: ms per activity for 100 sequential no-op activities and for a
@@ -90,14 +91,4 @@ async function main(): Promise<void> {
     await saveResults('engine', { count: COUNT, repeats: REPEATS, results, ratios });
 }
 
-const [flag, variant] = process.argv.slice(2);
-const run = flag === '--variant' ? runVariant(variant as Variant) : main();
-run.then(
-    () => {
-        if (flag === '--variant') process.exit(0);
-    },
-    (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-    },
-);
+runVariantsEntry<Variant>(main, runVariant);

@@ -8,6 +8,7 @@ import { churnTarget } from '../helpers/demoTargets';
 import { printTable, saveResults } from './lib/report';
 import { startStack } from './lib/stack';
 import { fmt, sleep, summarize, Summary } from './lib/stats';
+import { runVariantsEntry } from './lib/variants';
 
 /**
  * Freshness: a 10k-row churn file uploaded -> the classic endpoint verified serving the model
@@ -145,15 +146,4 @@ async function main(): Promise<void> {
     await saveResults('freshness', { rows: ROWS, runs: RUNS, debounce: DEBOUNCE, variants: VARIANTS, results });
 }
 
-const [flag, variant] = process.argv.slice(2);
-const run = flag === '--variant' ? runVariant(variant as Variant) : main();
-run.then(
-    () => {
-        // The dev host's library and Azurite handles would keep a child alive.
-        if (flag === '--variant') process.exit(0);
-    },
-    (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-    },
-);
+runVariantsEntry<Variant>(main, runVariant);
