@@ -9,8 +9,9 @@ import { findSecrets } from './reliability/secrets';
 /**
  * Runs every *.test.js under dist/test (bench excluded) with node's test runner, against one
  * Azurite started here on free ports and stopped afterwards. `*.slow.test.js` files (the long
- * reliability scenarios) run only with `--slow` (all files) or `--slow-only`; other arguments
- * pick files by substring. Everything the tests print is scanned for the configured secrets.
+ * reliability scenarios) run only with `--slow` (all files) or `--slow-only`; `*.semantics.test.js`
+ * files (the core scenarios under the dev host's azure semantics profile) only with
+ * `--azure-semantics`; other arguments pick files by substring. Everything the tests print is scanned for the configured secrets.
  */
 function findTests(dir: string): string[] {
     const out: string[] = [];
@@ -30,8 +31,10 @@ async function main(): Promise<void> {
     const args = process.argv.slice(2);
     const slow = args.includes('--slow') ? 'with' : args.includes('--slow-only') ? 'only' : 'without';
     const filter = args.filter((a) => !a.startsWith('--'));
+    const semantics = args.includes('--azure-semantics');
     const files = findTests(root)
-        .filter((f) => (slow === 'with' ? true : f.endsWith('.slow.test.js') === (slow === 'only')))
+        .filter((f) => f.endsWith('.semantics.test.js') === semantics)
+        .filter((f) => semantics || (slow === 'with' ? true : f.endsWith('.slow.test.js') === (slow === 'only')))
         .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)));
     if (files.length === 0) throw new Error(`No test files matched ${filter.join(' ')}`);
     const azurite = await startAzurite();
