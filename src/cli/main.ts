@@ -7,8 +7,16 @@ import { score, scoreUsage } from './commands/score';
 import { status, statusUsage } from './commands/status';
 import { upload, uploadUsage } from './commands/upload';
 import { RetrainerApiError } from './retrainerClient';
+import { WAIT_TIMEOUT_EXIT_CODE, WaitTimeoutError } from './wait';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { upload, retrain, status, runs, score, sample };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
+    upload,
+    retrain,
+    status,
+    runs,
+    score,
+    sample,
+};
 
 const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
 
@@ -31,9 +39,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     try {
-        await run(rest);
-        return 0;
+        return (await run(rest)) ?? 0;
     } catch (err) {
+        if (err instanceof WaitTimeoutError) {
+            console.error(err.message);
+            return WAIT_TIMEOUT_EXIT_CODE;
+        }
         if (err instanceof CliError || err instanceof RetrainerApiError) console.error(err.message);
         else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
             console.error(`${err.message}\n\n${HELP}`);

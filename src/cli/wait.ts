@@ -29,13 +29,40 @@ export async function waitForRun(
             options.onStep?.(step);
         }
         if (Date.now() > deadline) {
-            throw new CliError(
+            throw new WaitTimeoutError(
                 `No run of '${target}' finished within ${Math.round(options.timeoutInMs / 1000)} s (last step: ${step}); ` +
                     'it may still be running: see `retrainer status`.',
             );
         }
         await sleep(options.pollIntervalInMs ?? 1000);
     }
+}
+
+/**
+ * Exit codes of `upload --wait` and `retrain --wait`, one per final state of a run, so scripts can
+ * branch on the outcome: 0 only for Promoted. 1 is any error, 2 a usage error, 3 a wait that timed
+ * out before the run was recorded. A state this CLI does not know (a newer app) exits 19.
+ */
+export const RUN_EXIT_CODES: Readonly<Record<string, number>> = {
+    Promoted: 0,
+    Rejected: 10,
+    Skipped: 11,
+    Failed: 12,
+    RolledBack: 13,
+    Cancelled: 14,
+};
+/** `--wait` gave up before the run was recorded (the run may still finish). */
+export const WAIT_TIMEOUT_EXIT_CODE = 3;
+const UNKNOWN_STATE_EXIT_CODE = 19;
+
+/** The exit code for a recorded run's final state (see {@link RUN_EXIT_CODES}). */
+export function exitCodeOf(run: Pick<RunView, 'state'>): number {
+    return RUN_EXIT_CODES[run.state] ?? UNKNOWN_STATE_EXIT_CODE;
+}
+
+/** `--wait` ran out of time; main exits with {@link WAIT_TIMEOUT_EXIT_CODE}. */
+export class WaitTimeoutError extends CliError {
+    override name = 'WaitTimeoutError';
 }
 
 export function describeRun(run: RunView): string {

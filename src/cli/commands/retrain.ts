@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
-import { describeRun, waitForRun } from '../wait';
+import { describeRun, exitCodeOf, waitForRun } from '../wait';
 
 export const retrainUsage = `retrainer retrain <target> [--wait] [--timeout-seconds N]
   Starts a retrain now, on every data file of the target. --wait follows it to its run record.`;
 
-export async function retrain(argv: string[]): Promise<void> {
+export async function retrain(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
@@ -22,10 +22,11 @@ export async function retrain(argv: string[]): Promise<void> {
     const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
     const started = await client.startRetrain(target);
     console.log(`Started ${started.id}.`);
-    if (!values.wait) return;
+    if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === started.id, {
         timeoutInMs: Number(values['timeout-seconds']) * 1000,
         onStep: (step) => console.error(`  ... ${step}`),
     });
     console.log(describeRun(run));
+    return exitCodeOf(run);
 }

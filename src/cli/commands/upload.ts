@@ -7,14 +7,14 @@ import { validateUpload } from '../../retraining/validateUpload';
 import { appClient, blobService, CliError, CONNECTION_OPTIONS } from '../connection';
 import { ProgressBar } from '../progress';
 import type { TargetView } from '../retrainerClient';
-import { describeRun, waitForRun } from '../wait';
+import { describeRun, exitCodeOf, waitForRun } from '../wait';
 
 const PROGRESS_FROM_BYTES = 1024 * 1024;
 
 export const uploadUsage = `retrainer upload <file.csv> [--target T] [--name BLOB] [--wait] [--timeout-seconds N]
   Drops a training file where the target's blob trigger sees it. --wait follows the run it starts.`;
 
-export async function upload(argv: string[]): Promise<void> {
+export async function upload(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,
@@ -55,7 +55,7 @@ export async function upload(argv: string[]): Promise<void> {
     console.log(
         `Uploaded ${file} (${size} bytes) to ${target.data.container}/${blobName} for target '${target.name}'.`,
     );
-    if (!values.wait) return;
+    if (!values.wait) return 0;
     const run = await waitForRun(
         client,
         target.name,
@@ -66,6 +66,7 @@ export async function upload(argv: string[]): Promise<void> {
         },
     );
     console.log(describeRun(run));
+    return exitCodeOf(run);
 }
 
 /** --target, else the one target whose name starts the file name (churn-2026-11.csv → churn). */

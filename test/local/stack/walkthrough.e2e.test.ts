@@ -7,6 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
+import { RUN_EXIT_CODES } from '../../../src/cli/wait';
+
 const ROOT = path.resolve(__dirname, '../../../..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const run = promisify(execFile);
@@ -32,6 +34,16 @@ describe('npm start + the CLI walkthrough', () => {
     let stack: ChildProcess | undefined;
     let output = '';
 
+    /** Runs the CLI; a non-zero exit is returned with its output, for the outcome exit codes. */
+    const cliExit = async (...args: string[]): Promise<{ code: number; stdout: string }> => {
+        try {
+            return { code: 0, stdout: await cli(...args) };
+        } catch (err) {
+            const e = (err as { cause?: { code?: unknown; stdout?: string } }).cause;
+            if (typeof e?.code !== 'number') throw err;
+            return { code: e.code, stdout: e.stdout ?? '' };
+        }
+    };
     const cli = async (...args: string[]): Promise<string> => {
         try {
             const { stdout } = await run(process.execPath, [CLI, ...args, ...stackFlag(args)], {
@@ -140,7 +152,9 @@ describe('npm start + the CLI walkthrough', () => {
         assert.equal(changed, after.rows.length, 'every scored row answers from the new model');
 
         await cli('sample', 'churn', 'degraded');
-        assert.match(await cli('upload', 'churn-degraded.csv', '--wait'), /Run \S+ of 'churn': Rejected/);
+        const degraded = await cliExit('upload', 'churn-degraded.csv', '--wait');
+        assert.match(degraded.stdout, /Run \S+ of 'churn': Rejected/);
+        assert.equal(degraded.code, RUN_EXIT_CODES.Rejected, '--wait exits with the Rejected code');
         assert.equal((await champion())?.runId, second.runId, 'a worse model is not promoted');
         assert.deepEqual((await score()).rows, after.rows, 'the endpoint still serves the drifted model');
 

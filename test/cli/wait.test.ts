@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { exitCodeOf, RUN_EXIT_CODES, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
+
+describe('--wait exit codes', () => {
+    it('exits 0 only for Promoted and a distinct non-zero code for every other final state', () => {
+        assert.equal(exitCodeOf({ state: 'Promoted' }), 0);
+        const others = ['Rejected', 'Skipped', 'Failed', 'RolledBack', 'Cancelled'].map((state) =>
+            exitCodeOf({ state }),
+        );
+        for (const code of others) assert.ok(code > WAIT_TIMEOUT_EXIT_CODE, `code ${code} collides with 0-3`);
+        assert.equal(new Set(others).size, others.length, `codes ${others.join(', ')} are not distinct`);
+        assert.deepEqual(Object.keys(RUN_EXIT_CODES).sort(), [
+            'Cancelled',
+            'Failed',
+            'Promoted',
+            'Rejected',
+            'RolledBack',
+            'Skipped',
+        ]);
+    });
+
+    it('gives a state it does not know its own code rather than success', () => {
+        const code = exitCodeOf({ state: 'SomethingNew' });
+        assert.notEqual(code, 0);
+        assert.ok(!Object.values(RUN_EXIT_CODES).includes(code));
+    });
+});
