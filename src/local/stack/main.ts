@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import { startAzurite } from '../common/azurite';
+import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
 import { SeedError } from '../studio/seed';
+import { localSettings, withStackStorage } from './settings';
 import { removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
 
@@ -23,9 +25,14 @@ async function main(): Promise<void> {
             'studio-port': { type: 'string', default: '7090' },
             'blob-port': { type: 'string', default: '10000' },
             'host-port': { type: 'string', default: '7071' },
-            config: { type: 'string', default: process.env.RETRAINER_CONFIG_PATH ?? 'retrainer.config.sample.json' },
+            config: { type: 'string' },
+            settings: { type: 'string', default: 'local.settings.json' },
         },
     });
+    // Precedence, as Core Tools: the shell's environment, then local.settings.json, then the demo seed.
+    const local = localSettings(path.resolve(values.settings));
+    const configPath = values.config ?? process.env.RETRAINER_CONFIG_PATH ?? local.RETRAINER_CONFIG_PATH;
+    const config = configPath ?? 'retrainer.config.sample.json';
     const data = path.resolve(values.data);
     const blobPort = Number(values['blob-port']);
     // Port 0 lets the OS pick each of the three (a test runs stacks side by side that way).
@@ -45,10 +52,12 @@ async function main(): Promise<void> {
             seed,
             stateDir: path.join(data, 'studio'),
         });
-        // The app's settings, as local.settings.json would hold them: the demo seed's keys.
-        Object.assign(process.env, demoSettings(seed, azurite.connectionString, path.resolve(values.config)), {
-            ...process.env,
-        });
+        Object.assign(
+            process.env,
+            demoSettings(seed, azurite.connectionString, path.resolve(config)),
+            withStackStorage(local, azurite.connectionString),
+            { ...process.env },
+        );
         await BlobServiceClient.fromConnectionString(azurite.connectionString)
             .getContainerClient(process.env.RETRAINER_DATA_CONTAINER!)
             .createIfNotExists();
@@ -78,8 +87,11 @@ async function main(): Promise<void> {
             'Retrainer offline stack is up:',
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${values.seed}  state: ${path.join(data, 'studio')}`,
-            `  Functions app (dev host)    ${host.origin}/api  config: ${values.config}`,
+            `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
             `  Function key (local only)   ${host.keys.functionDefault}`,
+            ...(Object.keys(local).length > 0
+                ? [`  Settings from ${values.settings}: ${Object.keys(local).sort().join(', ')}`]
+                : []),
             '',
             'Next, in another terminal:',
             `  npx retrainer sample churn baseline && npx retrainer upload churn-baseline.csv --wait${stackFlag}`,
@@ -127,6 +139,6 @@ function demoSettings(seed: DemoSeed, storage: string, configPath: string): Reco
 }
 
 main().catch((err: unknown) => {
-    console.error(err instanceof SeedError ? err.message : err);
+    console.error(err instanceof SeedError || err instanceof SettingsError ? err.message : err);
     process.exit(1);
 });
