@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import type { ZodError } from 'zod';
 
-import { crossFieldIssues } from './configChecks';
+import { crossFieldIssues, settingsIssues } from './configChecks';
 import { configSchema, RetrainerConfig, TargetConfig } from './configSchema';
 import { findInlineSecrets, settingReferences } from './inlineSecrets';
 import { identityConnection } from './storageConnection';
@@ -92,7 +92,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
     }
     const config = validateConfig(raw, file);
     const values = new Map<string, string>();
-    const missing: string[] = [];
+    const missing: string[] = [...settingsIssues(config.targets, env)];
     const storageSetting = config.storage.connectionStringSetting;
     for (const ref of settingReferences(config)) {
         const v = env[ref.name];

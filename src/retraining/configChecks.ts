@@ -11,7 +11,25 @@ export function crossFieldIssues(raw: unknown): string[] {
     if (!Array.isArray(targets)) return issues;
     const seen = new Set<string>();
     targets.forEach((t: unknown, i) => {
-        const target = (t ?? {}) as { name?: unknown; gate?: { thresholds?: unknown; improvement?: unknown } };
+        const target = (t ?? {}) as {
+            name?: unknown;
+            gate?: { thresholds?: unknown; improvement?: unknown };
+            update?: { kind?: unknown; endpointName?: unknown; defaultEndpointName?: unknown };
+        };
+        const update = target.update;
+        if (
+            update?.kind === 'classic' &&
+            typeof update.endpointName === 'string' &&
+            update.endpointName.toLowerCase() ===
+                (typeof update.defaultEndpointName === 'string' ? update.defaultEndpointName : 'default').toLowerCase()
+        ) {
+            // The management API refuses to patch the default endpoint's model (named `default`
+            // unless the service says otherwise): every run would train, pass the gate and then
+            // fail at promotion.
+            issues.push(
+                `targets[${i}].update.endpointName: '${update.endpointName}' is the web service's default endpoint, whose model cannot be updated; add a non-default endpoint and name it here`,
+            );
+        }
         if (typeof target.name === 'string') {
             if (seen.has(target.name)) issues.push(`targets[${i}].name: duplicate target '${target.name}'`);
             seen.add(target.name);
@@ -27,6 +45,27 @@ export function crossFieldIssues(raw: unknown): string[] {
                     );
                 }
             });
+        }
+    });
+    return issues;
+}
+
+/**
+ * Checks that need the app settings: a target whose data lives outside the container the blob
+ * trigger watches (`RETRAINER_DATA_CONTAINER`) would never be triggered by an upload.
+ */
+export function settingsIssues(
+    targets: readonly { name: string; data: { container: string } }[],
+    env: Record<string, string | undefined>,
+): string[] {
+    const watched = env.RETRAINER_DATA_CONTAINER;
+    if (!watched) return [];
+    const issues: string[] = [];
+    targets.forEach((t, i) => {
+        if (t.data.container !== watched) {
+            issues.push(
+                `targets[${i}].data.container: '${t.data.container}' is not the container the blob trigger watches (RETRAINER_DATA_CONTAINER='${watched}'); uploads for '${t.name}' would never start a run`,
+            );
         }
     });
     return issues;

@@ -128,4 +128,33 @@ describe('retrainer config', () => {
         writeFileSync(bad, '{ "targets": [');
         assert.match(issuesOf(() => loadConfig(bad, ENV))[0] ?? '', /not valid JSON/);
     });
+
+    it('refuses the classic default endpoint as the endpoint to update', () => {
+        const raw = sample();
+        raw.targets[0].update.endpointName = raw.targets[0].update.defaultEndpointName;
+        const issues = issuesOf(() => validateConfig(raw));
+        assert.equal(issues.length, 1, issues.join('\n'));
+        assert.match(
+            issues[0] ?? '',
+            /^targets\[0\]\.update\.endpointName: '\w+' is the web service's default endpoint/,
+        );
+        // Without defaultEndpointName, the service's own default name applies.
+        delete raw.targets[0].update.defaultEndpointName;
+        raw.targets[0].update.endpointName = 'default';
+        assert.equal(issuesOf(() => validateConfig(raw)).length, 1);
+    });
+
+    it("refuses a target whose data lies outside the blob trigger's container", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        const file = path.join(dir, 'c.json');
+        writeFileSync(file, readFileSync(SAMPLE));
+        const watched = sample().targets[0].data.container as string;
+        assert.doesNotThrow(() => loadConfig(file, { ...ENV, RETRAINER_DATA_CONTAINER: watched }));
+        const issues = issuesOf(() => loadConfig(file, { ...ENV, RETRAINER_DATA_CONTAINER: 'elsewhere' }));
+        assert.deepEqual(
+            issues.map((i) => i.slice(0, i.indexOf(':'))),
+            ['targets[0].data.container', 'targets[1].data.container'],
+        );
+        assert.match(issues[0] ?? '', /RETRAINER_DATA_CONTAINER='elsewhere'/);
+    });
 });
