@@ -30,6 +30,12 @@ export interface StartAzuriteOptions {
     queuePort?: number;
     tablePort?: number;
     startupTimeoutInMs?: number;
+    /**
+     * Run Azurite in its own process group, so a Ctrl-C in the terminal (sent to the whole
+     * foreground group) does not reach it: the caller stops it last, after everything that still
+     * writes to storage. It still exits on its own when this process dies (it watches its parent).
+     */
+    ownProcessGroup?: boolean;
 }
 
 export function azuriteConnectionString(e: AzuriteEndpoints): string {
@@ -43,6 +49,9 @@ export function azuriteConnectionString(e: AzuriteEndpoints): string {
         `TableEndpoint=${base}:${e.tablePort}/${AZURITE_ACCOUNT}`,
     ].join(';');
 }
+
+/** Preloaded into a detached Azurite: exits when its parent is gone (re-parented), even after a SIGKILL. */
+const PARENT_WATCH = path.join(__dirname, 'parentWatch.js');
 
 function azuriteBin(): string {
     return path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
@@ -79,7 +88,12 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     } else {
         args.push('--inMemoryPersistence');
     }
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = options.ownProcessGroup
+        ? spawn(process.execPath, ['--require', PARENT_WATCH, ...args], {
+              stdio: ['ignore', 'pipe', 'pipe'],
+              detached: true,
+          })
+        : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const ports = await readPorts(child, options.startupTimeoutInMs ?? 30_000);
     const endpoints: AzuriteEndpoints = { host, ...ports };
     return {

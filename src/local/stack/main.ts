@@ -41,6 +41,7 @@ async function main(): Promise<void> {
         blobPort,
         queuePort: blobPort === 0 ? 0 : blobPort + 1,
         tablePort: blobPort === 0 ? 0 : blobPort + 2,
+        ownProcessGroup: true,
     });
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
@@ -99,16 +100,26 @@ async function main(): Promise<void> {
             'Press Ctrl-C to stop; the next npm start resumes with the same state.',
         ].join('\n'),
     );
-    const stop = async (): Promise<void> => {
-        console.log('\nStopping...');
+    // Ctrl-C reaches this process (and npm) but not Azurite, which runs in its own process group:
+    // stop in order, the app first (no new work), then the emulator (a training job stays Running
+    // in its state and resumes as the same job on the next start), then the storage both write to.
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals): Promise<void> => {
+        if (stopping) {
+            console.log(`\n${signal} again: stopping now.`);
+            azurite.kill();
+            process.exit(130);
+        }
+        stopping = true;
+        console.log('\nStopping (the app, then the studio emulator, then Azurite)...');
         removeStackInfo(data);
         await host?.stop();
         await studio?.close();
         await azurite.stop();
         process.exit(0);
     };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    process.on('SIGINT', (s) => void stop(s));
+    process.on('SIGTERM', (s) => void stop(s));
 }
 
 interface DemoSeed {

@@ -31,6 +31,7 @@ describe('npm start + the CLI walkthrough', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-walkthrough-'));
     const data = path.join(dir, 'data');
     let studioPort = 0;
+    let blobPort = 0;
     let stack: ChildProcess | undefined;
     let output = '';
 
@@ -76,7 +77,8 @@ describe('npm start + the CLI walkthrough', () => {
                 '--data',
                 data,
                 '--blob-port',
-                '0',
+                // Fixed across restarts, as a user's default 10000 is: a job's input URLs keep it.
+                String(blobPort),
                 '--host-port',
                 '0',
                 '--studio-port',
@@ -114,6 +116,7 @@ describe('npm start + the CLI walkthrough', () => {
 
     before(async () => {
         studioPort = await freePort();
+        blobPort = await freePortRun(3);
         // The sample config, pointed at this test's studio port and with a short debounce.
         const sample = readFileSync(path.join(ROOT, 'retrainer.config.sample.json'), 'utf8')
             .replaceAll('127.0.0.1:7090', `127.0.0.1:${studioPort}`)
@@ -167,13 +170,64 @@ describe('npm start + the CLI walkthrough', () => {
         const served = await score();
         const held = await champion();
         await stopStack();
-        assert.match(output, /Stopping\.\.\.[\s\S]*Host stopped/);
+        assert.match(output, /Stopping \(the app, then the studio emulator, then Azurite\)\.\.\.[\s\S]*Host stopped/);
         assert.equal(existsSync(path.join(data, 'stack.json')), false, 'a stopped stack is not advertised');
         await assert.rejects(cli('status'), /No Retrainer app to talk to/);
 
         await startStack();
         assert.deepEqual(await champion(), held);
         assert.deepEqual(await score(), served, 'the promoted model is still served after a restart');
+    });
+
+    it('Ctrl-C while a job trains: after the restart the same job finishes, and the studio ran one job', async () => {
+        const seedFile = JSON.parse(readFileSync(path.join(ROOT, 'studio.seed.json'), 'utf8')) as { adminKey: string };
+        const studioJobs = (): Record<string, { id: string; status: string }> =>
+            (
+                JSON.parse(readFileSync(path.join(data, 'studio', 'state.json'), 'utf8')) as {
+                    jobs: Record<string, { id: string; status: string }>;
+                }
+            ).jobs;
+        const jobsBefore = Object.keys(studioJobs()).length;
+        // Long enough for the signal to land while the job trains (the fault is not persisted).
+        const fault = await fetch(`http://127.0.0.1:${studioPort}/_studio/faults/churn-training`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json', 'x-studio-admin-key': seedFile.adminKey },
+            body: JSON.stringify({ jobDurationInMs: 60_000 }),
+        });
+        assert.equal(fault.status, 204);
+        await cli('sample', 'churn', 'drifted', '--rows', '3000', '--out', 'churn-more.csv');
+        await cli('upload', 'churn-more.csv');
+
+        let jobId: string | undefined;
+        for (let i = 0; i < 600 && !jobId; i++) {
+            const target = JSON.parse(await cli('status', 'churn', '--json')) as {
+                inFlight: { step: { step: string; jobId?: string } | null } | null;
+            };
+            if (target.inFlight?.step?.step === 'training') jobId = target.inFlight.step.jobId;
+            else await new Promise((ok) => setTimeout(ok, 200));
+        }
+        assert.ok(jobId, `the run never reached training; log:\n${tail()}`);
+
+        await stopStack();
+        const stopped = Object.values(studioJobs()).find((j) => j.id === jobId);
+        assert.equal(stopped?.status, 'Running', 'a job training at Ctrl-C is kept, not failed');
+
+        await startStack();
+        interface RunJson {
+            state: string;
+            job?: { jobId: string };
+            manifest?: { blobs: { name: string }[] };
+        }
+        let run: RunJson | undefined;
+        for (let i = 0; i < 900 && !run; i++) {
+            const runs = JSON.parse(await cli('runs', '--target', 'churn', '--json')) as RunJson[];
+            run = runs.find((r) => r.manifest?.blobs.some((b) => b.name.endsWith('churn-more.csv')));
+            if (!run) await new Promise((ok) => setTimeout(ok, 200));
+        }
+        assert.ok(run, `no run recorded the upload made before Ctrl-C; log:\n${tail()}`);
+        assert.equal(run.job?.jobId, jobId, 'the run finished with the job it started before Ctrl-C');
+        assert.notEqual(run.state, 'Failed', `the run failed: ${JSON.stringify(run)}`);
+        assert.equal(Object.keys(studioJobs()).length, jobsBefore + 1, 'exactly one more job in the studio');
     });
 });
 
@@ -193,6 +247,24 @@ function alive(pid: number): boolean {
     } catch {
         return false;
     }
+}
+
+/** The first of `count` consecutive free ports (Azurite takes blob, queue, table in a row). */
+async function freePortRun(count: number): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const first = await freePort();
+        const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isFree(first + i + 1)));
+        if (rest.every(Boolean)) return first;
+    }
+    throw new Error(`no run of ${count} free ports found`);
+}
+
+function isFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const server = createServer();
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
 }
 
 async function freePort(): Promise<number> {
