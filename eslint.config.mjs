@@ -2,6 +2,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The shipped app's folders; the local stack and the CLI are not deployed with it. */
+const productFiles = [
+    'src/functions/**/*.ts',
+    'src/orchestrators/**/*.ts',
+    'src/activities/**/*.ts',
+    'src/clients/**/*.ts',
+    'src/retraining/**/*.ts',
+    'src/index.ts',
+];
+
+// Import zones: product code may not reach into src/local (dev stack, emulators) or src/cli.
+const productZone = {
+    group: ['**/local', '**/local/**', '**/cli', '**/cli/**'],
+    message: 'Product code (shipped to Azure) may not import src/local or src/cli; inject what it needs instead.',
+};
+
 const orchestratorBans = {
     // Orchestrators are replayed: anything non-deterministic or doing I/O breaks replay.
     'no-restricted-imports': [
@@ -20,6 +36,8 @@ const orchestratorBans = {
                     group: ['**/activities/**', '**/clients/**', '**/local/**'],
                     message: 'Orchestrators call activities by name only.',
                 },
+                // Repeated because this rule's options here replace those of the product block.
+                productZone,
             ],
         },
     ],
@@ -72,6 +90,7 @@ export default tseslint.config(
             'no-console': 'off',
         },
     },
+    { files: productFiles, rules: { 'no-restricted-imports': ['error', { patterns: [productZone] }] } },
     { files: ['src/orchestrators/**/*.ts'], rules: orchestratorBans },
     {
         files: ['test/**/*.ts'],

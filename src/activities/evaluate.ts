@@ -1,13 +1,10 @@
-import type { ChampionRef, SubmittedJob, Verdict } from '../orchestrators/contracts';
+import type { ChampionRef, EvaluateInput, Verdict } from '../orchestrators/contracts';
 import { evaluateGate } from '../retraining/gate';
 import { metricRecord, parseEvaluationCsv } from '../retraining/metrics';
 import { ActivityDeps, targetOf } from './deps';
 
-export interface EvaluateInput {
-    target: string;
-    runId: string;
-    job: SubmittedJob;
-}
+// Declared with the other activity shapes in the contracts; re-exported for existing importers.
+export type { EvaluateInput };
 
 /** Reads the job's evaluation output and judges it against the gate and the current champion. */
 export async function evaluate(deps: ActivityDeps, input: EvaluateInput): Promise<Verdict> {

@@ -1,10 +1,8 @@
-import type { JobStatus } from '../orchestrators/contracts';
+import type { JobRef, JobStatus } from '../orchestrators/contracts';
 import { ActivityDeps, targetOf } from './deps';
 
-export interface JobRef {
-    target: string;
-    jobId: string;
-}
+// Declared with the other activity shapes in the contracts; re-exported for existing importers.
+export type { JobRef };
 
 /** One status read; the orchestrator waits between reads on durable timers, never in here. */
 export async function getJobStatus(deps: ActivityDeps, input: JobRef): Promise<JobStatus> {

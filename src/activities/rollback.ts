@@ -1,12 +1,9 @@
-import type { Promotion } from '../orchestrators/contracts';
+import type { RollbackInput } from '../orchestrators/contracts';
 import { ActivityDeps, targetOf } from './deps';
 import { applyModel } from './endpoint';
 
-export interface RollbackInput {
-    target: string;
-    runId: string;
-    promotion: Promotion;
-}
+// Declared with the other activity shapes in the contracts; re-exported for existing importers.
+export type { RollbackInput };
 
 export class NothingToRestoreError extends Error {
     constructor(target: string) {

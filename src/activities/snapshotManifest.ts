@@ -1,13 +1,11 @@
-import type { ManifestBlob, ManifestSnapshot, RunTrigger } from '../orchestrators/contracts';
+import type { ManifestBlob, ManifestSnapshot, SnapshotInput } from '../orchestrators/contracts';
 import { listPrefix, matchesDataPattern } from '../retraining/dataPattern';
 import { runKeyOf } from '../retraining/runKey';
 import { validateUpload } from '../retraining/validateUpload';
 import { ActivityDeps, targetOf } from './deps';
 
-export interface SnapshotInput {
-    target: string;
-    trigger: RunTrigger;
-}
+// Declared with the other activity shapes in the contracts; re-exported for existing importers.
+export type { SnapshotInput };
 
 /** As much of a file as the upload check reads. */
 const HEAD_BYTES = 64 * 1024;

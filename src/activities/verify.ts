@@ -1,13 +1,10 @@
-import type { Promotion, Verification } from '../orchestrators/contracts';
+import type { Verification, VerifyInput } from '../orchestrators/contracts';
 import { checkSmokeTest, smokeTestInput } from '../retraining/smokeTest';
 import { ActivityDeps, targetOf } from './deps';
 import { currentModel, sameModel } from './endpoint';
 
-export interface VerifyInput {
-    target: string;
-    runId: string;
-    promotion: Promotion;
-}
+// Declared with the other activity shapes in the contracts; re-exported for existing importers.
+export type { VerifyInput };
 
 /**
  * Does the endpoint really serve the new model? It must report the new model location, and its

@@ -2,38 +2,8 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
+import { parseRequest, retrainBodySchema } from './shared/requestSchemas';
 import { instanceIdFor, liveStatus, RETRAIN_ORCHESTRATOR } from './shared/startRetrain';
-
-interface RetrainBody {
-    blobNames?: string[];
-    globalParameters?: Record<string, string>;
-}
-
-function parseBody(raw: unknown): RetrainBody | string {
-    if (raw === undefined || raw === null) return {};
-    if (typeof raw !== 'object' || Array.isArray(raw)) return 'the body must be a JSON object';
-    const b = raw as Record<string, unknown>;
-    const extra = Object.keys(b).filter((k) => k !== 'blobNames' && k !== 'globalParameters');
-    if (extra.length > 0) return `unknown field(s): ${extra.join(', ')}`;
-    if (
-        b.blobNames !== undefined &&
-        (!Array.isArray(b.blobNames) || !b.blobNames.every((n) => typeof n === 'string' && n))
-    ) {
-        return "'blobNames' must be an array of blob names";
-    }
-    if (b.globalParameters !== undefined) {
-        const gp = b.globalParameters;
-        if (
-            typeof gp !== 'object' ||
-            gp === null ||
-            Array.isArray(gp) ||
-            !Object.values(gp).every((v) => typeof v === 'string')
-        ) {
-            return "'globalParameters' must be an object of string values";
-        }
-    }
-    return b;
-}
 
 /** POST /api/retrain/{target}: starts a retrain now and answers with the check-status links. */
 export async function retrainHttpStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -48,8 +18,9 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
     } catch {
         return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
     }
-    const body = parseBody(raw);
-    if (typeof body === 'string') return { status: 400, jsonBody: { error: body } };
+    const parsed = parseRequest(retrainBodySchema, raw ?? {});
+    if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
+    const body = parsed.value;
     const client = df.getClient(context);
     const instanceId = instanceIdFor(target);
     if (await liveStatus(client, target)) {

@@ -1,19 +1,19 @@
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 
 import { runtimeDeps } from '../activities/runtime';
+import { parseRequest, runsQuerySchema } from './shared/requestSchemas';
 
 /** GET /api/runs[?target=&limit=]: run records, newest first. */
 export async function runsHttp(request: HttpRequest): Promise<HttpResponseInit> {
     const deps = runtimeDeps();
-    const target = request.query.get('target') ?? undefined;
-    if (target !== undefined && !deps.config.targets.some((t) => t.name === target)) {
-        return { status: 404, jsonBody: { error: `Unknown target '${target}'.` } };
+    // An unknown target is a 404 whatever the limit says, as before the schema.
+    const named = request.query.get('target') ?? undefined;
+    if (named !== undefined && !deps.config.targets.some((t) => t.name === named)) {
+        return { status: 404, jsonBody: { error: `Unknown target '${named}'.` } };
     }
-    const limitText = request.query.get('limit') ?? '50';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-        return { status: 400, jsonBody: { error: "'limit' must be an integer from 1 to 500." } };
-    }
+    const query = parseRequest(runsQuerySchema, { target: named, limit: request.query.get('limit') ?? undefined });
+    if (!query.ok) return { status: 400, jsonBody: { error: query.error } };
+    const { target, limit } = query.value;
     return { status: 200, jsonBody: await deps.runs.listRuns(target, limit) };
 }
 

@@ -2,38 +2,23 @@ import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 
 import { runtimeDeps } from '../activities/runtime';
 import { MlServiceError } from '../clients';
+import { ParsedRequest, parseRequest, scoreBodySchema, scoreRowsSchema } from './shared/requestSchemas';
 
-/** Scoring is for spot checks from the CLI; bulk scoring belongs to the model's own BES. */
-export const MAX_SCORE_ROWS = 1000;
 const MAX_BODY_BYTES = 1024 * 1024;
 
-interface ScoreBody {
-    columnNames: string[];
-    rows: string[][];
-}
-
-function parseBody(text: string): ScoreBody | string {
+/** Parses a scoring body: the envelope first, then the rows against its column count. */
+function parseBody(text: string): ParsedRequest<{ columnNames: string[]; rows: string[][] }> {
     let raw: unknown;
     try {
         raw = JSON.parse(text) as unknown;
     } catch {
-        return 'The body is not valid JSON.';
+        return { ok: false, error: 'The body is not valid JSON.' };
     }
-    const b = raw as { columnNames?: unknown; rows?: unknown } | null;
-    if (typeof b !== 'object' || b === null || Array.isArray(b)) return 'The body must be a JSON object.';
-    const { columnNames, rows } = b;
-    if (!Array.isArray(columnNames) || columnNames.length === 0 || !columnNames.every((c) => typeof c === 'string'))
-        return "'columnNames' must be a non-empty array of strings.";
-    if (!Array.isArray(rows) || rows.length === 0) return "'rows' must be a non-empty array of rows.";
-    if (rows.length > MAX_SCORE_ROWS)
-        return `At most ${MAX_SCORE_ROWS} rows can be scored per call, not ${rows.length}.`;
-    for (const [i, row] of rows.entries()) {
-        if (!Array.isArray(row) || row.length !== columnNames.length)
-            return `Row ${i} must be an array of ${columnNames.length} values.`;
-        if (!row.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))))
-            return `Row ${i} holds a value that is neither a string nor a finite number.`;
-    }
-    return { columnNames: columnNames, rows: (rows as unknown[][]).map((r) => r.map(String)) };
+    const envelope = parseRequest(scoreBodySchema, raw);
+    if (!envelope.ok) return envelope;
+    const { columnNames } = envelope.value;
+    const rows = parseRequest(scoreRowsSchema(columnNames.length), envelope.value.rows);
+    return rows.ok ? { ok: true, value: { columnNames, rows: rows.value } } : rows;
 }
 
 /**
@@ -52,8 +37,9 @@ export async function scoreHttp(request: HttpRequest): Promise<HttpResponseInit>
     const text = await request.text();
     if (Buffer.byteLength(text) > MAX_BODY_BYTES)
         return { status: 413, jsonBody: { error: `The body is larger than ${MAX_BODY_BYTES} bytes.` } };
-    const body = parseBody(text);
-    if (typeof body === 'string') return { status: 400, jsonBody: { error: body } };
+    const parsed = parseBody(text);
+    if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
+    const body = parsed.value;
     const champion = (await deps.runs.getChampion(target.name))?.champion;
     try {
         const scored = await deps.scoring(target).score(body.columnNames, body.rows);

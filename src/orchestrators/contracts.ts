@@ -18,6 +18,32 @@ export const Activities = {
 
 export const DATA_ARRIVED_EVENT = 'data-arrived';
 
+/** The key of an activity in `Activities` (not its registered function name). */
+export type ActivityKey = keyof typeof Activities;
+
+/**
+ * Each activity's input and output, by its key in `Activities`. The orchestrators' call helper
+ * (`callActivity` in ./callActivity) and the registration loop (src/functions/activities.ts) both
+ * read this table, so a call site and the implementation it reaches cannot disagree on a shape.
+ * Outputs are what the activity's promise resolves to; the durable runtime carries them as JSON.
+ */
+export interface ActivityTypes {
+    /** Input: the target's name. */
+    loadPlan: { input: string; output: TargetPlan };
+    snapshotManifest: { input: SnapshotInput; output: ManifestSnapshot };
+    submitJob: { input: SubmitJobInput; output: SubmittedJob };
+    getJobStatus: { input: JobRef; output: JobStatus };
+    cancelJob: { input: JobRef; output: void };
+    evaluate: { input: EvaluateInput; output: Verdict };
+    promote: { input: PromoteInput; output: Promotion };
+    verify: { input: VerifyInput; output: Verification };
+    rollback: { input: RollbackInput; output: void };
+    record: { input: RunRecord; output: void };
+}
+
+export type ActivityInput<K extends ActivityKey> = ActivityTypes[K]['input'];
+export type ActivityOutput<K extends ActivityKey> = ActivityTypes[K]['output'];
+
 export type RunTrigger =
     | { kind: 'blob'; blobName: string }
     | { kind: 'timer'; scheduledAt: string }
@@ -62,6 +88,33 @@ export interface ManifestSnapshot {
     /** Files under the data pattern left out because they cannot be training data, with why. */
     rejected?: { name: string; reason: string }[];
 }
+
+/** Which data a run would train on: the target's data pattern, or the files an HTTP trigger named. */
+export interface SnapshotInput {
+    target: string;
+    trigger: RunTrigger;
+}
+
+/** A BES job of a target, for a status read or a cancel. */
+export interface JobRef {
+    target: string;
+    jobId: string;
+}
+
+export interface EvaluateInput {
+    target: string;
+    runId: string;
+    job: SubmittedJob;
+}
+
+/** A promotion to check (verify) or to undo (rollback). */
+export interface VerifyInput {
+    target: string;
+    runId: string;
+    promotion: Promotion;
+}
+
+export type RollbackInput = VerifyInput;
 
 export interface SubmitJobInput {
     target: string;

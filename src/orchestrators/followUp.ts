@@ -1,14 +1,7 @@
 import * as df from 'durable-functions';
 
-import {
-    Activities,
-    CustomStatus,
-    ManifestBlob,
-    ManifestSnapshot,
-    RetrainInput,
-    RunRecord,
-    RunTrigger,
-} from './contracts';
+import { callActivity } from './callActivity';
+import { CustomStatus, ManifestBlob, ManifestSnapshot, RetrainInput, RunRecord, RunTrigger } from './contracts';
 import { messageOf } from './messageOf';
 
 /**
@@ -35,10 +28,7 @@ export function* followUpTrigger(
     context.df.setCustomStatus(status);
     let now: ManifestSnapshot;
     try {
-        now = (yield context.df.callActivityWithRetry(Activities.snapshotManifest, retry, {
-            target: input.target,
-            trigger: input.trigger,
-        })) as ManifestSnapshot;
+        now = yield* callActivity(context, 'snapshotManifest', { target: input.target, trigger: input.trigger }, retry);
     } catch (err) {
         // The run is recorded; at worst a late file waits for the next trigger, as it did before.
         if (!context.df.isReplaying)

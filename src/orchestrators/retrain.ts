@@ -1,19 +1,16 @@
 import * as df from 'durable-functions';
 
+import { callActivity } from './callActivity';
 import {
-    Activities,
     CustomStatus,
     DATA_ARRIVED_EVENT,
     FinalState,
     JobStatus,
-    ManifestSnapshot,
     Promotion,
     RetrainInput,
     RunRecord,
     Step,
-    SubmittedJob,
     TargetPlan,
-    Verdict,
 } from './contracts';
 import { followUpTrigger } from './followUp';
 import { messageOf } from './messageOf';
@@ -30,7 +27,7 @@ const TERMINAL: ReadonlySet<string> = new Set(['Failed', 'Cancelled', 'Finished'
  */
 export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord, unknown> {
     const input = context.df.getInput<RetrainInput>();
-    const plan = (yield context.df.callActivity(Activities.loadPlan, input.target)) as TargetPlan;
+    const plan = yield* callActivity(context, 'loadPlan', input.target);
     const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
     retry.backoffCoefficient = 2;
 
@@ -53,7 +50,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         if (reason !== undefined) record.reason = reason;
         step('recording');
         recording = true;
-        yield context.df.callActivityWithRetry(Activities.record, retry, record);
+        yield* callActivity(context, 'record', record, retry);
         step('done');
         return record;
     };
@@ -103,10 +100,12 @@ function* runSteps(
     }
 
     step('collecting');
-    const manifest = (yield context.df.callActivityWithRetry(Activities.snapshotManifest, retry, {
-        target: input.target,
-        trigger: input.trigger,
-    })) as ManifestSnapshot;
+    const manifest = yield* callActivity(
+        context,
+        'snapshotManifest',
+        { target: input.target, trigger: input.trigger },
+        retry,
+    );
     record.manifest = manifest;
     record.runId = runIdFor(context.df.currentUtcDateTime, manifest.runKey);
     if (manifest.blobs.length === 0) return yield* finish('Skipped', 'No training data found for the target.');
@@ -116,12 +115,12 @@ function* runSteps(
 
     step('submitting');
     const globalParameters = input.trigger.kind === 'http' ? (input.trigger.globalParameters ?? {}) : {};
-    const job = (yield context.df.callActivityWithRetry(Activities.submitJob, retry, {
-        target: input.target,
-        runId: record.runId,
-        manifest,
-        globalParameters,
-    })) as SubmittedJob;
+    const job = yield* callActivity(
+        context,
+        'submitJob',
+        { target: input.target, runId: record.runId, manifest, globalParameters },
+        retry,
+    );
     record.job = job;
 
     step('training');
@@ -135,23 +134,24 @@ function* runSteps(
     }
 
     step('evaluating');
-    const verdict = (yield context.df.callActivityWithRetry(Activities.evaluate, retry, {
-        target: input.target,
-        runId: record.runId,
-        job,
-    })) as Verdict;
+    const verdict = yield* callActivity(context, 'evaluate', { target: input.target, runId: record.runId, job }, retry);
     record.verdict = verdict;
     if (!verdict.passed) return yield* finish('Rejected', verdict.reasons.join('; '));
 
     step('promoting');
     let promotion: Promotion;
     try {
-        promotion = (yield context.df.callActivityWithRetry(Activities.promote, retry, {
-            target: input.target,
-            runId: record.runId,
-            model: job.modelOutput,
-            expectedChampionRunId: verdict.comparedTo?.runId ?? null,
-        })) as Promotion;
+        promotion = yield* callActivity(
+            context,
+            'promote',
+            {
+                target: input.target,
+                runId: record.runId,
+                model: job.modelOutput,
+                expectedChampionRunId: verdict.comparedTo?.runId ?? null,
+            },
+            retry,
+        );
     } catch (err) {
         // The promote activity restores the endpoint itself before it gives up, so nothing to undo.
         return yield* finish('Failed', `Promotion failed: ${messageOf(err)}`);
@@ -169,11 +169,7 @@ function* runSteps(
 
     step('rolling-back');
     try {
-        yield context.df.callActivityWithRetry(Activities.rollback, retry, {
-            target: input.target,
-            runId: record.runId,
-            promotion,
-        });
+        yield* callActivity(context, 'rollback', { target: input.target, runId: record.runId, promotion }, retry);
     } catch (err) {
         return yield* finish(
             'Failed',
@@ -213,10 +209,7 @@ function* pollJob(
     let last: string;
     for (;;) {
         try {
-            const status = (yield context.df.callActivityWithRetry(Activities.getJobStatus, retry, {
-                target,
-                jobId,
-            })) as JobStatus;
+            const status = yield* callActivity(context, 'getJobStatus', { target, jobId }, retry);
             if (TERMINAL.has(status.state)) return status;
             last = status.state;
         } catch (err) {
@@ -226,7 +219,7 @@ function* pollJob(
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= deadline) {
             try {
-                yield context.df.callActivityWithRetry(Activities.cancelJob, retry, { target, jobId });
+                yield* callActivity(context, 'cancelJob', { target, jobId }, retry);
             } catch (err) {
                 return {
                     state: 'Failed',

@@ -1,13 +1,11 @@
 import * as df from 'durable-functions';
 
-import { Activities, Promotion, TargetPlan, Verification } from './contracts';
+import { callActivity } from './callActivity';
+import { TargetPlan, Verification, VerifyInput } from './contracts';
 import { messageOf } from './messageOf';
 
-export interface VerifyRequest {
-    target: string;
-    runId: string;
-    promotion: Promotion;
-}
+/** What `verifyPromotion` checks: the verify activity's input. */
+export type VerifyRequest = VerifyInput;
 
 /**
  * Checks that the endpoint serves the promoted model, and while it does not, checks again after a
@@ -25,7 +23,7 @@ export function* verifyPromotion(
     for (let attempt = 1; ; attempt++) {
         let verification: Verification;
         try {
-            verification = (yield context.df.callActivityWithRetry(Activities.verify, retry, request)) as Verification;
+            verification = yield* callActivity(context, 'verify', request, retry);
         } catch (err) {
             verification = { passed: false, reasons: [`Verification could not run: ${messageOf(err)}`] };
         }

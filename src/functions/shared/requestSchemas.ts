@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The shapes of the HTTP API's request bodies and queries, each node carrying the message a 400
+ * answers with, so the message names the field in the API's own words.
+ */
+
+/** The outcome of `parseRequest`: the parsed value, or the one-line reason for a 400. */
+export type ParsedRequest<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Parses `input` with `schema`. On failure the error is the first problem's message, an unknown
+ * field's before the others (a misspelt field explains what looks missing). Never throws.
+ */
+export function parseRequest<T>(schema: z.ZodType<T>, input: unknown): ParsedRequest<T> {
+    const result = schema.safeParse(input);
+    if (result.success) return { ok: true, value: result.data };
+    const issues = result.error.issues;
+    const first = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+    return { ok: false, error: first?.message ?? 'The request is not valid.' };
+}
+
+const BLOB_NAMES = "'blobNames' must be an array of blob names";
+const GLOBAL_PARAMETERS = "'globalParameters' must be an object of string values";
+
+/**
+ * POST /api/retrain/{target} body (an empty body is `{}`): the blobs to train on instead of the
+ * data pattern, and BES global parameters for the job. No other field is accepted.
+ */
+export const retrainBodySchema = z.strictObject(
+    {
+        blobNames: z
+            .array(z.string({ error: BLOB_NAMES }).min(1, { error: BLOB_NAMES }), { error: BLOB_NAMES })
+            .optional(),
+        globalParameters: z
+            .record(z.string(), z.string({ error: GLOBAL_PARAMETERS }), { error: GLOBAL_PARAMETERS })
+            .optional(),
+    },
+    {
+        error: (iss) =>
+            iss.code === 'unrecognized_keys'
+                ? `unknown field(s): ${iss.keys.join(', ')}`
+                : 'the body must be a JSON object',
+    },
+);
+
+export type RetrainBody = z.infer<typeof retrainBodySchema>;
+
+/** GET /api/runs query: `target` (optional) and `limit`, an integer from 1 to 500, 50 when absent. */
+export const runsQuerySchema = z.object({
+    target: z.string().optional(),
+    limit: z.coerce
+        .number({ error: "'limit' must be an integer from 1 to 500." })
+        .int({ error: "'limit' must be an integer from 1 to 500." })
+        .min(1, { error: "'limit' must be an integer from 1 to 500." })
+        .max(500, { error: "'limit' must be an integer from 1 to 500." })
+        .default(50),
+});
+
+/** Scoring is for spot checks from the CLI; bulk scoring belongs to the model's own BES. */
+export const MAX_SCORE_ROWS = 1000;
+
+const COLUMN_NAMES = "'columnNames' must be a non-empty array of strings.";
+const ROWS = "'rows' must be a non-empty array of rows.";
+
+/**
+ * POST /api/score/{target} body, first pass: `columnNames` and 1 to `MAX_SCORE_ROWS` rows. Each
+ * row's shape depends on the column count, so `scoreRowsSchema(count)` checks the rows after this.
+ */
+export const scoreBodySchema = z.object(
+    {
+        columnNames: z
+            .array(z.string({ error: COLUMN_NAMES }), { error: COLUMN_NAMES })
+            .min(1, { error: COLUMN_NAMES }),
+        rows: z
+            .array(z.unknown(), { error: ROWS })
+            .min(1, { error: ROWS })
+            .max(MAX_SCORE_ROWS, {
+                error: (iss) =>
+                    `At most ${MAX_SCORE_ROWS} rows can be scored per call, not ${Array.isArray(iss.input) ? iss.input.length : 'more'}.`,
+            }),
+    },
+    { error: 'The body must be a JSON object.' },
+);
+
+/**
+ * The rows of a scoring call with `columnCount` columns: each an array of that many strings or
+ * finite numbers, numbers sent on as their decimal strings (what the scoring service takes).
+ */
+export function scoreRowsSchema(columnCount: number): z.ZodType<string[][]> {
+    const cell = z.union([z.string(), z.number().transform(String)], {
+        error: (iss) => `Row ${String(iss.path?.[0])} holds a value that is neither a string nor a finite number.`,
+    });
+    const row = z
+        .array(cell, { error: (iss) => `Row ${String(iss.path?.[0])} must be an array of ${columnCount} values.` })
+        .length(columnCount);
+    return z.array(row);
+}

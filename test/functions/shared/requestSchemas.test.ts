@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+    MAX_SCORE_ROWS,
+    parseRequest,
+    retrainBodySchema,
+    runsQuerySchema,
+    scoreBodySchema,
+    scoreRowsSchema,
+} from '../../../src/functions/shared/requestSchemas';
+
+const errorOf = (result: { ok: true } | { ok: false; error: string }): string => {
+    assert.ok(!result.ok, 'expected a refusal');
+    return result.error;
+};
+
+describe('HTTP request schemas', () => {
+    it('retrain body: accepts the documented fields, refuses anything else with the 400 message', () => {
+        assert.deepEqual(parseRequest(retrainBodySchema, {}), { ok: true, value: {} });
+        assert.deepEqual(
+            parseRequest(retrainBodySchema, { blobNames: ['churn/a.csv'], globalParameters: { k: 'v' } }),
+            {
+                ok: true,
+                value: { blobNames: ['churn/a.csv'], globalParameters: { k: 'v' } },
+            },
+        );
+        const cases: [unknown, string][] = [
+            [[], 'the body must be a JSON object'],
+            ['text', 'the body must be a JSON object'],
+            [{ oops: 1, other: 2 }, 'unknown field(s): oops, other'],
+            // An unknown field is named first even when a known one is wrong too.
+            [{ blobNames: 3, oops: 1 }, 'unknown field(s): oops'],
+            [{ blobNames: 'a.csv' }, "'blobNames' must be an array of blob names"],
+            [{ blobNames: ['a.csv', ''] }, "'blobNames' must be an array of blob names"],
+            [{ blobNames: [1] }, "'blobNames' must be an array of blob names"],
+            [{ globalParameters: ['x'] }, "'globalParameters' must be an object of string values"],
+            [{ globalParameters: { k: 1 } }, "'globalParameters' must be an object of string values"],
+            [{ globalParameters: null }, "'globalParameters' must be an object of string values"],
+        ];
+        for (const [body, message] of cases) {
+            assert.equal(errorOf(parseRequest(retrainBodySchema, body)), message, JSON.stringify(body));
+        }
+    });
+
+    it('runs query: limit defaults to 50 and must be an integer from 1 to 500', () => {
+        assert.deepEqual(parseRequest(runsQuerySchema, {}), { ok: true, value: { limit: 50 } });
+        assert.deepEqual(parseRequest(runsQuerySchema, { target: 'churn', limit: '500' }), {
+            ok: true,
+            value: { target: 'churn', limit: 500 },
+        });
+        for (const limit of ['0', '501', '2.5', 'ten', '', 'Infinity']) {
+            assert.equal(
+                errorOf(parseRequest(runsQuerySchema, { limit })),
+                "'limit' must be an integer from 1 to 500.",
+                limit,
+            );
+        }
+    });
+
+    it('score body: columns, 1 to 1000 rows, each row as long as the columns, strings or numbers', () => {
+        const envelope = parseRequest(scoreBodySchema, { columnNames: ['a', 'b'], rows: [[1, 'x']], extra: true });
+        assert.deepEqual(envelope, { ok: true, value: { columnNames: ['a', 'b'], rows: [[1, 'x']] } });
+        assert.deepEqual(parseRequest(scoreRowsSchema(2), [[1.5, 'x']]), { ok: true, value: [['1.5', 'x']] });
+        const envelopes: [unknown, string][] = [
+            [[], 'The body must be a JSON object.'],
+            [null, 'The body must be a JSON object.'],
+            [{ rows: [[1]] }, "'columnNames' must be a non-empty array of strings."],
+            [{ columnNames: [], rows: [[1]] }, "'columnNames' must be a non-empty array of strings."],
+            [{ columnNames: ['a', 2], rows: [[1]] }, "'columnNames' must be a non-empty array of strings."],
+            [{ columnNames: ['a'], rows: [] }, "'rows' must be a non-empty array of rows."],
+            [{ columnNames: ['a'], rows: 'x' }, "'rows' must be a non-empty array of rows."],
+            [
+                { columnNames: ['a'], rows: Array.from({ length: MAX_SCORE_ROWS + 1 }, () => [1]) },
+                'At most 1000 rows can be scored per call, not 1001.',
+            ],
+        ];
+        for (const [body, message] of envelopes) {
+            assert.equal(errorOf(parseRequest(scoreBodySchema, body)), message, JSON.stringify(body)?.slice(0, 80));
+        }
+        const rows: [unknown, string][] = [
+            [[[1, 2]], 'Row 0 must be an array of 4 values.'],
+            [[[1, 2, 3, 4], 'x'], 'Row 1 must be an array of 4 values.'],
+            [[[1, 2, 3, { x: 1 }]], 'Row 0 holds a value that is neither a string nor a finite number.'],
+            [
+                [
+                    [1, 2, 3, 4],
+                    [1, null, 3, 4],
+                ],
+                'Row 1 holds a value that is neither a string nor a finite number.',
+            ],
+        ];
+        for (const [body, message] of rows) {
+            assert.equal(errorOf(parseRequest(scoreRowsSchema(4), body)), message, JSON.stringify(body));
+        }
+    });
+});
