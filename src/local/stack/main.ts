@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     const { values } = parseArgs({
         options: {
             data: { type: 'string', default: '.retrainer' },
-            seed: { type: 'string', default: 'studio.seed.json' },
+            seed: { type: 'string' },
             'studio-port': { type: 'string', default: '7090' },
             'blob-port': { type: 'string', default: '10000' },
             'host-port': { type: 'string', default: '7071' },
@@ -30,9 +30,20 @@ async function main(): Promise<void> {
         },
     });
     // Precedence, as Core Tools: the shell's environment, then local.settings.json, then the demo seed.
-    const local = localSettings(path.resolve(values.settings));
-    const configPath = values.config ?? process.env.RETRAINER_CONFIG_PATH ?? local.RETRAINER_CONFIG_PATH;
-    const config = configPath ?? 'retrainer.config.sample.json';
+    const settingsFile = path.resolve(values.settings);
+    const local = localSettings(settingsFile);
+    // A path in the settings file is taken from the file's folder; a flag's or the shell's from here.
+    const fromFile = (p: string | undefined) => p && path.resolve(path.dirname(settingsFile), p);
+    const config = path.resolve(
+        values.config ??
+            process.env.RETRAINER_CONFIG_PATH ??
+            fromFile(local.RETRAINER_CONFIG_PATH) ??
+            'retrainer.config.sample.json',
+    );
+    // `retrainer init-target` writes the emulator's seed beside the demo one and names it here.
+    const seedFile = path.resolve(
+        values.seed ?? process.env.RETRAINER_STUDIO_SEED ?? fromFile(local.RETRAINER_STUDIO_SEED) ?? 'studio.seed.json',
+    );
     const data = path.resolve(values.data);
     const blobPort = Number(values['blob-port']);
     // Port 0 lets the OS pick each of the three (a test runs stacks side by side that way).
@@ -46,7 +57,7 @@ async function main(): Promise<void> {
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
     try {
-        const seed = JSON.parse(readFileSync(values.seed, 'utf8')) as DemoSeed;
+        const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as DemoSeed;
         studio = await StudioServer.start({
             port: Number(values['studio-port']),
             storageConnectionString: azurite.connectionString,
@@ -55,9 +66,10 @@ async function main(): Promise<void> {
         });
         Object.assign(
             process.env,
-            demoSettings(seed, azurite.connectionString, path.resolve(config)),
+            demoSettings(seed, azurite.connectionString, config),
             withStackStorage(local, azurite.connectionString),
             { ...process.env },
+            { RETRAINER_CONFIG_PATH: config },
         );
         await BlobServiceClient.fromConnectionString(azurite.connectionString)
             .getContainerClient(process.env.RETRAINER_DATA_CONTAINER!)
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
             '',
             'Retrainer offline stack is up:',
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
-            `  Studio emulator             ${studio.url}  seed: ${values.seed}  state: ${path.join(data, 'studio')}`,
+            `  Studio emulator             ${studio.url}  seed: ${seedFile}  state: ${path.join(data, 'studio')}`,
             `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
             `  Function key (local only)   ${host.keys.functionDefault}`,
             ...(Object.keys(local).length > 0
