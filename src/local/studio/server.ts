@@ -117,6 +117,11 @@ export class StudioServer {
         return new StudioServer(http, ctx, runner, armOps, ctx.baseUrl);
     }
 
+    /** Resolves once every started BES job has reached its final state (see JobRunner.idle). */
+    jobsIdle(timeoutInMs?: number): Promise<void> {
+        return this.runner.idle(timeoutInMs);
+    }
+
     async close(): Promise<void> {
         await new Promise<void>((resolve) => {
             this.http.close(() => resolve());

@@ -146,7 +146,14 @@ export interface JobRun {
 export const TERMINAL = new Set(['Finished', 'Failed', 'Cancelled', 2, 3, 4]);
 
 export async function startKit(
-    options: { stateDir?: string; containerName?: string; initialModel?: string; seed?: Record<string, unknown> } = {},
+    options: {
+        stateDir?: string;
+        containerName?: string;
+        initialModel?: string;
+        seed?: Record<string, unknown>;
+        /** The studio's clock (ms since the epoch); a test moves it instead of sleeping. */
+        clock?: () => number;
+    } = {},
 ): Promise<Kit> {
     const storage = await testStorage();
     const container = BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(
@@ -159,6 +166,7 @@ export async function startKit(
         storageConnectionString: storage.connectionString,
         seed: options.seed ?? testSeed(options.initialModel),
         stateDir: options.stateDir,
+        ...(options.clock ? { clock: options.clock } : {}),
         log: (line) => void logs.push(line),
     });
     const url = studio.url.replace(/\/+$/, '');

@@ -29,6 +29,19 @@ export class JobRunner {
         if (i >= 0) this.waiting.splice(i, 1);
     }
 
+    /**
+     * Resolves once no job is running or waiting (each run's final state persisted), polling
+     * every 10 ms up to `timeoutInMs`; tests use it to prove nothing more happens to a job.
+     * @throws Error when jobs are still running after `timeoutInMs`.
+     */
+    async idle(timeoutInMs = 30_000): Promise<void> {
+        const deadline = Date.now() + timeoutInMs;
+        while (this.running.size > 0 || this.waiting.length > 0) {
+            if (Date.now() > deadline) throw new Error(`jobs still running after ${timeoutInMs} ms`);
+            await new Promise((r) => setTimeout(r, 10));
+        }
+    }
+
     async close(): Promise<void> {
         this.closed = true;
         this.waiting.length = 0;

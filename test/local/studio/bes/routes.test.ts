@@ -92,7 +92,8 @@ describe('studio BES jobs (on the wire)', () => {
             const s = await kit.call('GET', path, { key: KEYS.training });
             assert.equal(s.body.StatusCode, 'Cancelled');
             assert.equal(s.body.Results, null);
-            await new Promise((r) => setTimeout(r, 300));
+            // Once the aborted run has wound down, nothing more happened to the job.
+            await kit.studio.jobsIdle();
             assert.equal((await kit.call('GET', path, { key: KEYS.training })).body.StatusCode, 'Cancelled');
             assert.equal(await kit.container.getBlockBlobClient(`${run}/model.ilearner`).exists(), false);
         } finally {
