@@ -9,6 +9,7 @@ const productFiles = [
     'src/activities/**/*.ts',
     'src/clients/**/*.ts',
     'src/retraining/**/*.ts',
+    'src/ui/**/*.ts',
     'src/index.ts',
 ];
 

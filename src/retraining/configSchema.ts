@@ -154,6 +154,16 @@ export const configSchema = z.strictObject({
     /** Where training data and model outputs live; BES reads and writes it with this connection. */
     storage: z.strictObject({ connectionStringSetting: settingName }),
     targets: z.array(targetSchema).min(1),
+    /**
+     * Who may use the status page (`/api/ui/`): roles of the principal App Service Authentication
+     * signs in (Entra ID app roles). Viewers see everything; approvers may also decide approvals.
+     */
+    ui: z
+        .strictObject({
+            viewerRoles: z.array(z.string().min(1)).min(1).default(['Retrainer.Viewer']),
+            approverRoles: z.array(z.string().min(1)).default(['Retrainer.Approver']),
+        })
+        .default({ viewerRoles: ['Retrainer.Viewer'], approverRoles: ['Retrainer.Approver'] }),
 });
 
 export type RetrainerConfig = z.infer<typeof configSchema>;

@@ -12,6 +12,7 @@ import { DurableEngine } from './durable/engine';
 import { DurableService } from './durable/service';
 import { activeFunctions, reportRoutes } from './functionReport';
 import { defaultHostId, HostOptions } from './hostOptions';
+import { devPrincipal } from './http/easyAuth';
 import { hostHandlers } from './http/hostHandlers';
 import { httpRoutes } from './http/httpTrigger';
 import { HostKeys, openHostKeys } from './http/keys';
@@ -90,13 +91,17 @@ export class DevHost {
             retryDelayMs: opts.blobRetryDelayMs ?? 0,
         });
 
+        // The dev host stands in for App Service Authentication: the app trusts the principal
+        // header only while WEBSITE_AUTH_ENABLED says a platform sets it.
+        const principal = opts.principal === null ? undefined : (opts.principal ?? devPrincipal(env));
+        if (principal) env.WEBSITE_AUTH_ENABLED ??= 'True';
         const routes = httpRoutes(
             active.filter((f) => f.trigger.type === 'httpTrigger'),
             config.routePrefix,
         );
         const ref: { host?: DevHost } = {};
         const server = new HostServer(
-            hostHandlers(() => ref.host, routes, invoker, keys),
+            hostHandlers(() => ref.host, routes, invoker, keys, principal),
             log,
         );
         const origin = await server.listen(opts.port ?? 7071, opts.listenHost ?? '127.0.0.1');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Env } from './config/settings';
 import { HostLogger } from './core/log';
 import { Clock } from './durable/clock';
+import type { Principal } from '../../ui/principal';
 
 export interface HostOptions {
     appRoot: string;
@@ -26,6 +27,12 @@ export interface HostOptions {
     blobScanMs?: number;
     /** Blob trigger queue poll (ms); default 1000. */
     blobQueuePollMs?: number;
+    /**
+     * Who App Service Authentication would have signed in (x-ms-client-principal on every HTTP
+     * request); default from RETRAINER_DEV_PRINCIPAL, else a developer who may view and approve;
+     * `null` signs nobody in.
+     */
+    principal?: Principal | null;
     /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
     blobRetryDelayMs?: number;
 }

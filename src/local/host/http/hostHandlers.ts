@@ -4,6 +4,8 @@ import { handleDurableApi, isDurableApiPath } from '../durable/httpApi';
 import { DurableService } from '../durable/service';
 import { TimerTrigger } from '../triggers/timer';
 import { findRoute, HttpRoute, invokeHttp } from './httpTrigger';
+import type { Principal } from '../../../ui/principal';
+import { signIn } from './easyAuth';
 import { HostKeys } from './keys';
 import { RequestHandler, requireKey } from './server';
 import { HostRequest, HostResponse, json } from './types';
@@ -26,6 +28,7 @@ export function hostHandlers(
     routes: HttpRoute[],
     invoker: Invoker,
     keys: HostKeys,
+    principal?: Principal,
 ): RequestHandler[] {
     return [
         (req) => {
@@ -36,7 +39,7 @@ export function hostHandlers(
             const host = current();
             return host ? adminRequest(host, req) : Promise.resolve(undefined);
         },
-        (req) => httpRequest(routes, invoker, keys, req),
+        (req) => httpRequest(routes, invoker, keys, signIn(req, principal)),
         (req) => Promise.resolve(req.url.pathname === '/' ? json(200, { state: 'Running' }) : undefined),
     ];
 }

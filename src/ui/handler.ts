@@ -1,0 +1,106 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+
+import type { RunRecord } from '../orchestrators/contracts';
+import type { RetrainerConfig } from '../retraining/configSchema';
+import type { Champion } from '../retraining/runStore';
+import { readAsset } from './assets';
+import { easyAuthEnabled, Principal, parsePrincipal, PRINCIPAL_HEADER } from './principal';
+import { LiveRun, targetHistory, targetSummary } from './views';
+
+/** What the page's API reads; injected so the handler is tested without a host. */
+export interface UiDeps {
+    config: RetrainerConfig;
+    env: Record<string, string | undefined>;
+    champion(target: string): Promise<Champion | undefined>;
+    runs(target: string, limit: number): Promise<RunRecord[]>;
+    run(target: string, runId: string): Promise<RunRecord | undefined>;
+    live(target: string): Promise<LiveRun | undefined>;
+}
+
+/** Every answer of the page says: no caching of data, no framing, no script but our own. */
+const SECURITY_HEADERS = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy':
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+};
+
+function json(status: number, body: unknown): HttpResponseInit {
+    return { status, jsonBody: body, headers: SECURITY_HEADERS };
+}
+
+/**
+ * `/api/ui/{*path}`: the status page and its small JSON API. The function key never reaches the
+ * browser: the route is anonymous at the Functions level and every request must carry a principal
+ * App Service Authentication signed in (see principal.ts) holding one of the config's viewer roles.
+ *
+ * Routes: `` (the page), `app.js`, `app.css`, `chart.umd.js`; `api/summary` (every target, for the
+ * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record).
+ */
+export async function handleUi(request: HttpRequest, path: string, deps: UiDeps): Promise<HttpResponseInit> {
+    if (!easyAuthEnabled(deps.env)) {
+        return json(403, {
+            error: 'The status page needs App Service Authentication (Entra ID) in front of the app; see docs/deploy.md.',
+        });
+    }
+    const principal = parsePrincipal(request.headers.get(PRINCIPAL_HEADER));
+    if (!principal) return json(401, { error: 'Sign in to see the status page.' });
+    if (!mayView(principal, deps.config)) {
+        return json(403, {
+            error: `'${principal.name}' has none of the roles that may see the status page (${deps.config.ui.viewerRoles.join(', ')}).`,
+        });
+    }
+    if (!path.startsWith('api/')) {
+        if (request.method !== 'GET') return json(405, { error: 'Only GET.' });
+        const asset = await readAsset(path);
+        if (!asset) return json(404, { error: `No page at '${path}'.` });
+        return { status: 200, body: asset.body, headers: { ...SECURITY_HEADERS, 'content-type': asset.type } };
+    }
+    const parts = path.split('/').slice(1);
+    const target = (name: string | undefined) => deps.config.targets.find((t) => t.name === name);
+    if (request.method !== 'GET') return json(405, { error: 'Only GET.' });
+    if (parts[0] === 'summary' && parts.length === 1) {
+        const targets = await Promise.all(
+            deps.config.targets.map(async (t) => {
+                const [champion, last, live] = await Promise.all([
+                    deps.champion(t.name),
+                    deps.runs(t.name, 1).then((r) => r[0]),
+                    deps.live(t.name),
+                ]);
+                return targetSummary(t, champion, last, live);
+            }),
+        );
+        return json(200, {
+            user: { name: principal.name, mayApprove: mayApprove(principal, deps.config) },
+            targets,
+        });
+    }
+    if (parts[0] === 'targets' && parts.length === 2) {
+        const t = target(parts[1]);
+        if (!t) return json(404, { error: `Unknown target '${parts[1]}'.` });
+        const [runs, champion] = await Promise.all([deps.runs(t.name, 200), deps.champion(t.name)]);
+        return json(200, targetHistory(t, runs, champion));
+    }
+    if (parts[0] === 'runs' && parts.length === 3) {
+        const t = target(parts[1]);
+        if (!t) return json(404, { error: `Unknown target '${parts[1]}'.` });
+        const run = await deps.run(t.name, parts[2] ?? '');
+        if (!run) return json(404, { error: `No run '${parts[2]}' of '${t.name}'.` });
+        return json(200, run);
+    }
+    return json(404, { error: `No API at '${path}'.` });
+}
+
+function hasAny(p: Principal, roles: readonly string[]): boolean {
+    const mine = new Set(p.roles.map((r) => r.toLowerCase()));
+    return roles.some((r) => mine.has(r.toLowerCase()));
+}
+
+export function mayView(p: Principal, config: RetrainerConfig): boolean {
+    return hasAny(p, config.ui.viewerRoles) || hasAny(p, config.ui.approverRoles);
+}
+
+export function mayApprove(p: Principal, config: RetrainerConfig): boolean {
+    return hasAny(p, config.ui.approverRoles);
+}

@@ -1,0 +1,125 @@
+import type { RunRecord } from '../orchestrators/contracts';
+import type { TargetConfig } from '../retraining/configSchema';
+import { canonicalMetricName, defaultDirection } from '../retraining/metricNames';
+import type { Champion } from '../retraining/runStore';
+
+/** What the status page's list shows of one target, refreshed every few seconds (kept small). */
+export interface TargetSummary {
+    name: string;
+    update: string;
+    champion: { runId: string; promotedAt: string; metrics: Record<string, number> } | null;
+    lastRun: { runId: string; state: string; reason?: string; endedAt?: string } | null;
+    inFlight: { runtimeStatus: string; step: string | null; since: string | null; runId: string | null } | null;
+}
+
+/** The live part of a target: its instance's runtime status and custom status, if a run is in flight. */
+export interface LiveRun {
+    runtimeStatus: string;
+    customStatus: unknown;
+}
+
+export function targetSummary(
+    target: TargetConfig,
+    champion: Champion | undefined,
+    last: RunRecord | undefined,
+    live: LiveRun | undefined,
+): TargetSummary {
+    const custom = live?.customStatus;
+    const status = typeof custom === 'object' && custom !== null ? (custom as Record<string, unknown>) : null;
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    return {
+        name: target.name,
+        update: target.update.kind,
+        champion: champion
+            ? { runId: champion.runId, promotedAt: champion.promotedAt, metrics: champion.metrics }
+            : null,
+        lastRun: last
+            ? {
+                  runId: last.runId,
+                  state: last.state,
+                  ...(last.reason ? { reason: last.reason } : {}),
+                  ...(endedAt(last) ? { endedAt: endedAt(last) } : {}),
+              }
+            : null,
+        inFlight: live
+            ? {
+                  runtimeStatus: live.runtimeStatus,
+                  step: text(status?.step),
+                  since: text(status?.since),
+                  runId: text(status?.runId),
+              }
+            : null,
+    };
+}
+
+function endedAt(run: RunRecord): string | undefined {
+    return run.timings.done ?? run.timings.recording;
+}
+
+/** One gate metric's rule, as the chart draws it: a threshold band and which way is better. */
+export interface MetricRule {
+    /** As the config names it (`AUC`). */
+    metric: string;
+    /** The key of the metric in run records (`auc`). */
+    key: string;
+    higherIsBetter: boolean;
+    threshold?: number;
+}
+
+/** A run as a point of the metric chart. */
+export interface RunPoint {
+    runId: string;
+    state: string;
+    endedAt?: string;
+    metrics: Record<string, number>;
+    reason?: string;
+}
+
+/** The per-target page: the gate's metrics, every judged run as a point, the champion lineage. */
+export interface TargetHistory {
+    name: string;
+    metrics: MetricRule[];
+    /** Oldest first. */
+    runs: RunPoint[];
+    champion: { runId: string; lineage: string[] } | null;
+}
+
+/** Builds the per-target history from newest-first run records (as the run store lists them). */
+export function targetHistory(
+    target: TargetConfig,
+    newestFirst: RunRecord[],
+    champion: Champion | undefined,
+): TargetHistory {
+    const rules = new Map<string, MetricRule>();
+    const higher = (metric: string, given?: string): boolean =>
+        (given ?? defaultDirection(metric) ?? 'higherIsBetter') === 'higherIsBetter';
+    for (const t of target.gate.thresholds) {
+        const key = canonicalMetricName(t.metric);
+        rules.set(key, {
+            metric: t.metric,
+            key,
+            higherIsBetter: higher(t.metric, t.direction),
+            threshold: t.threshold,
+        });
+    }
+    for (const i of target.gate.improvement ?? []) {
+        const key = canonicalMetricName(i.metric);
+        if (!rules.has(key)) rules.set(key, { metric: i.metric, key, higherIsBetter: higher(i.metric, i.direction) });
+    }
+    const runs = [...newestFirst]
+        .reverse()
+        .filter((r) => r.verdict !== undefined)
+        .map((r) => ({
+            runId: r.runId,
+            state: r.state,
+            metrics: r.verdict!.metrics,
+            ...(endedAt(r) ? { endedAt: endedAt(r) } : {}),
+            ...(r.reason ? { reason: r.reason } : {}),
+        }));
+    return {
+        name: target.name,
+        metrics: [...rules.values()],
+        runs,
+        champion: champion ? { runId: champion.runId, lineage: champion.lineage } : null,
+    };
+}

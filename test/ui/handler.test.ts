@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { HttpRequest } from '@azure/functions';
+
+import { validateConfig } from '../../src/retraining/config';
+import { handleUi, UiDeps } from '../../src/ui/handler';
+import { encodePrincipal } from '../../src/ui/principal';
+import { churnTarget } from '../helpers/demoTargets';
+
+const config = validateConfig({
+    storage: { connectionStringSetting: 'S' },
+    targets: [churnTarget({ studioUrl: 'http://127.0.0.1:1', dataContainer: 'data', modelsContainer: 'models' })],
+    ui: { viewerRoles: ['Ops.Viewer'], approverRoles: ['Ops.Approver'] },
+});
+
+function deps(env: Record<string, string> = { WEBSITE_AUTH_ENABLED: 'True' }): UiDeps {
+    return {
+        config,
+        env,
+        champion: () => Promise.resolve(undefined),
+        runs: () => Promise.resolve([]),
+        run: () => Promise.resolve(undefined),
+        live: () => Promise.resolve(undefined),
+    };
+}
+
+function get(path: string, roles?: string[]): HttpRequest {
+    return new HttpRequest({
+        method: 'GET',
+        url: `http://localhost/api/ui/${path}`,
+        headers: roles ? { 'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles }) } : {},
+    });
+}
+
+describe('status page handler: who may see it', () => {
+    it('refuses to serve while App Service Authentication is not in front of the app', async () => {
+        const res = await handleUi(get('api/summary', ['Ops.Viewer']), 'api/summary', deps({}));
+        assert.equal(res.status, 403);
+        assert.match(JSON.stringify(res.jsonBody), /App Service Authentication/);
+    });
+
+    it('asks for a sign-in without a principal, and refuses a principal without a configured role', async () => {
+        assert.equal((await handleUi(get('api/summary'), 'api/summary', deps())).status, 401);
+        const other = await handleUi(get('api/summary', ['Retrainer.Viewer']), 'api/summary', deps());
+        assert.equal(other.status, 403);
+        assert.match(JSON.stringify(other.jsonBody), /ana@contoso\.com.*Ops\.Viewer/);
+    });
+
+    it('serves a viewer the summary (no approval right) and an approver with it', async () => {
+        const viewer = await handleUi(get('api/summary', ['ops.viewer']), 'api/summary', deps());
+        assert.equal(viewer.status, 200);
+        assert.deepEqual((viewer.jsonBody as { user: unknown }).user, { name: 'ana@contoso.com', mayApprove: false });
+        const approver = await handleUi(get('api/summary', ['Ops.Approver']), 'api/summary', deps());
+        assert.deepEqual((approver.jsonBody as { user: unknown }).user, { name: 'ana@contoso.com', mayApprove: true });
+    });
+
+    it('serves only the listed assets, each with a strict content security policy', async () => {
+        const page = await handleUi(get('', ['Ops.Viewer']), '', deps());
+        assert.equal(page.status, 200);
+        assert.match(String((page.headers as Record<string, string>)['content-security-policy']), /default-src 'self'/);
+        assert.equal((await handleUi(get('../package.json', ['Ops.Viewer']), '../package.json', deps())).status, 404);
+        assert.equal((await handleUi(get('api/targets/nope', ['Ops.Viewer']), 'api/targets/nope', deps())).status, 404);
+    });
+});

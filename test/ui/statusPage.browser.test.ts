@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+
+import { Browser, chromium, Page } from 'playwright-core';
+
+import { sampleScenario } from '../../src/local/samples/scenarios';
+import { churnTarget } from '../helpers/demoTargets';
+import { waitFor } from '../helpers/stackProcess';
+import { AppUnderTest, startApp } from '../functions/appHost';
+
+/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+const AXE = require.resolve('axe-core/axe.min.js');
+const missing = existsSync(CHROMIUM)
+    ? undefined
+    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+if (missing && process.env.CI) throw new Error(`The browser tests need Chromium in CI: ${missing}.`);
+
+interface RunJson {
+    runId: string;
+    state: string;
+    verdict?: { metrics: Record<string, number> };
+}
+
+interface ChartData {
+    metric: string;
+    datasets: { label: string; data: { x: number; y: number | null; runId?: string }[] }[];
+}
+
+/**
+ * The status page in a real browser (headless Chromium through playwright-core) against the app on
+ * the dev host, which signs a developer in as App Service Authentication would: the README
+ * walkthrough's promoted and rejected runs, the chart's points, keyboard reach, axe, and requests.
+ */
+describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
+    let app: AppUnderTest;
+    let browser: Browser;
+    let page: Page;
+    const requests: string[] = [];
+    let runs: RunJson[] = [];
+
+    const listRuns = async (): Promise<RunJson[]> => {
+        const res = await fetch(`${app.host.origin}/api/runs?target=churn`, {
+            headers: { 'x-functions-key': app.host.keys.functionDefault },
+        });
+        return (await res.json()) as RunJson[];
+    };
+    const upload = async (variant: 'baseline' | 'degraded', count: number): Promise<void> => {
+        const s = sampleScenario('churn', variant);
+        const bytes = await buffer(s.generate(s.rows));
+        await app.data.getBlockBlobClient(`churn/churn-${variant}.csv`).upload(bytes, bytes.length);
+        await waitFor(
+            async () => (await listRuns()).length >= count,
+            180_000,
+            () => `run ${count} never recorded`,
+        );
+    };
+
+    before(async () => {
+        app = await startApp((w) => [
+            churnTarget(w, {
+                gate: {
+                    thresholds: [{ metric: 'AUC', threshold: 0.7 }],
+                    improvement: [{ metric: 'AUC', minAbsolute: -0.01 }],
+                },
+            }),
+        ]);
+        await upload('baseline', 1);
+        await upload('degraded', 2);
+        runs = (await listRuns()).reverse();
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+        page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        page.on('request', (r) => requests.push(r.url()));
+    });
+
+    after(async () => {
+        await browser?.close();
+        await app?.stop();
+    });
+
+    it('the walkthrough runs are there: baseline promoted, degraded rejected', () => {
+        assert.deepEqual(
+            runs.map((r) => r.state),
+            ['Promoted', 'Rejected'],
+        );
+    });
+
+    it('lists the target with its serving model, last run and no key in the page', async () => {
+        await page.goto(`${app.host.origin}/api/ui/`);
+        const row = page.locator('tr[data-target="churn"]');
+        await row.waitFor();
+        const text = await row.innerText();
+        assert.match(text, new RegExp(runs[0].runId), 'the champion is the promoted run');
+        assert.match(text, /Rejected/);
+        assert.match(await page.locator('#who').innerText(), /Signed in as developer@localhost/);
+        // A caller cannot claim an identity: the principal header is App Service's alone.
+        const forged = await fetch(`${app.host.origin}/api/ui/api/summary`, {
+            headers: {
+                'x-ms-client-principal': Buffer.from(
+                    JSON.stringify({ claims: [{ typ: 'name', val: 'mallory' }], name_typ: 'name', role_typ: 'roles' }),
+                ).toString('base64'),
+            },
+        });
+        assert.equal(((await forged.json()) as { user: { name: string } }).user.name, 'developer@localhost');
+        const html = await page.content();
+        assert.ok(!html.includes(app.host.keys.functionDefault), 'no function key in the page');
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'targets.png') });
+    });
+
+    it('charts every judged run with its value, the champion line and the threshold band', async () => {
+        await page.click('a[href="#/target/churn"]');
+        await page.locator('canvas[data-metric="AUC"]').waitFor();
+        // Page code as strings: it runs in the browser, where the DOM is; this file compiles for Node.
+        await page.waitForFunction(
+            `(() => { const c = document.querySelector('canvas[data-metric="AUC"]'); return !!c && !!window.Chart && !!window.Chart.getChart(c); })()`,
+        );
+        const chart = await page.evaluate<ChartData>(
+            `(() => { const c = document.querySelector('canvas[data-metric="AUC"]');
+                const found = window.Chart.getChart(c);
+                return { metric: 'AUC', datasets: found.data.datasets.map((d) => ({ label: d.label, data: d.data })) }; })()`,
+        );
+        const byLabel = Object.fromEntries(chart.datasets.map((d) => [d.label, d.data]));
+        assert.deepEqual(
+            byLabel.Promoted?.map((p) => [p.runId, p.y]),
+            [[runs[0].runId, runs[0].verdict?.metrics.auc]],
+        );
+        assert.deepEqual(
+            byLabel.Rejected?.map((p) => [p.runId, p.y]),
+            [[runs[1].runId, runs[1].verdict?.metrics.auc]],
+        );
+        assert.deepEqual(
+            byLabel.Champion?.map((p) => p.y),
+            [runs[0].verdict?.metrics.auc, runs[0].verdict?.metrics.auc],
+            'the champion holds through the rejection',
+        );
+        const band = chart.datasets.find((d) => d.label.startsWith('Threshold'));
+        assert.deepEqual(
+            band?.data.map((p) => p.y),
+            [0.7, 0.7],
+        );
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'target-chart.png'), fullPage: true });
+    });
+
+    it("shows a run's decision record: files, metrics against the champion, steps", async () => {
+        await page.goto(`${app.host.origin}/api/ui/#/run/churn/${runs[1].runId}`);
+        await page.locator('h2', { hasText: runs[1].runId }).waitFor();
+        const text = await page.locator('main').innerText();
+        assert.match(text, /Rejected/);
+        assert.match(text, /churn\/churn-degraded\.csv/);
+        assert.match(text, /AUC/);
+        assert.match(text, /evaluating/);
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'run.png'), fullPage: true });
+    });
+
+    it('reaches every control by keyboard alone', async () => {
+        await page.goto(`${app.host.origin}/api/ui/#/target/churn`);
+        await page.locator('canvas[data-metric="AUC"]').waitFor();
+        const controls = await page.evaluate<string[]>(
+            // What a sighted keyboard user can reach: a link inside a closed disclosure is not there yet.
+            `[...document.querySelectorAll('a[href], button, summary')].filter((e) => e.checkVisibility()).map((e) => e.outerHTML.slice(0, 80))`,
+        );
+        const reached = new Set<string>();
+        for (let i = 0; i < controls.length + 5; i++) {
+            await page.keyboard.press('Tab');
+            reached.add(
+                await page.evaluate<string>(
+                    `document.activeElement ? document.activeElement.outerHTML.slice(0, 80) : ''`,
+                ),
+            );
+        }
+        const unreached = controls.filter((c) => !reached.has(c));
+        assert.deepEqual(unreached, [], 'every link, button and disclosure takes focus by Tab');
+    });
+
+    it('axe-core finds no serious or critical accessibility violation on any view', async () => {
+        // axe is injected as an inline script, which the page's own policy rightly refuses.
+        const context = await browser.newContext({ bypassCSP: true });
+        const page = await context.newPage();
+        for (const view of ['#/', '#/target/churn', `#/run/churn/${runs[0].runId}`]) {
+            await page.goto(`${app.host.origin}/api/ui/${view}`);
+            await page.locator('main h2').waitFor();
+            await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+            const violations = await page.evaluate<{ id: string; impact: string }[]>(
+                `axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
+            );
+            const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+            assert.deepEqual(serious, [], `${view}: ${JSON.stringify(violations)}`);
+        }
+        await context.close();
+    });
+
+    it('never leaves the app origin, and one refresh costs one small request', async () => {
+        assert.ok(requests.length > 0);
+        const foreign = requests.filter((u) => !u.startsWith(app.host.origin));
+        assert.deepEqual(foreign, [], 'no request leaves the origin');
+        await page.goto(`${app.host.origin}/api/ui/#/target/churn`);
+        await page.locator('canvas[data-metric="AUC"]').waitFor();
+        const before = requests.length;
+        const refresh = await page.waitForResponse((r) => r.url().endsWith('/api/ui/api/summary'), {
+            timeout: 15_000,
+        });
+        const size = (await refresh.body()).length;
+        const during = requests.slice(before);
+        assert.deepEqual(
+            during.map((u) => new URL(u).pathname),
+            ['/api/ui/api/summary'],
+            'nothing changed, so the refresh is the summary alone',
+        );
+        assert.ok(size < 4096, `the summary is ${size} bytes`);
+    });
+});

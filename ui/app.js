@@ -1,0 +1,524 @@
+// The Retrainer status page. Plain browser JavaScript, no build step: it reads the app's small
+// JSON API under /api/ui/api/ (same origin, signed in by App Service Authentication) and draws
+// with Chart.js, served by the app itself. One summary request per refresh; a target's history is
+// fetched when its page opens and again only when the summary shows it has a new run.
+'use strict';
+
+const API = 'api/';
+const REFRESH_IN_MS = 5000;
+const STATES = ['Promoted', 'Rejected', 'RolledBack', 'Failed', 'Cancelled'];
+const STYLE = {
+    Promoted: { pointStyle: 'circle', color: '#146c2e' },
+    Rejected: { pointStyle: 'crossRot', color: '#a4161a' },
+    RolledBack: { pointStyle: 'triangle', color: '#7a4b00' },
+    Failed: { pointStyle: 'rect', color: '#4a4a4a' },
+    Cancelled: { pointStyle: 'rectRot', color: '#4a4a4a' },
+};
+
+let summary = null;
+let shown = { view: '', key: '', lastRunId: '' };
+const charts = [];
+
+const main = document.getElementById('main');
+const statusLine = document.getElementById('status');
+
+/** Builds an element: el('a', { href: '#/' }, 'text', child...). Text is always set as text. */
+function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') e.className = v;
+        else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+        if (c === undefined || c === null || c === false) continue;
+        e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+}
+
+async function getJson(path) {
+    const res = await fetch(API + path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+    return body;
+}
+
+function ago(iso) {
+    if (!iso) return '';
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (s < 90) return `${s} s ago`;
+    if (s < 5400) return `${Math.round(s / 60)} min ago`;
+    if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+    return `${Math.round(s / 86400)} days ago`;
+}
+
+function elapsed(iso) {
+    if (!iso) return '';
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+function stateCell(state) {
+    return el('span', { class: `state-${state}` }, state);
+}
+
+function fmt(v) {
+    return typeof v === 'number' ? Number(v.toPrecision(4)).toString() : '';
+}
+
+function route() {
+    const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === 'target' && parts[1]) return { view: 'target', target: parts[1], key: `target/${parts[1]}` };
+    if (parts[0] === 'run' && parts[1] && parts[2])
+        return { view: 'run', target: parts[1], runId: parts[2], key: `run/${parts[1]}/${parts[2]}` };
+    return { view: 'list', key: 'list' };
+}
+
+function clear() {
+    while (charts.length) charts.pop().destroy();
+    main.replaceChildren();
+}
+
+function renderList() {
+    clear();
+    main.append(el('h2', {}, 'Targets'));
+    const rows = summary.targets.map((t) =>
+        el(
+            'tr',
+            { 'data-target': t.name },
+            el('th', { scope: 'row' }, el('a', { href: `#/target/${encodeURIComponent(t.name)}` }, t.name)),
+            el(
+                'td',
+                {},
+                t.champion
+                    ? [
+                          el('code', {}, t.champion.runId),
+                          el('br'),
+                          el('span', { class: 'muted' }, `promoted ${ago(t.champion.promotedAt)}`),
+                      ]
+                    : el('span', { class: 'muted' }, 'none yet'),
+            ),
+            el(
+                'td',
+                {},
+                t.lastRun
+                    ? [
+                          stateCell(t.lastRun.state),
+                          ' ',
+                          el(
+                              'a',
+                              { href: `#/run/${encodeURIComponent(t.name)}/${encodeURIComponent(t.lastRun.runId)}` },
+                              'details',
+                              el('span', { class: 'visually-hidden' }, ` of ${t.name}'s last run`),
+                          ),
+                          el('br'),
+                          el('span', { class: 'muted' }, ago(t.lastRun.endedAt)),
+                      ]
+                    : el('span', { class: 'muted' }, 'no runs yet'),
+            ),
+            el(
+                'td',
+                {},
+                t.inFlight
+                    ? el(
+                          'span',
+                          { class: 'inflight' },
+                          `${t.inFlight.step || t.inFlight.runtimeStatus}`,
+                          t.inFlight.since ? ` for ${elapsed(t.inFlight.since)}` : '',
+                      )
+                    : el('span', { class: 'muted' }, 'idle'),
+            ),
+        ),
+    );
+    main.append(
+        el(
+            'table',
+            { 'aria-label': 'Targets' },
+            el(
+                'thead',
+                {},
+                el(
+                    'tr',
+                    {},
+                    el('th', { scope: 'col' }, 'Target'),
+                    el('th', { scope: 'col' }, 'Serving model'),
+                    el('th', { scope: 'col' }, 'Last run'),
+                    el('th', { scope: 'col' }, 'In flight'),
+                ),
+            ),
+            el('tbody', {}, rows),
+        ),
+    );
+}
+
+/** The champion's value of `metric` after each run: the last promoted run's, carried forward. */
+function championLine(runs, metric) {
+    let current;
+    return runs.map((r, i) => {
+        if (r.state === 'Promoted' && typeof r.metrics[metric] === 'number') current = r.metrics[metric];
+        return { x: i + 1, y: current === undefined ? null : current };
+    });
+}
+
+function chartFor(history, rule) {
+    const runs = history.runs;
+    const datasets = [];
+    for (const state of STATES) {
+        const points = runs
+            .map((r, i) => ({ x: i + 1, y: r.metrics[rule.key], runId: r.runId, state: r.state }))
+            .filter((p) => p.state === state && typeof p.y === 'number');
+        if (points.length === 0) continue;
+        datasets.push({
+            type: 'scatter',
+            label: state,
+            data: points,
+            pointStyle: STYLE[state].pointStyle,
+            pointRadius: 7,
+            pointHoverRadius: 9,
+            borderColor: STYLE[state].color,
+            backgroundColor: STYLE[state].color,
+        });
+    }
+    datasets.push({
+        type: 'line',
+        label: 'Champion',
+        data: championLine(runs, rule.key),
+        stepped: true,
+        spanGaps: false,
+        borderColor: '#0b5cad',
+        borderWidth: 2,
+        pointRadius: 0,
+    });
+    if (typeof rule.threshold === 'number') {
+        datasets.push({
+            type: 'line',
+            label: `Threshold ${fmt(rule.threshold)} (${rule.higherIsBetter ? 'below' : 'above'} fails)`,
+            data: [
+                { x: 0.5, y: rule.threshold },
+                { x: runs.length + 0.5, y: rule.threshold },
+            ],
+            fill: rule.higherIsBetter ? 'start' : 'end',
+            backgroundColor: 'rgba(164, 22, 26, 0.10)',
+            borderColor: '#a4161a',
+            borderDash: [6, 4],
+            pointRadius: 0,
+        });
+    }
+    const id = `chart-${rule.metric.replace(/[^A-Za-z0-9]+/g, '-')}`;
+    const canvas = el('canvas', {
+        id,
+        role: 'img',
+        'aria-label': `${rule.metric} of ${runs.length} judged runs; the same numbers are in the table below.`,
+        'data-metric': rule.metric,
+    });
+    const box = el('div', { class: 'chart' }, canvas);
+    const table = el(
+        'table',
+        { 'aria-label': `${rule.metric} by run` },
+        el(
+            'thead',
+            {},
+            el(
+                'tr',
+                {},
+                el('th', { scope: 'col' }, 'Run'),
+                el('th', { scope: 'col' }, 'Outcome'),
+                el('th', { scope: 'col' }, rule.metric),
+            ),
+        ),
+        el(
+            'tbody',
+            {},
+            runs.map((r, i) =>
+                el(
+                    'tr',
+                    {},
+                    el(
+                        'td',
+                        {},
+                        `${i + 1}. `,
+                        el(
+                            'a',
+                            { href: `#/run/${encodeURIComponent(history.name)}/${encodeURIComponent(r.runId)}` },
+                            r.runId,
+                        ),
+                    ),
+                    el('td', {}, stateCell(r.state)),
+                    el('td', {}, fmt(r.metrics[rule.key])),
+                ),
+            ),
+        ),
+    );
+    const section = el(
+        'section',
+        { 'aria-labelledby': `${id}-h` },
+        el('h3', { id: `${id}-h` }, rule.metric, rule.higherIsBetter ? ' (higher is better)' : ' (lower is better)'),
+        box,
+        el('details', {}, el('summary', {}, `${rule.metric} as a table`), table),
+    );
+    return { section, canvas, datasets };
+}
+
+function draw(canvas, datasets, rule) {
+    if (!window.Chart) return;
+    charts.push(
+        new window.Chart(canvas, {
+            data: { datasets },
+            options: {
+                animation: false,
+                responsive: true,
+                maintainAspectRatio: false,
+                scales: {
+                    x: { type: 'linear', title: { display: true, text: 'run' }, ticks: { stepSize: 1, precision: 0 } },
+                    y: { title: { display: true, text: rule.metric } },
+                },
+                plugins: {
+                    legend: { labels: { usePointStyle: true, color: '#1b1b1b' } },
+                    tooltip: {
+                        callbacks: {
+                            label: (ctx) =>
+                                ctx.raw && ctx.raw.runId
+                                    ? `${ctx.raw.runId} (${ctx.raw.state}): ${fmt(ctx.raw.y)}`
+                                    : `${ctx.dataset.label}: ${fmt(ctx.parsed.y)}`,
+                        },
+                    },
+                },
+            },
+        }),
+    );
+}
+
+async function renderTarget(name) {
+    const history = await getJson(`targets/${encodeURIComponent(name)}`);
+    clear();
+    main.append(el('p', {}, el('a', { href: '#/' }, '← All targets')), el('h2', {}, `Target ${history.name}`));
+    if (history.runs.length === 0) main.append(el('p', { class: 'muted' }, 'No judged runs yet.'));
+    for (const rule of history.metrics) {
+        const { section, canvas, datasets } = chartFor(history, rule);
+        main.append(section);
+        draw(canvas, datasets, rule);
+    }
+    main.append(el('h3', {}, 'Lineage of the serving model'));
+    if (history.champion) {
+        main.append(
+            el(
+                'ol',
+                { class: 'lineage' },
+                history.champion.lineage.map((id) =>
+                    el(
+                        'li',
+                        {},
+                        el('a', { href: `#/run/${encodeURIComponent(history.name)}/${encodeURIComponent(id)}` }, id),
+                        id === history.champion.runId ? ' (serving now)' : '',
+                    ),
+                ),
+            ),
+        );
+    } else {
+        main.append(el('p', { class: 'muted' }, 'No model promoted yet.'));
+    }
+}
+
+function kv(rows) {
+    return el(
+        'table',
+        {},
+        el(
+            'tbody',
+            {},
+            rows.filter(Boolean).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))),
+        ),
+    );
+}
+
+async function renderRun(target, runId) {
+    const run = await getJson(`runs/${encodeURIComponent(target)}/${encodeURIComponent(runId)}`);
+    clear();
+    main.append(
+        el('p', {}, el('a', { href: `#/target/${encodeURIComponent(target)}` }, `← Target ${target}`)),
+        el('h2', {}, 'Run ', el('code', {}, run.runId)),
+        kv([
+            ['Outcome', stateCell(run.state)],
+            run.reason ? ['Reason', run.reason] : null,
+            ['Trigger', run.trigger.kind + (run.trigger.blobName ? `: ${run.trigger.blobName}` : '')],
+        ]),
+    );
+    const blobs = (run.manifest && run.manifest.blobs) || [];
+    const refused = (run.manifest && run.manifest.rejected) || [];
+    main.append(
+        el('h3', {}, 'Data'),
+        blobs.length
+            ? el(
+                  'table',
+                  { 'aria-label': 'Training files' },
+                  el(
+                      'thead',
+                      {},
+                      el('tr', {}, el('th', { scope: 'col' }, 'File'), el('th', { scope: 'col' }, 'Bytes')),
+                  ),
+                  el(
+                      'tbody',
+                      {},
+                      blobs.map((b) =>
+                          el('tr', {}, el('td', {}, el('code', {}, b.name)), el('td', {}, b.contentLength)),
+                      ),
+                  ),
+              )
+            : el('p', { class: 'muted' }, 'No files.'),
+        refused.length
+            ? el(
+                  'table',
+                  { 'aria-label': 'Refused files' },
+                  el(
+                      'thead',
+                      {},
+                      el('tr', {}, el('th', { scope: 'col' }, 'Refused file'), el('th', { scope: 'col' }, 'Why')),
+                  ),
+                  el(
+                      'tbody',
+                      {},
+                      refused.map((r) => el('tr', {}, el('td', {}, el('code', {}, r.name)), el('td', {}, r.reason))),
+                  ),
+              )
+            : null,
+    );
+    if (run.job) {
+        main.append(
+            el('h3', {}, 'Job'),
+            kv([
+                ['Job id', el('code', {}, run.job.jobId)],
+                ['Final status', run.job.finalStatus ? run.job.finalStatus.state : 'unknown'],
+                ['Model', el('code', {}, run.job.modelOutput.relativeLocation)],
+            ]),
+        );
+    }
+    if (run.verdict) {
+        const champion = run.verdict.comparedTo;
+        main.append(
+            el('h3', {}, 'Metrics'),
+            el(
+                'table',
+                { 'aria-label': 'Metrics' },
+                el(
+                    'thead',
+                    {},
+                    el(
+                        'tr',
+                        {},
+                        el('th', { scope: 'col' }, 'Metric'),
+                        el('th', { scope: 'col' }, 'This run'),
+                        el('th', { scope: 'col' }, 'Champion'),
+                    ),
+                ),
+                el(
+                    'tbody',
+                    {},
+                    Object.entries(run.verdict.metrics).map(([m, v]) =>
+                        el(
+                            'tr',
+                            {},
+                            el('th', { scope: 'row' }, m),
+                            el('td', {}, fmt(v)),
+                            el('td', {}, champion && champion.metrics ? fmt(champion.metrics[m]) : '—'),
+                        ),
+                    ),
+                ),
+            ),
+            run.verdict.reasons.length
+                ? el(
+                      'ul',
+                      { 'aria-label': 'Gate' },
+                      run.verdict.reasons.map((r) => el('li', {}, r)),
+                  )
+                : el('p', {}, 'The gate passed.'),
+        );
+    }
+    const steps = Object.entries(run.timings).sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+    main.append(
+        el('h3', {}, 'Steps'),
+        el(
+            'table',
+            { 'aria-label': 'Steps' },
+            el(
+                'thead',
+                {},
+                el(
+                    'tr',
+                    {},
+                    el('th', { scope: 'col' }, 'Step'),
+                    el('th', { scope: 'col' }, 'Started'),
+                    el('th', { scope: 'col' }, 'Took'),
+                ),
+            ),
+            el(
+                'tbody',
+                {},
+                steps.map(([step, at], i) => {
+                    const next = steps[i + 1];
+                    const took = next ? `${((Date.parse(next[1]) - Date.parse(at)) / 1000).toFixed(1)} s` : '';
+                    return el(
+                        'tr',
+                        {},
+                        el('th', { scope: 'row' }, step),
+                        el('td', {}, new Date(at).toLocaleString()),
+                        el('td', {}, took),
+                    );
+                }),
+            ),
+        ),
+    );
+    if (run.promotion || run.verification) {
+        main.append(
+            el('h3', {}, 'Promotion and verification'),
+            kv([
+                run.promotion && run.promotion.before
+                    ? ['Previous model', el('code', {}, run.promotion.before.relativeLocation)]
+                    : null,
+                run.verification
+                    ? [
+                          'Verification',
+                          run.verification.passed ? 'passed' : `failed: ${run.verification.reasons.join('; ')}`,
+                      ]
+                    : null,
+            ]),
+        );
+    }
+    main.append(
+        el('h3', {}, 'Lineage'),
+        el(
+            'p',
+            {},
+            `data (${blobs.length} files, key ${run.manifest ? run.manifest.runKey.slice(0, 12) : '—'}) → job ${run.job ? run.job.jobId : '—'} → model ${run.job ? run.job.modelOutput.relativeLocation : '—'} → endpoint ${run.state === 'Promoted' ? 'serving' : 'not updated'}`,
+        ),
+    );
+}
+
+async function render(force) {
+    const r = route();
+    const t = r.target && summary && summary.targets.find((x) => x.name === r.target);
+    const lastRunId = t && t.lastRun ? t.lastRun.runId : '';
+    if (!force && r.key === shown.key && lastRunId === shown.lastRunId && r.view !== 'list') return;
+    if (r.view === 'list') renderList();
+    else if (r.view === 'target') await renderTarget(r.target);
+    else await renderRun(r.target, r.runId);
+    shown = { view: r.view, key: r.key, lastRunId };
+}
+
+async function refresh() {
+    try {
+        summary = await getJson('summary');
+        document.getElementById('who').textContent = `Signed in as ${summary.user.name}`;
+        await render(false);
+        statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    } catch (err) {
+        main.replaceChildren(el('p', { role: 'alert' }, `Cannot load the status: ${err.message}`));
+    }
+}
+
+window.addEventListener('hashchange', () => {
+    void render(true).then(() => main.focus());
+});
+void refresh();
+setInterval(() => void refresh(), REFRESH_IN_MS);
