@@ -27,7 +27,13 @@ const secretSettings = parameters.parameters.secretSettingNames.value;
  * The environment the deployed app gets: every setting the Bicep sets, with its literal value, or
  * a stand-in where the value is known only at deploy time (endpoints, client ids).
  */
-const standIn = (k: string) => (/ServiceUri$/.test(k) ? 'https://acct.blob.core.windows.net/' : 'deploy-time-value');
+const standIn = (k: string) =>
+    /ServiceUri$/.test(k)
+        ? 'https://acct.blob.core.windows.net/'
+        : // The watched container is main.bicep's parameter; the config is checked against it.
+          k === 'RETRAINER_DATA_CONTAINER'
+          ? 'training-data'
+          : 'deploy-time-value';
 const env: NodeJS.ProcessEnv = Object.fromEntries([
     ...[...appSettings].map(([k, v]) => [k, v ?? standIn(k)]),
     ...secretSettings.map((k) => [k, `@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/${k})`]),

@@ -35,7 +35,7 @@ describe('the deployment package builds remotely', () => {
         }
         const stray = files.filter(
             (f) =>
-                !/^(src\/(?!local\/|cli\/)|host\.json$|package(-lock)?\.json$|tsconfig\.json$|retrainer\.config\.json$|\.funcignore$|azure\.yaml$|\.prettier)/.test(
+                !/^(src\/(?!local\/|cli\/)|ui\/|scripts\/prune-dist\.mjs$|host\.json$|package(-lock)?\.json$|tsconfig\.json$|retrainer\.config\.json$|\.funcignore$|azure\.yaml$|\.prettier)/.test(
                     f,
                 ),
         );

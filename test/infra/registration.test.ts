@@ -39,8 +39,8 @@ const KNOWN_BINDINGS = new Set([
 /** Loaded here only because a dev tool installed them (with their dependencies); required inside try/catch. */
 const OPTIONAL_REQUIRES = new Set(['node_modules/supports-color']); // by debug (src/node.js)
 
-const http = (methods: string[], route: string, durable: boolean) => [
-    { type: 'httpTrigger', direction: 'in', authLevel: 'function', methods, route },
+const http = (methods: string[], route: string, durable: boolean, authLevel = 'function') => [
+    { type: 'httpTrigger', direction: 'in', authLevel, methods, route },
     ...(durable ? [{ type: 'durableClient', direction: 'in' }] : []),
     { type: 'http', direction: 'out', name: '$return' },
 ];
@@ -64,6 +64,8 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
     runsHttp: http(['GET'], 'runs', false),
     scoreHttp: http(['POST'], 'score/{target}', false),
     targetsHttp: http(['GET'], 'targets/{target?}', true),
+    // Anonymous at the Functions level: App Service Authentication signs people in (src/ui/principal.ts).
+    uiHttp: http(['GET', 'POST'], 'ui/{*path}', true, 'anonymous'),
     [RETRAIN_ORCHESTRATOR]: [{ type: 'orchestrationTrigger', direction: 'in' }],
     ...Object.fromEntries(Object.values(Activities).map((a) => [a, [{ type: 'activityTrigger', direction: 'in' }]])),
 };
