@@ -179,27 +179,22 @@ describe('ClientPipeline (core-rest-pipeline)', () => {
         assert.equal(log.lines.filter((l) => / attempt \d+: POST /.test(l)).length, 2, log.lines.join('\n'));
     });
 
-    it('aborts an in-flight request and does not retry', async () => {
-        server.script({ status: 200, delayInMs: 5000 }, { status: 200 });
-        const ac = new AbortController();
-        const sent = pipeline().send(req({ options: { abortSignal: ac.signal } }));
-        await server.received(1);
-        ac.abort();
-        const err = await rejection(sent);
-        assert.equal(err.code, 'Aborted');
-        assert.equal(server.requests.length, 1);
-    });
-
-    it('aborts while waiting out a Retry-After', async () => {
-        server.script({ status: 429, headers: { 'retry-after': '30' } }, { status: 200 });
-        const ac = new AbortController();
-        const sent = pipeline().send(req({ options: { abortSignal: ac.signal } }));
-        await server.received(1);
-        ac.abort();
-        const err = await rejection(sent);
-        assert.equal(err.code, 'Aborted');
-        assert.equal(server.requests.length, 1);
-    });
+    for (const [when, first] of [
+        ['during an attempt', { status: 200, delayInMs: 5000 }],
+        ['while waiting out a Retry-After', { status: 429, headers: { 'retry-after': '30' } }],
+    ] as const) {
+        it(`aborts ${when}, and does not retry`, async () => {
+            server.script(first, { status: 200 });
+            const ac = new AbortController();
+            const sent = pipeline().send(req({ options: { abortSignal: ac.signal } }));
+            await server.received(1);
+            ac.abort();
+            const err = await rejection(sent);
+            assert.equal(err.code, 'Aborted');
+            assert.equal(err.transient, false);
+            assert.equal(server.requests.length, 1);
+        });
+    }
 
     it('keeps the key and SAS out of messages and log lines even when the service echoes them', async () => {
         const log = attemptLog();
