@@ -47,8 +47,10 @@ export async function applyModel(deps: ActivityDeps, target: TargetConfig, model
     }
     const poller = await deps
         .arm(target)
-        .beginUpdateTrainedModel(update.webServiceName, update.trainedModelName, location.uri());
-    await poller.pollUntilDone({ pollIntervalInMs: update.pollIntervalInMs, timeoutInMs: update.timeoutInMs });
+        .beginUpdateTrainedModel(update.webServiceName, update.trainedModelName, location.uri(), {
+            updateIntervalInMs: update.pollIntervalInMs,
+        });
+    await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(update.timeoutInMs) });
 }
 
 export function locationOfUri(uri: string): ModelLocation {

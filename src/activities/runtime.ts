@@ -3,11 +3,11 @@ import path from 'node:path';
 import {
     BatchExecutionClient,
     ClassicEndpointClient,
+    createArmCredential,
     ScoringClient,
     WebServiceClient,
-    createArmCredential,
 } from '../clients';
-import { LoadedConfig, loadConfigFromEnv } from '../retraining/config';
+import { LoadedConfig, loadConfigFromEnv, TargetConfig } from '../retraining/config';
 import { RunStore } from '../retraining/runStore';
 import { dataBlobService } from './dataStorage';
 import { ActivityDeps } from './deps';
@@ -15,7 +15,11 @@ import { ActivityDeps } from './deps';
 /** Where run records and champions live, in the data storage account. */
 export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
 
-/** Builds the activities' dependencies from the validated configuration and its settings. */
+/**
+ * Builds the activities' dependencies from the validated configuration and its settings. Each
+ * client is built on first use and kept per target for the life of the process, so its
+ * connection pool and, for ARM, its credential's token cache survive from one activity to the next.
+ */
 export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): ActivityDeps {
     const { config } = loaded;
     const setting = (name: string): string => loaded.setting(name);
@@ -24,31 +28,35 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
         config,
         blobs,
         runs: new RunStore(blobs.getContainerClient(env[RUNS_CONTAINER_SETTING] || 'retrainer-runs')),
-        bes: (t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting)),
-        classic: (t) => {
+        bes: perTarget((t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting))),
+        classic: perTarget((t) => {
             if (t.update.kind !== 'classic') throw new TypeError(`target '${t.name}' is not a classic endpoint target`);
             const u = t.update;
             return new ClassicEndpointClient(u.managementUrl, u.workspaceId, u.webServiceId, setting(u.apiKeySetting), {
                 defaultEndpointName: u.defaultEndpointName,
             });
-        },
-        arm: (t) => {
+        }),
+        arm: perTarget((t) => {
             if (t.update.kind !== 'arm') throw new TypeError(`target '${t.name}' is not an ARM web service target`);
             const u = t.update;
-            const credential = createArmCredential(
-                u.credential.kind === 'emulator'
-                    ? { kind: 'emulator', secret: setting(u.credential.secretSetting) }
-                    : {
-                          kind: 'default',
-                          managedIdentityClientId: u.credential.managedIdentityClientIdSetting
-                              ? setting(u.credential.managedIdentityClientIdSetting)
-                              : undefined,
-                      },
-            );
+            const credential = createArmCredential(u.credential, setting);
             return new WebServiceClient(u.armBaseUrl, u.subscriptionId, u.resourceGroup, credential);
-        },
-        scoring: (t) => new ScoringClient(t.scoring.apiLocation, setting(t.scoring.apiKeySetting)),
+        }),
+        scoring: perTarget((t) => new ScoringClient(t.scoring.apiLocation, setting(t.scoring.apiKeySetting))),
         now: () => new Date(),
+    };
+}
+
+/** `make` once per target name; later calls for the same target get the same instance. */
+function perTarget<T>(make: (target: TargetConfig) => T): (target: TargetConfig) => T {
+    const made = new Map<string, T>();
+    return (target) => {
+        let value = made.get(target.name);
+        if (value === undefined) {
+            value = make(target);
+            made.set(target.name, value);
+        }
+        return value;
     };
 }
 

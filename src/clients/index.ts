@@ -1,9 +1,11 @@
-export { WebServiceClient, WebServiceClientOptions, ARM_API_VERSION } from './arm/webServiceClient';
 export {
+    ARM_API_VERSION,
+    BeginUpdateTrainedModelOptions,
     UpdateTrainedModelPoller,
     UpdateTrainedModelState,
-    PollUntilDoneOptions,
-} from './arm/updateTrainedModelPoller';
+    WebServiceClient,
+    WebServiceClientOptions,
+} from './arm/webServiceClient';
 export type {
     ArmWebService,
     AssetItem,
@@ -17,10 +19,17 @@ export { TERMINAL_JOB_STATUSES } from './bes/types';
 export { BlobLocation } from './blobLocation';
 export { ClassicEndpointClient, ClassicEndpointClientOptions } from './classic/classicEndpointClient';
 export type { AddEndpointRequest, ClassicEndpoint, ClassicWebService, TrainedModelConfirmation } from './classic/types';
-export { ArmCredentialSpec, createArmCredential } from './credentialFactory';
-export { EmulatorCredential } from './emulatorCredential';
+export {
+    ArmCredentialConfig,
+    ArmCredentialProvider,
+    armCredentialKinds,
+    createArmCredential,
+    registerArmCredentialProvider,
+} from './armCredentials';
+export { ClientPipeline, retryBudget } from './clientPipeline';
 export { isMlServiceError, MlServiceError } from './errors';
 export { ClientLogger, createClientLogger } from './log';
 export type { AbortSignalLike, ClientOptions, OperationOptions, OutgoingRequest, RetryOptions } from './options';
+export { DEFAULT_RETRY } from './options';
 export { redact } from './redact';
 export { ScoredTable, ScoreOptions, ScoringClient } from './scoring/scoringClient';

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 
+import { appSettingName, armCredentialSchema } from '../clients/armCredentials';
 import { parseSchedule } from './ncrontab';
 
-/** An app setting NAME; the value (a secret) is read from the environment at start-up. */
-const settingName = z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an app setting (letters, digits, _), not a value');
+const settingName = appSettingName;
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const positiveMs = z.number().int().positive();
 const containerName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a storage container name');
@@ -56,10 +54,8 @@ const classicUpdate = z.strictObject({
     trainedModelName: z.string().min(1),
 });
 
-const armCredential = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('emulator'), secretSetting: settingName }),
-    z.strictObject({ kind: z.literal('default'), managedIdentityClientIdSetting: settingName.optional() }),
-]);
+/** `default` (Azure AD) or a kind the running host registered (the offline stack's `emulator`). */
+const armCredential = armCredentialSchema;
 
 const armUpdate = z.strictObject({
     kind: z.literal('arm'),

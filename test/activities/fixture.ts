@@ -2,13 +2,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 
 import { ActivityDeps } from '../../src/activities/deps';
 import { getJobStatus } from '../../src/activities/jobStatus';
-import {
-    BatchExecutionClient,
-    ClassicEndpointClient,
-    EmulatorCredential,
-    ScoringClient,
-    WebServiceClient,
-} from '../../src/clients';
+import { BatchExecutionClient, ClassicEndpointClient, ScoringClient, WebServiceClient } from '../../src/clients';
+import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { StudioServer } from '../../src/local/studio/server';
 import type { JobStatus } from '../../src/orchestrators/contracts';
 import { validateConfig } from '../../src/retraining/config';

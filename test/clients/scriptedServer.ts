@@ -14,6 +14,8 @@ export interface RecordedRequest {
     url: string;
     headers: IncomingMessage['headers'];
     body: string;
+    /** `performance.now()` when the request had fully arrived. */
+    atInMs: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface RecordedRequest {
 export class ScriptedServer {
     readonly requests: RecordedRequest[] = [];
     #script: ScriptedReply[] = [];
+    #waiters: { count: number; resolve: () => void }[] = [];
     #server: Server;
     url = '';
 
@@ -36,7 +39,11 @@ export class ScriptedServer {
                     url: req.url ?? '',
                     headers: req.headers,
                     body: Buffer.concat(chunks).toString('utf8'),
+                    atInMs: performance.now(),
                 });
+                this.#waiters = this.#waiters.filter((w) =>
+                    this.requests.length >= w.count ? (w.resolve(), false) : true,
+                );
                 const reply = this.#script.shift() ?? { status: 500, body: { error: { code: 'ScriptExhausted' } } };
                 const send = (): void => {
                     if (res.destroyed) return;
@@ -62,31 +69,14 @@ export class ScriptedServer {
         this.requests.length = 0;
     }
 
+    /** Resolves once `count` requests have arrived since the last `script()`. */
+    received(count: number): Promise<void> {
+        if (this.requests.length >= count) return Promise.resolve();
+        return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+    }
+
     close(): Promise<void> {
         this.#server.closeAllConnections();
         return new Promise((resolve) => this.#server.close(() => resolve()));
     }
-}
-
-/**
- * A sleep that records requested waits. It returns at once (or after at most `realCapInMs`, to
- * let a real server make progress); pass a fake clock to advance time by the requested amount.
- */
-export function recordingSleep(
-    clock?: { t: number },
-    realCapInMs = 0,
-): {
-    waits: number[];
-    sleep: (ms: number) => Promise<boolean>;
-} {
-    const waits: number[] = [];
-    return {
-        waits,
-        sleep: async (ms: number) => {
-            waits.push(ms);
-            if (clock) clock.t += ms;
-            if (realCapInMs > 0) await new Promise((r) => setTimeout(r, Math.min(ms, realCapInMs)));
-            return true;
-        },
-    };
 }

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 
+import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+
+// The sample and demo ARM targets name the offline stack's `emulator` credential kind.
+registerEmulatorCredential();
+
 interface DemoSeed {
     armTokenSecret: string;
     workspaces: { authorizationToken: string }[];

@@ -42,6 +42,21 @@ describe('the deployment package builds remotely', () => {
         assert.deepEqual(stray, []);
     });
 
+    it("does not ship the offline stack's emulator credential or its config kind", () => {
+        const shipped = shippedFiles().filter((f) => f.startsWith('src/'));
+        assert.deepEqual(
+            shipped.filter((f) => /emulator/i.test(f)),
+            [],
+        );
+        for (const f of shipped) {
+            const text = readFileSync(path.join(ROOT, f), 'utf8');
+            assert.ok(
+                !/EmulatorCredential|mintEmulatorToken|'emulator'/.test(text),
+                `${f} knows the emulator credential`,
+            );
+        }
+    });
+
     it('compiles from the shipped files and registers every function', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-package-'));
         for (const f of shippedFiles()) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { AZURITE_KEY } from '../../src/local/common/azurite';
-import { mintEmulatorToken } from '../../src/clients/emulatorCredential';
+import { mintEmulatorToken } from '../../src/local/studio/emulatorCredential';
 import { seed } from '../helpers/demoTargets';
 import { findSecrets, knownSecrets } from './secrets';
 

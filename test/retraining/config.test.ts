@@ -5,6 +5,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
+import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+
+// The sample and demo ARM targets name the offline stack's `emulator` credential kind.
+registerEmulatorCredential();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely

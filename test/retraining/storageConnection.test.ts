@@ -4,6 +4,10 @@ import { describe, it } from 'node:test';
 
 import { ConfigError, loadConfig } from '../../src/retraining/config';
 import { identityConnection } from '../../src/retraining/storageConnection';
+import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+
+// The sample and demo ARM targets name the offline stack's `emulator` credential kind.
+registerEmulatorCredential();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 const KEYS = {

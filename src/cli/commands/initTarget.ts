@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { registerEmulatorCredential } from '../../local/studio/emulatorCredential';
 import { parseSeed, SeedError } from '../../local/studio/seed';
 import { trainExperiment, TrainingError } from '../../local/studio/training';
 import { ConfigError, validateConfig } from '../../retraining/config';
@@ -29,6 +30,8 @@ interface SettingsFile {
 }
 
 export async function initTarget(argv: string[]): Promise<void> {
+    // The config it writes is for the local stack, whose ARM targets use the emulator's credential.
+    registerEmulatorCredential();
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,

@@ -1,6 +1,6 @@
 import { isMlServiceError, MlServiceError } from '../errors';
 import type { ClientOptions, OperationOptions } from '../options';
-import { HttpPipeline } from '../pipeline';
+import { ClientPipeline } from '../clientPipeline';
 import { SecretSet } from '../redact';
 import { joinUrl, serviceBaseUrl } from '../serviceUrl';
 import { parseBatchJob } from './parseJob';
@@ -14,7 +14,7 @@ const API_VERSION = 'api-version=2.0';
  */
 export class BatchExecutionClient {
     readonly endpoint: string;
-    readonly #pipeline: HttpPipeline;
+    readonly #pipeline: ClientPipeline;
 
     /**
      * @param endpoint - the service URL `.../workspaces/{ws}/services/{id}` (a pasted `.../jobs?api-version=2.0` works too)
@@ -22,8 +22,7 @@ export class BatchExecutionClient {
      */
     constructor(endpoint: string, apiKey: string, options: ClientOptions = {}) {
         this.endpoint = serviceBaseUrl(endpoint);
-        const secrets = new SecretSet([apiKey]);
-        this.#pipeline = new HttpPipeline('bes', () => Promise.resolve(`Bearer ${apiKey}`), secrets, options);
+        this.#pipeline = new ClientPipeline('bes', { apiKey }, new SecretSet(), options);
     }
 
     /** Creates a job (not yet running) and returns its id. Connection strings and SAS tokens in the request are redacted from any error. */

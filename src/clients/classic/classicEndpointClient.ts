@@ -1,7 +1,7 @@
 import { BlobLocation } from '../blobLocation';
 import { MlServiceError } from '../errors';
 import type { ClientOptions, OperationOptions } from '../options';
-import { HttpPipeline } from '../pipeline';
+import { ClientPipeline } from '../clientPipeline';
 import { SecretSet } from '../redact';
 import { joinUrl } from '../serviceUrl';
 import { AddEndpointRequest, ClassicEndpoint, ClassicWebService, TrainedModelConfirmation } from './types';
@@ -17,7 +17,7 @@ export interface ClassicEndpointClientOptions extends ClientOptions {
  * before sending anything.
  */
 export class ClassicEndpointClient {
-    readonly #pipeline: HttpPipeline;
+    readonly #pipeline: ClientPipeline;
     readonly #base: string;
     #defaultEndpointName: string | undefined;
 
@@ -34,8 +34,7 @@ export class ClassicEndpointClient {
     ) {
         this.#base = joinUrl(managementBaseUrl, 'workspaces', workspaceId, 'webservices', webServiceId);
         this.#defaultEndpointName = options.defaultEndpointName;
-        const secrets = new SecretSet([credential]);
-        this.#pipeline = new HttpPipeline('classic', () => Promise.resolve(`Bearer ${credential}`), secrets, options);
+        this.#pipeline = new ClientPipeline('classic', { apiKey: credential }, new SecretSet(), options);
     }
 
     async getWebService(options: OperationOptions = {}): Promise<ClassicWebService> {

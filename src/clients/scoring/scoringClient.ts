@@ -1,6 +1,6 @@
 import { MlServiceError } from '../errors';
 import type { ClientOptions, OperationOptions } from '../options';
-import { HttpPipeline } from '../pipeline';
+import { ClientPipeline } from '../clientPipeline';
 import { SecretSet } from '../redact';
 import { joinUrl, serviceBaseUrl } from '../serviceUrl';
 
@@ -22,17 +22,12 @@ export interface ScoredTable {
 /** Request-response scoring of one endpoint, used to smoke-test a promoted model with golden rows. */
 export class ScoringClient {
     readonly apiLocation: string;
-    readonly #pipeline: HttpPipeline;
+    readonly #pipeline: ClientPipeline;
 
     /** @param apiLocation - the endpoint's `ApiLocation` (`.../services/{id}`; a pasted `/execute` URL works too) */
     constructor(apiLocation: string, apiKey: string, options: ClientOptions = {}) {
         this.apiLocation = serviceBaseUrl(apiLocation);
-        this.#pipeline = new HttpPipeline(
-            'rrs',
-            () => Promise.resolve(`Bearer ${apiKey}`),
-            new SecretSet([apiKey]),
-            options,
-        );
+        this.#pipeline = new ClientPipeline('rrs', { apiKey }, new SecretSet(), options);
     }
 
     async score(columnNames: string[], rows: (string | number)[][], options: ScoreOptions = {}): Promise<ScoredTable> {

@@ -22,6 +22,7 @@ import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
 import { TimerTrigger } from './triggers/timer';
 import { PollLoop } from './util/pollLoop';
+import { registerEmulatorCredential } from '../studio/emulatorCredential';
 
 export { defaultHostId, type HostOptions } from './hostOptions';
 
@@ -59,6 +60,8 @@ export class DevHost {
         const clock = opts.clock ?? systemClock;
         const appRoot = path.resolve(opts.appRoot);
         const config = readHostConfig(appRoot, env);
+        // The offline stack's ARM credential kind: the app's config may name it only when run here.
+        registerEmulatorCredential();
         const app = loadApp(appRoot);
         const registry = app.registry;
         registry.onCoreLog = (level, category, message) => {

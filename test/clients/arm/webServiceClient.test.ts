@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { WebServiceClient } from '../../../src/clients/arm/webServiceClient';
+import { UpdateTrainedModelPoller, WebServiceClient } from '../../../src/clients/arm/webServiceClient';
 import { BatchExecutionClient } from '../../../src/clients/bes/batchExecutionClient';
-import { EmulatorCredential } from '../../../src/clients/emulatorCredential';
 import { isMlServiceError } from '../../../src/clients/errors';
 import type { ClientOptions, OutgoingRequest } from '../../../src/clients/options';
 import { ScoringClient } from '../../../src/clients/scoring/scoringClient';
 import { validateArmWebService } from '../../../src/local/studio/arm/schema';
-import { recordingSleep } from '../scriptedServer';
+import { EmulatorCredential } from '../../../src/local/studio/emulatorCredential';
+import { attemptLog } from '../attemptLog';
 import {
     ARM_SERVICE,
     ARM_SERVICE_ID,
@@ -21,6 +21,12 @@ import {
     trainModel,
     TRAINED_MODEL,
 } from '../studioFixture';
+
+/** The Azure-AsyncOperation URL core-lro is following, from the poller's serialized state. */
+function operationUrlOf(poller: UpdateTrainedModelPoller): string {
+    return (JSON.parse(poller.toString()) as { state: { config: { operationLocation: string } } }).state.config
+        .operationLocation;
+}
 
 describe('WebServiceClient against the studio emulator', () => {
     let fx: StudioFixture;
@@ -56,9 +62,9 @@ describe('WebServiceClient against the studio emulator', () => {
     it('swaps the trained model, follows Azure-AsyncOperation, confirms, and scores with it', async () => {
         sent.length = 0;
         const uri = await newModel();
-        const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
-        assert.ok(poller.state.operationUrl?.includes('/operationsStatus/'));
-        const result = await poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 });
+        const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri, { updateIntervalInMs: 25 });
+        assert.ok(operationUrlOf(poller).includes('/operationsStatus/'));
+        const result = await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(20_000) });
         assert.equal(result.newUri, uri);
         assert.equal(result.updated, true);
         assert.equal(await arm().getTrainedModelUri(ARM_SERVICE, TRAINED_MODEL), uri);
@@ -100,8 +106,10 @@ describe('WebServiceClient against the studio emulator', () => {
         const uri = await newModel();
         fx.studio.faults.set(ARM_SERVICE, { armOperationFails: 'Simulated provisioning failure' });
         try {
-            const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
-            await assert.rejects(poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 }), (e: unknown) => {
+            const poller = await arm().beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri, {
+                updateIntervalInMs: 25,
+            });
+            await assert.rejects(poller.pollUntilDone({ abortSignal: AbortSignal.timeout(20_000) }), (e: unknown) => {
                 return isMlServiceError(e) && /Simulated provisioning failure/.test(e.message);
             });
         } finally {
@@ -111,30 +119,30 @@ describe('WebServiceClient against the studio emulator', () => {
     });
 
     it('gives up at its deadline while the operation runs on', async () => {
-        const clock = { t: 0 };
-        const { sleep } = recordingSleep(clock);
         const uri = await newModel();
-        fx.studio.faults.set(ARM_SERVICE, { armOperationDurationInMs: 1500 });
-        const client = arm({ sleep, now: () => clock.t });
-        const poller = await client.beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
+        fx.studio.faults.set(ARM_SERVICE, { armOperationDurationInMs: 3000 });
+        const client = arm();
+        const poller = await client.beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri, {
+            updateIntervalInMs: 50,
+        });
         try {
-            await assert.rejects(poller.pollUntilDone({ pollIntervalInMs: 1000, timeoutInMs: 5000 }), (e: unknown) => {
-                return isMlServiceError(e) && e.code === 'DeadlineExceeded';
+            await assert.rejects(poller.pollUntilDone({ abortSignal: AbortSignal.timeout(300) }), (e: unknown) => {
+                return isMlServiceError(e) && e.code === 'DeadlineExceeded' && e.transient;
             });
-            const single = await client.getOperationStatus(poller.state.operationUrl!);
+            const single = await client.getOperationStatus(operationUrlOf(poller));
             assert.equal(single.status, 'InProgress');
         } finally {
             fx.studio.faults.clear(ARM_SERVICE);
             // The service refuses a second update while this one runs (409), as ARM does: let it end.
             for (let i = 0; i < 100; i++) {
-                if ((await client.getOperationStatus(poller.state.operationUrl!)).status !== 'InProgress') break;
+                if ((await client.getOperationStatus(operationUrlOf(poller))).status !== 'InProgress') break;
                 await new Promise((r) => setTimeout(r, 50));
             }
         }
     });
 
     it('retries a 503 on the PUT and a 429 on the operation poll', async () => {
-        const { waits, sleep } = recordingSleep(undefined, 20);
+        const attempts = attemptLog();
         const uri = await newModel();
         fx.studio.faults.set(ARM_SERVICE, {
             http: [
@@ -143,10 +151,17 @@ describe('WebServiceClient against the studio emulator', () => {
             ],
         });
         try {
-            const poller = await arm({ sleep }).beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri);
-            const result = await poller.pollUntilDone({ pollIntervalInMs: 25, timeoutInMs: 20_000 });
+            const client = arm({ logger: attempts.logger, retryOptions: { retryDelayInMs: 10 } });
+            const poller = await client.beginUpdateTrainedModel(ARM_SERVICE, TRAINED_MODEL, uri, {
+                updateIntervalInMs: 25,
+            });
+            const result = await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(20_000) });
             assert.equal(result.newUri, uri);
-            assert.ok(waits.includes(1000), `Retry-After honoured: ${waits.join(',')}`);
+            assert.ok(attempts.lines.some((l) => /ARM updateTrainedModel attempt 1: HTTP 503/.test(l)));
+            assert.ok(attempts.lines.some((l) => /ARM getOperationStatus attempt 1: HTTP 429/.test(l)));
+            const waits = attempts.waitsInMs();
+            assert.equal(waits.length, 2, attempts.lines.join('\n'));
+            assert.ok(waits[1] >= 998, `Retry-After honoured: ${waits.join(',')}`);
         } finally {
             fx.studio.faults.clear(ARM_SERVICE);
         }

@@ -9,6 +9,10 @@ import { ExperimentDefinition, trainExperiment } from '../../../src/local/studio
 import { validateConfig } from '../../../src/retraining/config';
 import { evaluateGate } from '../../../src/retraining/gate';
 import { metricRecord, parseEvaluationCsv } from '../../../src/retraining/metrics';
+import { registerEmulatorCredential } from '../../../src/local/studio/emulatorCredential';
+
+// The sample and demo ARM targets name the offline stack's `emulator` credential kind.
+registerEmulatorCredential();
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const seed = JSON.parse(readFileSync(path.join(ROOT, 'studio.seed.json'), 'utf8')) as {

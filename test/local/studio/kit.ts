@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
-import { mintEmulatorToken } from '../../../src/clients/emulatorCredential';
+import { mintEmulatorToken } from '../../../src/local/studio/emulatorCredential';
 import { classificationCsv, toText } from '../../../src/local/samples';
 import { StudioServer } from '../../../src/local/studio/server';
 import { trainExperiment } from '../../../src/local/studio/training';

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { z } from 'zod';
 
+import { appSettingName, registerArmCredentialProvider } from '../../clients/armCredentials';
+
+/** Options of {@link EmulatorCredential}. */
 export interface EmulatorCredentialOptions {
     /** Token lifetime (default one hour, like Azure AD access tokens). */
     lifetimeInMs?: number;
@@ -37,8 +41,29 @@ export class EmulatorCredential implements TokenCredential {
     }
 }
 
+/** The token format the studio emulator's ARM surface verifies (see `auth.ts`). */
 export function mintEmulatorToken(secret: string, expiresOnEpochMs: number): string {
     const payload = `studio.${expiresOnEpochMs}`;
     const mac = createHmac('sha256', secret).update(payload).digest('base64url');
     return `${payload}.${mac}`;
+}
+
+/**
+ * The config kind `{"kind": "emulator", "secretSetting": "<app setting holding the studio's
+ * armTokenSecret>"}`. It lives here, in the offline stack, so the deployed app neither ships nor
+ * accepts it: only a process that called {@link registerEmulatorCredential} knows the kind.
+ */
+export const emulatorCredentialProvider = {
+    kind: 'emulator',
+    schema: z.strictObject({ kind: z.literal('emulator'), secretSetting: appSettingName }),
+    create: (spec: { kind: 'emulator'; secretSetting: string }, setting: (name: string) => string): TokenCredential =>
+        new EmulatorCredential(setting(spec.secretSetting)),
+};
+
+/**
+ * Registers the `emulator` ARM credential kind with the product's provider registry. The dev host
+ * calls it before it loads the app; tests that validate a config naming the kind call it too.
+ */
+export function registerEmulatorCredential(): void {
+    registerArmCredentialProvider(emulatorCredentialProvider);
 }
