@@ -179,6 +179,16 @@ export class V2Operations {
                 };
             }
         } else if (op.kind === 'deleteDeployment') {
+            const d = s.deployments[op.target];
+            const e = d && s.endpoints[d.endpointKey];
+            // A deleted deployment leaves the traffic map (only 0% entries can name it: a share blocks the delete).
+            if (e) {
+                const traffic = { ...((props(e).traffic ?? {}) as Record<string, number>) };
+                for (const name of Object.keys(traffic)) {
+                    if (name.toLowerCase() === String(d.resource.name).toLowerCase()) delete traffic[name];
+                }
+                e.resource = { ...e.resource, properties: { ...props(e), traffic } };
+            }
             delete s.deployments[op.target];
         } else {
             for (const d of deploymentsOf(ctx, op.target)) delete s.deployments[d.key];
