@@ -277,8 +277,10 @@ export function jobRoutes(runner: V2JobRunner): Route[] {
                 };
                 v2State(ctx).jobs[key] = job;
                 await ctx.persist();
+                // The answer shows the job as created; the runner moves it on from here.
+                const answer = structuredClone(job.resource);
                 runner.start(key);
-                return json(201, job.resource);
+                return json(201, answer);
             },
         }),
         v2Route({
