@@ -457,17 +457,11 @@ export class AzureMlClient {
             if (state.error) return { status: 'Failed', error: toAzureMlError('operation', state.error).message };
             return { status: poller.isDone() ? 'Succeeded' : 'InProgress' };
         } catch (err) {
+            // core-lro throws this when the operation itself ended Failed: an outcome, not a failed call.
+            const message = err instanceof Error ? err.message : '';
+            if (message.startsWith('The long-running operation has failed'))
+                return { status: 'Failed', error: message };
             const e = toAzureMlError('poll operation', err);
-            // core-lro throws when the operation itself ends Failed or Canceled: that is an outcome, not a call failure.
-            if (e.statusCode === undefined && /failed|canceled|cancelled/i.test(e.message) && !e.retryable) {
-                return { status: 'Failed', error: e.message };
-            }
-            if (
-                e.statusCode === undefined &&
-                /long-running operation has failed|operation failed/i.test(String((err as Error).message))
-            ) {
-                return { status: 'Failed', error: e.message };
-            }
             throw e;
         }
     }

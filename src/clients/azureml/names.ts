@@ -31,8 +31,16 @@ export function deriveModelVersion(runId: string): string {
     return createHash('sha256').update(runId).digest('hex').slice(0, 32);
 }
 
-/** The deployment name of a run (`^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`; kept ≤ 32 as the service's name rules ask). */
+/**
+ * The deployment name of a run: `{prefix}-{8 hex of the run id's hash}`, a letter first and at most
+ * 32 characters (letters, digits, `-`), within the spec's pattern and the service's shorter limit.
+ */
 export function deriveDeploymentName(prefix: string, runId: string): string {
     const hash = createHash('sha256').update(runId).digest('hex').slice(0, 8);
-    return `${clean(prefix).slice(0, 23) || 'd'}-${hash}`;
+    const head = prefix
+        .replace(/[^a-zA-Z0-9-]+/g, '-')
+        .replace(/^[^a-zA-Z]+/, '')
+        .slice(0, 23)
+        .replace(/-+$/, '');
+    return `${head || 'd'}-${hash}`;
 }
