@@ -268,6 +268,77 @@ describe('studio Azure ML v2 surface over raw HTTP', () => {
         assert.equal(missing.status, 404);
     });
 
+    it("changes a deployment's model only when its update succeeds; a failed update keeps the old one serving", async () => {
+        const other = await kit.upload('canonical/churn-2.csv', await churnCsv(500, 77));
+        await kit.arm('PUT', `${WS_PATH}/jobs/train-2?${API}`, jobBody(other));
+        const job = await until('train-2', async () => {
+            const r = await kit.arm('GET', `${WS_PATH}/jobs/train-2?${API}`);
+            return ['Completed', 'Failed'].includes(r.body.properties.status) ? r : undefined;
+        });
+        assert.equal(job.body.properties.status, 'Completed');
+        const mv = await kit.arm('PUT', `${WS_PATH}/models/churn/versions/2?${API}`, {
+            properties: { modelUri: job.body.properties.outputs.model.uri },
+        });
+        assert.equal(mv.status, 201);
+        const ep = `${WS_PATH}/onlineEndpoints/upd-ep`;
+        const settle = async (reply: { status: number; headers: Headers; body: AnyJson }) => {
+            assert.ok(reply.status < 300, JSON.stringify(reply.body));
+            const url = new URL(reply.headers.get('azure-asyncoperation')!);
+            return until('operation', async () => {
+                const r = await kit.arm('GET', url.pathname + url.search);
+                return r.body.status === 'InProgress' ? undefined : (r.body.status as string);
+            });
+        };
+        assert.equal(
+            await settle(await kit.arm('PUT', `${ep}?${API}`, { location: LOCATION, properties: { authMode: 'Key' } })),
+            'Succeeded',
+        );
+        const deployment = (version: number) => ({
+            location: LOCATION,
+            properties: { endpointComputeType: 'Managed', model: `azureml:churn:${version}` },
+        });
+        assert.equal(await settle(await kit.arm('PUT', `${ep}/deployments/blue?${API}`, deployment(1))), 'Succeeded');
+        assert.equal(
+            await settle(
+                await kit.arm('PUT', `${ep}?${API}`, {
+                    location: LOCATION,
+                    properties: { authMode: 'Key', traffic: { blue: 100 } },
+                }),
+            ),
+            'Succeeded',
+        );
+        const key: string = (await kit.arm('POST', `${ep}/listKeys?${API}`)).body.primaryKey;
+        const scoringUri: string = (await kit.arm('GET', `${ep}?${API}`)).body.properties.scoringUri;
+        const rows = await featureRows(4);
+        const score = async () => {
+            const r = await fetch(scoringUri, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ input_data: { columns: FEATURES, data: rows } }),
+            });
+            assert.equal(r.status, 200);
+            return (await r.json()) as unknown[];
+        };
+        const first = await score();
+
+        kit.studio.faults.set('upd-ep/blue', { v2OperationFails: 'injected: container crashed on start' });
+        const failing = await kit.arm('PUT', `${ep}/deployments/blue?${API}`, deployment(2));
+        conforms('OnlineDeployments_CreateOrUpdate', failing);
+        assert.equal(failing.status, 200);
+        assert.equal(failing.body.properties.provisioningState, 'Updating');
+        assert.equal(await settle(failing), 'Failed');
+        const failed = await kit.arm('GET', `${ep}/deployments/blue?${API}`);
+        conforms('OnlineDeployments_Get', failed);
+        assert.equal(failed.body.properties.provisioningState, 'Failed');
+        assert.equal(failed.body.properties.model, 'azureml:churn:1');
+        assert.deepEqual(await score(), first);
+
+        kit.studio.faults.clear('upd-ep/blue');
+        assert.equal(await settle(await kit.arm('PUT', `${ep}/deployments/blue?${API}`, deployment(2))), 'Succeeded');
+        assert.equal((await kit.arm('GET', `${ep}/deployments/blue?${API}`)).body.properties.model, 'azureml:churn:2');
+        assert.notDeepEqual(await score(), first);
+    });
+
     it('injects HTTP faults on v2 operations like the other surfaces', async () => {
         kit.studio.faults.set('train-1', {
             http: [{ operation: 'v2Job', status: 503, retryAfterSeconds: 2, times: 1 }],
