@@ -337,6 +337,37 @@ describe('studio Azure ML v2 surface over raw HTTP', () => {
         assert.equal(await settle(await kit.arm('PUT', `${ep}/deployments/blue?${API}`, deployment(2))), 'Succeeded');
         assert.equal((await kit.arm('GET', `${ep}/deployments/blue?${API}`)).body.properties.model, 'azureml:churn:2');
         assert.notDeepEqual(await score(), first);
+
+        // Injected latency shows in the deployment's counters (a lower bound only: the machine may add more).
+        const counters = async () => {
+            const r = await fetch(
+                `${kit.url}/_studio/azureml/${WS_PATH.split('/')[2]}/${WS_PATH.split('/')[4]}/${WS_PATH.split('/')[8]}/onlineEndpoints/upd-ep/deployments/blue/metrics`,
+                {
+                    headers: { 'x-studio-admin-key': KEYS.admin },
+                },
+            );
+            assert.equal(r.status, 200);
+            return (await r.json()) as { requests: number; errors: number; latencyMaxInMs: number };
+        };
+        const before = await counters();
+        kit.studio.faults.set('upd-ep/blue', { scoringDelayInMs: 80 });
+        await score();
+        kit.studio.faults.clear('upd-ep/blue');
+        const after = await counters();
+        assert.equal(after.requests, before.requests + 1);
+        assert.equal(after.errors, 0);
+        assert.ok(after.latencyMaxInMs >= 75, `latencyMaxInMs ${after.latencyMaxInMs}`);
+
+        // Deleting the endpoint deletes its deployments.
+        const del = await kit.arm('DELETE', `${ep}?${API}`);
+        conforms('OnlineEndpoints_Delete', del);
+        assert.equal(del.status, 202);
+        assert.equal(await settle(del), 'Succeeded');
+        const gone = await kit.arm('GET', `${ep}?${API}`);
+        conforms('OnlineEndpoints_Get', gone);
+        assert.equal(gone.status, 404);
+        assert.equal((await kit.arm('GET', `${ep}/deployments/blue?${API}`)).status, 404);
+        assert.equal((await kit.arm('DELETE', `${ep}?${API}`)).status, 204);
     });
 
     it('injects HTTP faults on v2 operations like the other surfaces', async () => {
