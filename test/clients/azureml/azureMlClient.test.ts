@@ -218,8 +218,8 @@ describe('AzureMlClient against the studio emulator (every ARM call checked agai
             modelId: modelV2,
         });
         const outcome = await settle(handle);
-        assert.equal(outcome.status, 'Failed');
-        assert.match(outcome.error ?? '', /image build failed/);
+        assert.equal(outcome.status, 'Failed', JSON.stringify(outcome));
+        assert.match(outcome.error ?? '', /image build failed/, JSON.stringify(outcome));
         assert.equal((await client.findDeployment(ENDPOINT, 'broken'))!.provisioningState, 'Failed');
         await assert.rejects(
             client.beginSetTraffic(ENDPOINT, () => ({ blue: 50, broken: 50 })),

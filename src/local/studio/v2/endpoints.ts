@@ -140,8 +140,14 @@ export class V2Operations {
                         err instanceof StorageAccessError ||
                         err instanceof TrainingError ||
                         (err instanceof Error && 'statusCode' in err);
-                    if (!known) throw err;
-                    failure = `The model at '${op.modelUri}' could not be loaded: ${err.message.split('\n')[0]}`;
+                    // Anything else is the emulator's own fault: the operation still ends (Failed), never hangs.
+                    if (!known)
+                        ctx.log(
+                            `azureml operation ${op.id} internal error: ${err instanceof Error ? err.name : 'unknown'}`,
+                        );
+                    failure = known
+                        ? `The model at '${op.modelUri}' could not be loaded: ${err.message.split('\n')[0]}`
+                        : 'The deployment failed with an internal error.';
                 }
             }
             if (d) {
