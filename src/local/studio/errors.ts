@@ -85,11 +85,11 @@ export const Errors = {
                 'Conflict',
                 `Web service '${name}' has an update in progress; retry when it completes.`,
             ),
-        apiVersion: () =>
+        apiVersion: (supported = '2017-01-01') =>
             new StudioError(
                 400,
                 'InvalidApiVersionParameter',
-                "The api-version is missing or not supported; use '2017-01-01'.",
+                `The api-version is missing or not supported; use '${supported}'.`,
             ),
     },
 };

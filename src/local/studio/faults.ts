@@ -19,6 +19,13 @@ export const OPERATIONS = [
     'armDelete',
     'armOperation',
     'armListKeys',
+    'v2Job',
+    'v2Model',
+    'v2Endpoint',
+    'v2Deployment',
+    'v2Operation',
+    'v2ListKeys',
+    'v2Score',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -38,6 +45,12 @@ export const faultsSchema = z.strictObject({
     armOperationDurationInMs: z.number().int().nonnegative().optional(),
     armOperationFails: z.string().min(1).optional(),
     patchPropagationDelayInMs: z.number().int().nonnegative().optional(),
+    /** Azure ML v2: how long an endpoint/deployment operation stays InProgress, and a failure it ends with. */
+    v2OperationDurationInMs: z.number().int().nonnegative().optional(),
+    v2OperationFails: z.string().min(1).optional(),
+    /** Azure ML v2 scoring, per deployment (`{endpoint}/{deployment}`) or endpoint: answer 500 / add latency. */
+    scoringFails: z.string().min(1).optional(),
+    scoringDelayInMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 
 export type Faults = z.input<typeof faultsSchema>;

@@ -28,7 +28,7 @@ export type AuthKind =
     | 'admin' // /_studio: the admin key
     | 'none';
 
-export type ApiVersion = '2.0' | '2017-01-01' | 'none';
+export type ApiVersion = '2.0' | '2017-01-01' | '2022-10-01' | 'none';
 
 export interface Route {
     method: string;

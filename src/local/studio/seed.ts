@@ -55,6 +55,18 @@ const armWebService = z.strictObject({
     initialModel: z.string().optional(),
 });
 
+/** An Azure ML v2 workspace: its datastores (containers in the emulator's storage) and training environments. */
+const azuremlWorkspace = z.strictObject({
+    subscriptionId: id,
+    resourceGroup: id,
+    name: id,
+    location: z.string().min(1),
+    /** Datastore name -> blob container in the emulator's storage. */
+    datastores: z.record(z.string().min(1), z.string().min(3)).default({ workspaceblobstore: 'azureml' }),
+    /** A command job's `environmentId` picks the experiment it trains (the emulator does not run `command`). */
+    environments: z.array(z.strictObject({ id: z.string().min(1), experiment })).default([]),
+});
+
 export const seedSchema = z.strictObject({
     $schema: z.string().optional(),
     adminKey: key,
@@ -63,12 +75,14 @@ export const seedSchema = z.strictObject({
     trainingServices: z.array(trainingService).default([]),
     classicWebServices: z.array(classicWebService).default([]),
     armWebServices: z.array(armWebService).default([]),
+    azureml: z.array(azuremlWorkspace).default([]),
 });
 
 export type StudioSeed = z.infer<typeof seedSchema>;
 export type TrainingServiceSeed = StudioSeed['trainingServices'][number];
 export type ClassicWebServiceSeed = StudioSeed['classicWebServices'][number];
 export type ArmWebServiceSeed = StudioSeed['armWebServices'][number];
+export type AzureMlWorkspaceSeed = StudioSeed['azureml'][number];
 
 export class SeedError extends Error {
     constructor(readonly problems: string[]) {

@@ -17,6 +17,7 @@ import { StudioSeed, parseSeed } from './seed';
 import { seedState } from './seedState';
 import { FileStateStore, MemoryStateStore, StateStore, StudioState } from './state';
 import { TrainedModel, parseIlearner } from './training';
+import { AzureMlSurface } from './v2';
 
 export interface StudioServerOptions {
     /** 0 (the default) picks a free port. */
@@ -33,7 +34,11 @@ export interface StudioServerOptions {
     maxBodyBytes?: number;
 }
 
-const API_VERSIONS: Record<string, string[]> = { '2.0': ['2.0'], '2017-01-01': ['2017-01-01', '2016-05-01-preview'] };
+const API_VERSIONS: Record<string, string[]> = {
+    '2.0': ['2.0'],
+    '2017-01-01': ['2017-01-01', '2016-05-01-preview'],
+    '2022-10-01': ['2022-10-01'],
+};
 
 /**
  * The offline Azure ML Studio (classic) emulator: BES, RRS, classic endpoint management and ARM
@@ -46,6 +51,7 @@ export class StudioServer {
         private readonly ctx: StudioContext,
         private readonly runner: JobRunner,
         private readonly armOps: ArmOperations,
+        private readonly azureml: AzureMlSurface,
         readonly url: string,
     ) {}
 
@@ -89,11 +95,13 @@ export class StudioServer {
         };
         const runner = new JobRunner(ctx);
         const armOps = new ArmOperations(ctx);
+        const azureml = new AzureMlSurface(ctx);
         const routes = [
             ...besRoutes(runner),
             ...rrsRoutes(),
             ...managementRoutes(),
             ...armRoutes(armOps),
+            ...azureml.routes(),
             ...adminRoutes(),
         ];
         const http = createServer(
@@ -114,7 +122,8 @@ export class StudioServer {
         }
         for (const [key, job] of Object.entries(state.jobs)) if (job.status === 'Running') runner.enqueue(key);
         for (const op of Object.values(state.armOperations)) if (op.status === 'Provisioning') armOps.begin(op);
-        return new StudioServer(http, ctx, runner, armOps, ctx.baseUrl);
+        azureml.resume();
+        return new StudioServer(http, ctx, runner, armOps, azureml, ctx.baseUrl);
     }
 
     /** Resolves once every started BES job has reached its final state (see JobRunner.idle). */
@@ -129,6 +138,7 @@ export class StudioServer {
         });
         await this.runner.close();
         await this.armOps.close();
+        await this.azureml.close();
         await this.ctx.persist();
     }
 }
@@ -209,7 +219,9 @@ async function dispatch(
         if (candidate.apiVersion !== 'none') {
             const v = r.url.searchParams.get('api-version');
             if (!v || !API_VERSIONS[candidate.apiVersion].includes(v)) {
-                throw candidate.apiVersion === '2.0' ? Errors.badVersion() : Errors.arm.apiVersion();
+                throw candidate.apiVersion === '2.0'
+                    ? Errors.badVersion()
+                    : Errors.arm.apiVersion(candidate.apiVersion);
             }
         }
         const request: StudioRequest = {

@@ -1,6 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+import type { V2State } from './v2/state';
+
 export type JobStatusCode = 'NotStarted' | 'Running' | 'Failed' | 'Cancelled' | 'Finished';
 
 export interface BlobRef {
@@ -79,6 +81,8 @@ export interface ArmOperationRecord {
 
 export interface StudioState {
     version: 1;
+    /** The Azure ML v2 surface's resources (absent in state written before it existed). */
+    azureml?: V2State;
     jobs: Record<string, JobRecord>;
     endpoints: Record<string, EndpointRecord>;
     armServices: Record<string, ArmServiceRecord>;
