@@ -11,7 +11,7 @@ import {
     jobModelUri,
     readJobMetrics,
 } from '../../../src/clients/azureml';
-import { EmulatorCredential } from '../../../src/clients/emulatorCredential';
+import { EmulatorCredential } from '../../../src/local/studio/emulatorCredential';
 import { FEATURES, KEYS } from '../../local/studio/kit';
 import { ENVIRONMENT, LOCATION, V2, V2Kit, churnCsv, featureRows, startV2Kit, until } from '../../local/studio/v2/kit';
 

@@ -2,7 +2,7 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
 import { AzureMlClient } from '../../../../src/clients/azureml';
-import { EmulatorCredential, mintEmulatorToken } from '../../../../src/clients/emulatorCredential';
+import { EmulatorCredential, mintEmulatorToken } from '../../../../src/local/studio/emulatorCredential';
 import { classificationCsv, toText } from '../../../../src/local/samples';
 import { StudioServer } from '../../../../src/local/studio/server';
 import { AzureMlSpec } from '../../../../src/local/studio/v2/spec';
