@@ -19,7 +19,8 @@ import { HostServer } from './http/server';
 import { storageClients } from './storage/clients';
 import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
-import { TimerTrigger } from './triggers/timer';
+import { TimerTrigger, timerSchedule } from './triggers/timer';
+import { defaultStarts } from './semantics/starts';
 import { PollLoop } from './util/pollLoop';
 
 export { defaultHostId, type HostOptions } from './hostOptions';
@@ -65,6 +66,8 @@ export class DevHost {
                 log.host(`[${category}] ${message}`, level);
         };
         const active = activeFunctions(registry, env, log);
+        // Before anything listens: a schedule the real host would never fire stops the start-up.
+        for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) timerSchedule(fn);
         await startApp(app, appRoot);
         if (app.capabilities.HttpUri)
             log.host('The app enabled HTTP streaming, which the dev host does not support.', 'warning');
@@ -82,6 +85,7 @@ export class DevHost {
             pollMs: opts.pollMs ?? 250,
             leaseMs: opts.leaseMs ?? 30000,
             clock,
+            starts: defaultStarts(config.overridableExistingInstanceStates),
         });
         const hostId = opts.hostId ?? defaultHostId(appRoot);
         const blob = createBlobListener(active, storage, hosts, invoker, log, {

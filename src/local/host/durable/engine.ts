@@ -4,6 +4,7 @@ import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
 import { StorageClients } from '../storage/clients';
+import { StartSemantics } from '../semantics/starts';
 import { PollLoop } from '../util/pollLoop';
 import { ActivityWorker } from './activityWorker';
 import { Clock } from './clock';
@@ -18,6 +19,8 @@ export interface DurableEngineOptions {
     pollMs: number;
     leaseMs: number;
     clock: Clock;
+    /** How starts behave (semantics/starts.ts); the dev host's own by default. */
+    starts?: StartSemantics;
 }
 
 /** The task hub, its orchestration dispatcher and activity worker, and the client-side service. */
@@ -63,7 +66,13 @@ export class DurableEngine {
             },
             () => this.#orchestrationLoop.wake(),
         );
-        this.service = new DurableService(this.store, registry, opts.clock, () => this.#orchestrationLoop.wake());
+        this.service = new DurableService(
+            this.store,
+            registry,
+            opts.clock,
+            () => this.#orchestrationLoop.wake(),
+            opts.starts,
+        );
         this.#orchestrationLoop = new PollLoop(
             'durable orchestrations',
             opts.pollMs,
