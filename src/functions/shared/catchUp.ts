@@ -130,7 +130,8 @@ export async function catchUp(
                 }
             }
             if (!reason || !blobName) continue;
-            const r = await startOrSignal(client, outbox, t.name, { kind: 'blob', blobName }, log);
+            // No waiting here: a run closing now leaves the arrival for the next pass.
+            const r = await startOrSignal(client, outbox, t.name, { kind: 'blob', blobName }, log, 0);
             started.push({ target: t.name, reason, outcome: r.outcome });
             log(`Catch-up: ${r.outcome} a run of '${t.name}' (${reason}).`);
         } catch (err: unknown) {

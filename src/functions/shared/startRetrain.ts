@@ -146,8 +146,10 @@ export interface ArrivalOutcome {
 /**
  * An arrival for the target's one orchestration (blob trigger or timer): recorded in the outbox
  * first, then a start with proof, and when another run is live a `data-arrived` hint to its
- * debounce. No waiting for a finishing run: the run's final look reads the outbox, and an arrival
- * written after that look is left for the catch-up pass (never raised into a run that drops it).
+ * debounce. No timed wait for a "finishing" step: the run's final look reads the outbox. Only an
+ * arrival written after that look (the outbox names the live run as its closer) is never raised
+ * into the run, which would drop it: the trigger starts the next run once that one has ended
+ * (bounded by `closedRunWaitInMs`), and otherwise leaves it pending for the catch-up pass.
  * @throws DurableOutageError (see startWithProof) and storage errors from the outbox: the
  * invocation fails and is retried.
  */
@@ -157,14 +159,27 @@ export async function startOrSignal(
     target: string,
     trigger: Exclude<RunTrigger, { kind: 'http' }>,
     warn: (message: string) => void = () => undefined,
+    closedRunWaitInMs = CLOSED_RUN_WAIT_IN_MS,
 ): Promise<ArrivalOutcome> {
     const { closedBy } = await outbox.append(
         target,
         trigger.kind === 'blob' ? { kind: 'blob', blobName: trigger.blobName } : { kind: 'timer' },
     );
-    const won = await startWithProof(client, target, trigger);
+    let won: StartOutcome = await startWithProof(client, target, trigger);
     if (won.outcome === 'started') return { instanceId: won.instanceId, outcome: 'started' };
-    if (tookLastLook(closedBy, won.status)) return { instanceId: won.instanceId, outcome: 'pending' };
+    if (tookLastLook(closedBy, won.status)) {
+        // That run has nothing left but to complete; an event would die with it. Start the next
+        // one when it has ended. Correctness does not rest on this wait (the arrival is in the
+        // outbox and the catch-up pass starts a run for it); it only saves a timer period.
+        const deadline = Date.now() + closedRunWaitInMs;
+        for (let pause = 200; won.outcome === 'live' && tookLastLook(closedBy, won.status);) {
+            if (Date.now() + pause > deadline) return { instanceId: won.instanceId, outcome: 'pending' };
+            await new Promise((ok) => setTimeout(ok, pause));
+            pause = Math.min(pause * 2, 5_000);
+            won = await startWithProof(client, target, trigger);
+        }
+        if (won.outcome === 'started') return { instanceId: won.instanceId, outcome: 'started' };
+    }
     try {
         await client.raiseEvent(won.instanceId, DATA_ARRIVED_EVENT, trigger);
     } catch (err: unknown) {
@@ -173,6 +188,13 @@ export async function startOrSignal(
     }
     return { instanceId: won.instanceId, outcome: 'signalled' };
 }
+
+/**
+ * How long a trigger waits for a run that has closed the outbox (taken its last look) to end, so
+ * it can start the next one: well inside the Functions timeout (Flex Consumption: 30 min default).
+ * Past it, the arrival stays pending in the outbox for the catch-up pass.
+ */
+export const CLOSED_RUN_WAIT_IN_MS = 10 * 60_000;
 
 function tookLastLook(closedBy: OutboxCloser | undefined, live: df.DurableOrchestrationStatus): boolean {
     return closedBy !== undefined && runIdOf(live) === closedBy.runId;

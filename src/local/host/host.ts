@@ -20,15 +20,18 @@ import { storageClients } from './storage/clients';
 import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
 import { TimerTrigger, timerSchedule } from './triggers/timer';
-import { defaultStarts } from './semantics/starts';
-import { PollLoop } from './util/pollLoop';
+import { semanticsProfile, SemanticsProfile } from './semantics/profile';
+import type { Loop } from './semantics/queues';
+import { hostSemantics } from './semantics/wiring';
 
 export { defaultHostId, type HostOptions } from './hostOptions';
 
 /** The offline Functions host: loads the app, serves HTTP, runs timers, blobs and durable work. */
 export class DevHost {
     readonly #timers: TimerTrigger[] = [];
-    readonly #loops: PollLoop[] = [];
+    readonly #loops: Loop[] = [];
+    /** The semantics profile in force, with its fault log (tests count injected faults there). */
+    semantics: SemanticsProfile | undefined;
 
     private constructor(
         readonly registry: FunctionRegistry,
@@ -78,6 +81,9 @@ export class DevHost {
         const keys = openHostKeys(opts.stateDir ?? path.join(appRoot, '.retrainer', 'devhost'), log);
 
         const invoker = new Invoker(registry, log);
+        // Semantics profile (RETRAINER_HOST_SEMANTICS): starts, events, blob delivery, queue latency.
+        const profile = semanticsProfile(env, log);
+        const sem = hostSemantics(profile, env, opts.pollMs ?? 250, config.overridableExistingInstanceStates, log);
         const durable = new DurableEngine(storage, registry, invoker, log, {
             hubName: config.hubName,
             maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
@@ -85,13 +91,16 @@ export class DevHost {
             pollMs: opts.pollMs ?? 250,
             leaseMs: opts.leaseMs ?? 30000,
             clock,
-            starts: defaultStarts(config.overridableExistingInstanceStates),
+            starts: sem.starts,
+            ...(sem.events ? { events: sem.events } : {}),
+            loop: sem.loop,
         });
         const hostId = opts.hostId ?? defaultHostId(appRoot);
         const blob = createBlobListener(active, storage, hosts, invoker, log, {
             hostId,
             maxDequeueCount: config.maxDequeueCount,
             retryDelayMs: opts.blobRetryDelayMs ?? 0,
+            ...(sem.injectFailure ? { injectFailure: sem.injectFailure } : {}),
         });
 
         const routes = httpRoutes(
@@ -110,6 +119,7 @@ export class DevHost {
         invoker.extraInputProviders.push(clientBindingInput(binding));
         const host = new DevHost(registry, config, keys, server, durable, binding, blob, log);
         ref.host = host;
+        host.semantics = profile;
         await durable.start();
         for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) {
             const timer = new TimerTrigger(fn, invoker, hosts, hostId, log, clock);
@@ -117,7 +127,9 @@ export class DevHost {
         }
         if (blob) {
             const intervals = { scanMs: opts.blobScanMs, queuePollMs: opts.blobQueuePollMs };
-            host.#loops.push(...(await startBlobLoops(blob, active, intervals, log)));
+            const eventGrid = sem.eventGrid?.(blob.watched, blob.queue);
+            const blobSem = eventGrid ? { eventGrid, queueLoop: sem.loop } : undefined;
+            host.#loops.push(...(await startBlobLoops(blob, active, intervals, log, blobSem)));
         }
         for (const timer of host.#timers) await timer.start();
         reportRoutes(routes, origin, log);

@@ -7,6 +7,7 @@ import { messageId } from './inboxTable';
 import { createInstance, newInstanceRecord } from './instances';
 import { InstanceFilter } from './instanceTable';
 import { InstanceRecord, isTerminal, RuntimeStatus } from './records';
+import type { EventSemantics } from '../semantics/events';
 import { defaultStarts, RaceWindow, StartSemantics } from '../semantics/starts';
 import { TaskHubStore } from './store';
 
@@ -46,6 +47,8 @@ function statusTime(d: Date): string {
 /** The client side of the task hub: what the durable HTTP API (and so DurableClient) calls. */
 export class DurableService {
     readonly #raceWindow = new RaceWindow();
+    /** Events raised to Pending instances (semantics/events.ts); never dropped when unset. */
+    events: EventSemantics | undefined;
 
     constructor(
         readonly store: TaskHubStore,
@@ -96,6 +99,9 @@ export class DurableService {
         const inst = await this.store.getInstance(instanceId);
         if (!inst) return 'notFound';
         if (isTerminal(inst.runtimeStatus)) return 'gone';
+        // Accepted, then lost: what the Azure Storage provider can do to a Pending instance's event.
+        if (inst.runtimeStatus === 'Pending' && this.events?.dropRaisedToPending(instanceId, eventName))
+            return 'accepted';
         const now = this.clock.now();
         await this.store.send({
             id: messageId(now, `event-${randomUUID()}`),

@@ -14,6 +14,8 @@ export interface BlobQueueOptions {
     retryDelayMs: number;
     /** How long a dequeued message stays hidden while its function runs. */
     visibilityTimeoutMs: number;
+    /** Semantics profile: true for a blob whose invocation is to fail (an injected, recorded fault). */
+    injectFailure?: (blobName: string) => boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export class BlobQueueProcessor {
             return;
         }
         try {
+            if (this.options.injectFailure?.(msg.BlobName)) throw new Error('injected invocation failure');
             const content = await blob.downloadToBuffer();
             await this.invoker.invoke(w.fn.id, {
                 inputData: [{ name: w.fn.triggerName, data: { bytes: content } }],
