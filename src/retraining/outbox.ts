@@ -35,7 +35,9 @@ export interface OutboxState {
 }
 
 const MAX_KEPT = 50;
-const MAX_ROUNDS = 20;
+// Enough for dozens of concurrent writers (50 racing HTTP starts each append once): a round is
+// lost only to a writer that succeeded, and losers back off a little, with jitter, before reading again.
+const MAX_ROUNDS = 100;
 
 /** An ETag-guarded write lost to another writer too many times in a row (storage contention). */
 export class OutboxContentionError extends Error {
@@ -145,7 +147,11 @@ export class Outbox {
                 return;
             } catch (err: unknown) {
                 const status = statusOf(err);
-                if (status === 412 || status === 409) continue; // another writer won: read again
+                if (status === 412 || status === 409) {
+                    // Another writer won: read again after a short, jittered pause.
+                    await new Promise((ok) => setTimeout(ok, Math.random() * 10 * Math.min(round + 1, 5)));
+                    continue;
+                }
                 if (status === 404) {
                     await this.container.createIfNotExists();
                     continue;

@@ -95,7 +95,8 @@ function nonceOf(status: df.DurableOrchestrationStatus): unknown {
  * 202 while only one runs (DurableTask.AzureStorage swallows the losing insert; the singleton docs
  * say so), and a start of a live id is refused with 500, not 409. So each start carries a nonce in
  * its input and the status is read back: our nonce means we started it; another live run means we
- * lost; a failed start with nothing live is an outage.
+ * lost; a failed start with no instance at all is an outage; a run that won and already ended
+ * means another round.
  * @throws DurableOutageError as above, or after three rounds in which a winner ended before we read it.
  */
 export async function startWithProof(
@@ -118,12 +119,13 @@ export async function startWithProof(
         const after = await readInstance(client, target, true);
         if (after.kind !== 'none' && nonceOf(after.status) === startNonce) return { outcome: 'started', instanceId };
         if (after.kind === 'live') return { outcome: 'live', instanceId, status: after.status };
-        if (refusal !== undefined) {
-            throw new DurableOutageError(`Starting ${instanceId} failed and no live run explains it.`, {
+        if (refusal !== undefined && after.kind === 'none') {
+            throw new DurableOutageError(`Starting ${instanceId} failed and no instance explains it.`, {
                 cause: refusal,
             });
         }
-        // Told 202, yet neither ours nor live: the winner already ended. Start again.
+        // Refused or told 202, yet the run there now is neither ours nor live: the run we lost to
+        // has already ended. Start again.
     }
     throw new DurableOutageError(`Could not start or find a live run of '${target}' in three rounds.`);
 }
