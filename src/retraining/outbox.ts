@@ -35,9 +35,10 @@ export interface OutboxState {
 }
 
 const MAX_KEPT = 50;
-// Enough for dozens of concurrent writers (50 racing HTTP starts each append once): a round is
-// lost only to a writer that succeeded, and losers back off a little, with jitter, before reading again.
-const MAX_ROUNDS = 100;
+// A round is lost only to a writer that succeeded, so every round makes progress; losers back off a
+// little, with jitter, before reading again. Bounded by time, not rounds: a burst of hundreds of
+// uploads (one append each) must not fail the last writers.
+const CONTENTION_BUDGET_IN_MS = 60_000;
 
 /** An ETag-guarded write lost to another writer too many times in a row (storage contention). */
 export class OutboxContentionError extends Error {
@@ -73,7 +74,7 @@ export class Outbox {
     /**
      * Records an arrival. Returns it with its `seq`, and the closer the outbox held when it was
      * written: if set, the run that closed it has already taken its last look.
-     * @throws OutboxContentionError after MAX_ROUNDS lost ETag races; storage errors as thrown.
+     * @throws OutboxContentionError when ETag races are lost for CONTENTION_BUDGET_IN_MS; storage errors as thrown.
      */
     async append(
         target: string,
@@ -134,7 +135,8 @@ export class Outbox {
 
     /** Read-modify-write under the ETag (create-only when absent); `change` returning undefined writes nothing. */
     private async update(target: string, change: (s: OutboxState) => OutboxState | undefined): Promise<void> {
-        for (let round = 0; round < MAX_ROUNDS; round++) {
+        const deadline = Date.now() + CONTENTION_BUDGET_IN_MS;
+        for (let round = 0; Date.now() < deadline; round++) {
             const { state, etag } = await this.load(target);
             const next = change(state);
             if (!next) return;
@@ -149,7 +151,7 @@ export class Outbox {
                 const status = statusOf(err);
                 if (status === 412 || status === 409) {
                     // Another writer won: read again after a short, jittered pause.
-                    await new Promise((ok) => setTimeout(ok, Math.random() * 10 * Math.min(round + 1, 5)));
+                    await new Promise((ok) => setTimeout(ok, Math.random() * 10 * Math.min(round + 1, 20)));
                     continue;
                 }
                 if (status === 404) {
@@ -159,6 +161,8 @@ export class Outbox {
                 throw err;
             }
         }
-        throw new OutboxContentionError(`The outbox of '${target}' kept changing under ${MAX_ROUNDS} writes.`);
+        throw new OutboxContentionError(
+            `The outbox of '${target}' kept changing for ${CONTENTION_BUDGET_IN_MS} ms of writes.`,
+        );
     }
 }

@@ -18,15 +18,15 @@ describe('arrivals outbox', () => {
     it('numbers concurrent appends without losing one (creating the container on first use)', async () => {
         const outbox = new Outbox(container);
         const written = await Promise.all(
-            Array.from({ length: 12 }, (_, i) => outbox.append('t', { kind: 'blob', blobName: `t/${i}.csv` })),
+            Array.from({ length: 50 }, (_, i) => outbox.append('t', { kind: 'blob', blobName: `t/${i}.csv` })),
         );
         assert.deepEqual(
             written.map((w) => w.arrival.seq).sort((a, b) => a - b),
-            Array.from({ length: 12 }, (_, i) => i + 1),
+            Array.from({ length: 50 }, (_, i) => i + 1),
         );
         const s = await outbox.read('t');
-        assert.equal(s.seq, 12);
-        assert.equal(s.pending.length, 12);
+        assert.equal(s.seq, 50);
+        assert.equal(s.pending.length, 50);
         assert.equal(s.takenSeq, 0);
     });
 

@@ -49,23 +49,27 @@ export type InstanceView =
 export async function readInstance(client: df.DurableClient, target: string, showInput = false): Promise<InstanceView> {
     const id = instanceIdFor(target);
     let status: df.DurableOrchestrationStatus | undefined;
-    try {
-        status = await client.getStatus(id, { showInput });
-    } catch (first: unknown) {
-        let all: df.DurableOrchestrationStatus[];
+    for (let attempt = 0; ; attempt++) {
         try {
-            all = await client.getStatusAll();
-        } catch (second: unknown) {
-            throw new DurableOutageError(`The status of ${id} could not be read (the task hub did not answer).`, {
-                cause: second,
-            });
+            status = await client.getStatus(id, { showInput });
+            break;
+        } catch (failed: unknown) {
+            let all: df.DurableOrchestrationStatus[];
+            try {
+                all = await client.getStatusAll();
+            } catch (second: unknown) {
+                throw new DurableOutageError(`The status of ${id} could not be read (the task hub did not answer).`, {
+                    cause: second,
+                });
+            }
+            if (!all.some((s) => s.instanceId === id)) return { kind: 'none' };
+            // Listed now: it may have been created after the read (a racing start), so read again.
+            if (attempt >= 2) {
+                throw new DurableOutageError(`The status of ${id} could not be read although the instance exists.`, {
+                    cause: failed,
+                });
+            }
         }
-        if (all.some((s) => s.instanceId === id)) {
-            throw new DurableOutageError(`The status of ${id} could not be read although the instance exists.`, {
-                cause: first,
-            });
-        }
-        return { kind: 'none' };
     }
     if (!status) return { kind: 'none' };
     return LIVE.has(status.runtimeStatus) ? { kind: 'live', status } : { kind: 'ended', status };

@@ -101,6 +101,7 @@ export class DevHost {
             maxDequeueCount: config.maxDequeueCount,
             retryDelayMs: opts.blobRetryDelayMs ?? 0,
             ...(sem.injectFailure ? { injectFailure: sem.injectFailure } : {}),
+            ...(sem.eventGrid ? { runChangedBlobs: true } : {}),
         });
 
         const routes = httpRoutes(

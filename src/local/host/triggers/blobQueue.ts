@@ -16,6 +16,12 @@ export interface BlobQueueOptions {
     visibilityTimeoutMs: number;
     /** Semantics profile: true for a blob whose invocation is to fail (an injected, recorded fault). */
     injectFailure?: (blobName: string) => boolean;
+    /**
+     * Run a message whose blob changed since it was queued, on the current blob, as the blob
+     * extension does for EventGrid-sourced triggers (BlobQueueTriggerExecutor compares the ETag only
+     * for scans). Default false: the dev host skips it (the new ETag gets its own message).
+     */
+    runChangedBlobs?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export class BlobQueueProcessor {
         const blob = w?.blobs.getContainerClient(msg.ContainerName).getBlockBlobClient(msg.BlobName);
         const props = blob ? await tolerate(blob.getProperties(), 404) : undefined;
         // Gone, or changed since it was queued (the new ETag gets its own receipt): nothing to do.
-        if (!w || !blob || !props || unquote(props.etag) !== unquote(msg.ETag)) {
+        if (!w || !blob || !props || (!this.options.runChangedBlobs && unquote(props.etag) !== unquote(msg.ETag))) {
             await this.queue.deleteMessage(id, popReceipt);
             return;
         }

@@ -15,6 +15,7 @@ export interface BlobSetupOptions {
     maxDequeueCount: number;
     retryDelayMs: number;
     injectFailure?: (blobName: string) => boolean;
+    runChangedBlobs?: boolean;
 }
 
 function blobFunctions(active: RegisteredFunction[]): RegisteredFunction[] {
@@ -45,6 +46,7 @@ export function createBlobListener(
             retryDelayMs: opts.retryDelayMs,
             visibilityTimeoutMs: 600000,
             ...(opts.injectFailure ? { injectFailure: opts.injectFailure } : {}),
+            ...(opts.runChangedBlobs ? { runChangedBlobs: true } : {}),
         },
     );
 }
