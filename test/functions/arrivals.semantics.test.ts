@@ -132,34 +132,50 @@ describe('arrivals under the azure semantics profile', () => {
 
     it('an upload whose event is dropped and one whose trigger fails for good are trained by the catch-up pass', async () => {
         const dropped = (): string[] => subjects('blob-event-dropped').filter((s) => s.includes('/lost/'));
-        // Fixed seed: upload until the profile drops one event for this target (it proves the drop).
+        const catchUps = () => app.logs.filter((l) => l.includes("Catch-up: started a run of 'lost'")).length;
+        const idle = () =>
+            until(
+                'the lost target never went idle',
+                () => api<{ inFlight: unknown }>('targets/lost'),
+                (v) => v.body.inFlight === null,
+            );
+        // Fixed seed: upload one file at a time, each into an idle target, until the profile drops
+        // one's event; every delivered one is trained by the run its trigger starts.
         const names: string[] = [];
         for (let i = 0; dropped().length === 0 && i < 12; i++) {
-            names.push(`lost/file-${i}.csv`);
-            const name = names.at(-1)!;
+            await idle();
+            const name = `lost/file-${i}.csv`;
+            names.push(name);
             await put(name, 50 + i);
-            // Event Grid either delivered this write (the trigger ran for it) or dropped it.
             await until(
-                `the write of ${name} was neither delivered nor dropped`,
-                () => Promise.resolve(undefined),
-                () =>
-                    dropped().some((s) => s.endsWith(`/${name}`)) ||
-                    app.logs.some((l) => l.includes(`New blob detected(BlockBlob): `) && l.includes(`/${name}'`)),
+                `the write of ${name} was neither dropped nor trained`,
+                () => runs('lost'),
+                (r) => dropped().some((s) => s.endsWith(`/${name}`)) || trained(r, [name]),
             );
         }
-        assert.ok(dropped().length >= 1, 'no event was dropped for the lost target');
+        assert.equal(dropped().length, 1, 'no event was dropped for the lost target');
+        // Nothing else runs for this target now: only the catch-up pass can train the dropped file.
+        const before = catchUps();
+        await until(
+            'the dropped upload was not trained',
+            () => runs('lost'),
+            (r) => trained(r, names),
+        );
+        assert.ok(catchUps() > before, 'the catch-up pass started the run for the dropped upload');
+
+        await idle();
+        const beforePoison = catchUps();
         await put('lost/poisoned.csv', 77);
         await until(
             'the poisoned upload never failed for good',
             () => Promise.resolve(faults('blob-invocation-failed')),
             (n) => n >= 5,
         );
-        const all = await until(
-            'the catch-up pass did not train everything',
+        await until(
+            'the poisoned upload was not trained',
             () => runs('lost'),
-            (r) => trained(r, [...names, 'lost/poisoned.csv']),
+            (r) => trained(r, ['lost/poisoned.csv']),
         );
-        assert.ok(all.length >= 1);
-        assert.ok(app.logs.some((l) => l.includes("Catch-up: started a run of 'lost'")));
+        assert.ok(catchUps() > beforePoison, 'the catch-up pass started the run for the poisoned upload');
     });
 });
