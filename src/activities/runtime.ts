@@ -8,12 +8,23 @@ import {
     WebServiceClient,
 } from '../clients';
 import { LoadedConfig, loadConfigFromEnv, TargetConfig } from '../retraining/config';
+import { Outbox } from '../retraining/outbox';
 import { RunStore } from '../retraining/runStore';
 import { dataBlobService } from './dataStorage';
 import { ActivityDeps } from './deps';
 
 /** Where run records and champions live, in the data storage account. */
 export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
+
+/** The runs container's name (run records, champions, outboxes, the catch-up report). */
+export function runsContainerName(env: NodeJS.ProcessEnv = process.env): string {
+    return env[RUNS_CONTAINER_SETTING] || 'retrainer-runs';
+}
+
+/** Each target's outbox of arrivals, in the runs container of the data storage. */
+export function outboxOf(deps: Pick<ActivityDeps, 'blobs'>, env: NodeJS.ProcessEnv = process.env): Outbox {
+    return new Outbox(deps.blobs.getContainerClient(runsContainerName(env)));
+}
 
 /**
  * Builds the activities' dependencies from the validated configuration and its settings. Each
@@ -27,7 +38,7 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
     return {
         config,
         blobs,
-        runs: new RunStore(blobs.getContainerClient(env[RUNS_CONTAINER_SETTING] || 'retrainer-runs')),
+        runs: new RunStore(blobs.getContainerClient(runsContainerName(env))),
         bes: perTarget((t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting))),
         classic: perTarget((t) => {
             if (t.update.kind !== 'classic') throw new TypeError(`target '${t.name}' is not a classic endpoint target`);

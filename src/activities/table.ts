@@ -1,4 +1,5 @@
 import type { ActivityInput, ActivityKey, ActivityOutput } from '../orchestrators/contracts';
+import { arrivals } from './arrivals';
 import type { ActivityDeps } from './deps';
 import { evaluate } from './evaluate';
 import { cancelJob, getJobStatus } from './jobStatus';
@@ -6,6 +7,7 @@ import { loadPlan } from './loadPlan';
 import { promote } from './promote';
 import { recordRun } from './record';
 import { rollback } from './rollback';
+import { outboxOf } from './runtime';
 import { snapshotManifest } from './snapshotManifest';
 import { submitJob } from './submitJob';
 import { verify } from './verify';
@@ -31,4 +33,5 @@ export const activityImplementations: ActivityImplementations = {
     verify,
     rollback,
     record: recordRun,
+    arrivals: (deps, input) => arrivals(outboxOf(deps), input),
 };

@@ -34,6 +34,13 @@ export interface TargetView {
         status: string;
         step: { step: string; runId?: string; since?: string } | null;
     } | null;
+    /** App-wide counts from the last catch-up pass (absent from older apps; null before the first pass). */
+    missedEvents?: {
+        checkedAt: string;
+        deadLetteredEvents: number | null;
+        poisonMessages: number | null;
+        problems?: string[];
+    } | null;
 }
 
 export interface RunView {

@@ -1,7 +1,7 @@
 import { app, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
-import { runtimeDeps } from '../activities/runtime';
+import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { matchesDataPattern } from '../retraining/dataPattern';
 import { validateUpload } from '../retraining/validateUpload';
 import { startOrSignal } from './shared/startRetrain';
@@ -11,7 +11,10 @@ export const DATA_CONTAINER_SETTING = 'RETRAINER_DATA_CONTAINER';
 
 /**
  * A training file landed: find its target, refuse what cannot be training data (with the reason
- * in the log, starting nothing), and hand the rest to the target's orchestration.
+ * in the log, starting nothing), record the arrival in the target's outbox and start or hint its
+ * orchestration. Never waits for a finishing run: the outbox makes the arrival durable, the run's
+ * final look or the timer's catch-up pass picks it up. A failure (an outage) fails the invocation,
+ * so the blob extension retries it; one that ends in poison is still found by the catch-up pass.
  */
 export async function onTrainingData(blob: Buffer, context: InvocationContext): Promise<void> {
     const raw = context.triggerMetadata?.name;
@@ -31,8 +34,19 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         return;
     }
     const client = df.getClient(context);
-    const { instanceId, started } = await startOrSignal(client, target.name, { kind: 'blob', blobName: name });
-    context.log(`${started ? 'Started' : 'Signalled'} ${instanceId} for '${name}'.`);
+    const { instanceId, outcome } = await startOrSignal(
+        client,
+        outboxOf(deps),
+        target.name,
+        { kind: 'blob', blobName: name },
+        (m) => context.warn(m),
+    );
+    const said = {
+        started: 'Started',
+        signalled: 'Signalled',
+        pending: 'Recorded (the live run already took its last look; the catch-up pass starts the next) for',
+    } as const;
+    context.log(`${said[outcome]} ${instanceId} for '${name}'.`);
 }
 
 app.storageBlob('onTrainingData', {

@@ -1,14 +1,20 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
-import { runtimeDeps } from '../activities/runtime';
+import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { parseRequest, retrainBodySchema } from './shared/requestSchemas';
-import { instanceIdFor, liveStatus, RETRAIN_ORCHESTRATOR } from './shared/startRetrain';
+import { StartOutcome, startWithProof } from './shared/startRetrain';
 
-/** POST /api/retrain/{target}: starts a retrain now and answers with the check-status links. */
+/**
+ * POST /api/retrain/{target}: starts a retrain now and answers 202 with the check-status links.
+ * 409 (with the live run's status links) when another run holds the target: proven by reading the
+ * status back, since two racing starts can both be told 202. 503 when storage or the task hub does
+ * not answer: an outage is never reported as a conflict.
+ */
 export async function retrainHttpStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const target = request.params.target ?? '';
-    if (!runtimeDeps().config.targets.some((t) => t.name === target)) {
+    const deps = runtimeDeps();
+    if (!deps.config.targets.some((t) => t.name === target)) {
         return { status: 404, jsonBody: { error: `Unknown target '${target}'.` } };
     }
     const text = await request.text();
@@ -22,20 +28,35 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
     if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
     const body = parsed.value;
     const client = df.getClient(context);
-    const instanceId = instanceIdFor(target);
-    if (await liveStatus(client, target)) {
-        return { status: 409, jsonBody: { error: `A retrain of '${target}' is already in flight.`, instanceId } };
-    }
+    let won: StartOutcome;
     try {
-        await client.startNew(RETRAIN_ORCHESTRATOR, {
-            instanceId,
-            input: { target, trigger: { kind: 'http', ...body } },
-        });
-    } catch {
-        return { status: 409, jsonBody: { error: `A retrain of '${target}' is already in flight.`, instanceId } };
+        await outboxOf(deps).append(target, { kind: 'http' });
+        won = await startWithProof(client, target, { kind: 'http', ...body });
+    } catch (err: unknown) {
+        context.error(`Retrain of '${target}' over HTTP failed: ${err instanceof Error ? err.message : String(err)}`);
+        return {
+            status: 503,
+            headers: { 'Retry-After': '10' },
+            jsonBody: { error: `Storage or the durable task hub did not answer; try again. (${errorName(err)})` },
+        };
     }
-    context.log(`Started ${instanceId} over HTTP.`);
-    return client.createCheckStatusResponse(request, instanceId);
+    if (won.outcome === 'live') {
+        return {
+            status: 409,
+            jsonBody: {
+                error: `A retrain of '${target}' is already in flight; this request's options were not used.`,
+                instanceId: won.instanceId,
+                runtimeStatus: won.status.runtimeStatus,
+                ...client.createHttpManagementPayload(won.instanceId),
+            },
+        };
+    }
+    context.log(`Started ${won.instanceId} over HTTP.`);
+    return client.createCheckStatusResponse(request, won.instanceId);
+}
+
+function errorName(err: unknown): string {
+    return err instanceof Error ? err.name : 'error';
 }
 
 app.http('retrainHttpStart', {

@@ -14,6 +14,7 @@ export const Activities = {
     verify: 'retrain-verify',
     rollback: 'retrain-rollback',
     record: 'retrain-record',
+    arrivals: 'retrain-arrivals',
 } as const;
 
 export const DATA_ARRIVED_EVENT = 'data-arrived';
@@ -39,6 +40,7 @@ export interface ActivityTypes {
     verify: { input: VerifyInput; output: Verification };
     rollback: { input: RollbackInput; output: void };
     record: { input: RunRecord; output: void };
+    arrivals: { input: ArrivalsInput; output: ArrivalsView };
 }
 
 export type ActivityInput<K extends ActivityKey> = ActivityTypes[K]['input'];
@@ -52,6 +54,29 @@ export type RunTrigger =
 export interface RetrainInput {
     target: string;
     trigger: RunTrigger;
+    /** Set by the caller that started the run, read back with getStatus to prove it won the start. */
+    startNonce?: string;
+}
+
+/**
+ * The arrivals activity (a target's outbox): `take` before listing storage (what is recorded so far
+ * is covered by that listing), `peek` while debouncing, `close` at the final look (pending blob or
+ * timer arrivals, or the outbox marked closed by this run when there are none).
+ */
+export interface ArrivalsInput {
+    target: string;
+    op: 'take' | 'peek' | 'close';
+    instanceId: string;
+    runId?: string;
+}
+
+export interface ArrivalsView {
+    /** How many arrivals are pending (after a take: how many it covered). */
+    pending: number;
+    /** ISO time of the newest pending arrival, if any. */
+    latestAt?: string;
+    /** For `close`: the first pending blob arrival's name, if any (the next run's trigger). */
+    blobName?: string;
 }
 
 /** The slice of a target's configuration the orchestrator decides with (no secrets). */
@@ -71,6 +96,11 @@ export interface TargetPlan {
      * before it existed: those instances verify once, as they did, so their histories still replay.
      */
     verify?: { attempts: number; intervalInMs: number };
+    /**
+     * Read the target's outbox of arrivals (take before listing, peek while debouncing, close at the
+     * final look). Absent in plans recorded before it existed: those instances replay as they ran.
+     */
+    outbox?: boolean;
 }
 
 export interface ManifestBlob {

@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
 import { CustomStatus, ManifestBlob, ManifestSnapshot, RetrainInput, RunRecord, RunTrigger } from './contracts';
+import { finalLook } from './arrivals';
 import { messageOf } from './messageOf';
 
 /**
@@ -11,6 +12,19 @@ import { messageOf } from './messageOf';
  * or undefined when the data is what the run used (a Skipped run's data always is, so this cannot loop).
  */
 export function* followUpTrigger(
+    context: df.OrchestrationContext,
+    retry: df.RetryOptions,
+    input: RetrainInput,
+    record: RunRecord,
+    outbox = false,
+): Generator<df.Task, RunTrigger | undefined, unknown> {
+    const byData = yield* lookAgain(context, retry, input, record);
+    // With an outbox (plans that have it), the arrivals written after the run's take decide too.
+    if (byData || !outbox) return byData;
+    return yield* finalLook(context, retry, input, record);
+}
+
+function* lookAgain(
     context: df.OrchestrationContext,
     retry: df.RetryOptions,
     input: RetrainInput,

@@ -12,6 +12,7 @@ import {
     Step,
     TargetPlan,
 } from './contracts';
+import { quietUntilFromOutbox, takeArrivals } from './arrivals';
 import { followUpTrigger } from './followUp';
 import { messageOf } from './messageOf';
 import { verifyPromotion } from './verification';
@@ -66,7 +67,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         done = yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
     }
 
-    const next = yield* followUpTrigger(context, retry, input, done);
+    const next = yield* followUpTrigger(context, retry, input, done, plan.outbox === true);
     if (next) {
         // Same instance id, fresh history: the new run debounces like any blob-triggered one.
         const again: RetrainInput = { target: input.target, trigger: next };
@@ -96,10 +97,11 @@ function* runSteps(
 ): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
-        yield* debounce(context, plan);
+        yield* debounce(context, plan, retry);
     }
 
     step('collecting');
+    if (plan.outbox) yield* takeArrivals(context, retry, input.target);
     const manifest = yield* callActivity(
         context,
         'snapshotManifest',
@@ -180,7 +182,7 @@ function* runSteps(
 }
 
 /** Waits until no file has arrived for the quiet period, but never longer than the max wait. */
-function* debounce(context: Ctx, plan: TargetPlan): Generator<df.Task, void, unknown> {
+function* debounce(context: Ctx, plan: TargetPlan, retry: df.RetryOptions): Generator<df.Task, void, unknown> {
     const started = context.df.currentUtcDateTime.getTime();
     const hardStop = started + plan.maxWaitInMs;
     let quietUntil = started + plan.quietPeriodInMs;
@@ -188,7 +190,14 @@ function* debounce(context: Ctx, plan: TargetPlan): Generator<df.Task, void, unk
         const timer = context.df.createTimer(new Date(Math.min(quietUntil, hardStop)));
         const arrival = context.df.waitForExternalEvent(DATA_ARRIVED_EVENT);
         const winner = yield context.df.Task.any([timer, arrival]);
-        if (winner === timer) return;
+        if (winner === timer) {
+            if (!plan.outbox) return;
+            // The event is only a hint (dropped for a Pending instance, for one): the outbox decides.
+            const later = yield* quietUntilFromOutbox(context, retry, plan.target, plan.quietPeriodInMs);
+            if (later === undefined || context.df.currentUtcDateTime.getTime() >= hardStop) return;
+            quietUntil = later;
+            continue;
+        }
         timer.cancel();
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= hardStop) return;

@@ -6,6 +6,7 @@ import type { ZodError } from 'zod';
 import { crossFieldIssues, settingsIssues } from './configChecks';
 import { configSchema, RetrainerConfig, TargetConfig } from './configSchema';
 import { findInlineSecrets, settingReferences } from './inlineSecrets';
+import { parseHostSchedule } from './ncrontab';
 import { identityConnection } from './storageConnection';
 
 export type { RetrainerConfig, TargetConfig } from './configSchema';
@@ -13,6 +14,8 @@ export type { RetrainerConfig, TargetConfig } from './configSchema';
 /** The app setting naming the config file. */
 export const CONFIG_PATH_SETTING = 'RETRAINER_CONFIG_PATH';
 export const DEFAULT_CONFIG_PATH = 'retrainer.config.json';
+/** How often the app's timer (scheduled retrains and the catch-up pass) fires: a 6-field NCRONTAB. */
+export const TIMER_SCHEDULE_SETTING = 'RETRAINER_TIMER_SCHEDULE';
 
 /** Every problem found, in one error, so a deployment is fixed in one pass. Never holds a secret value. */
 export class ConfigError extends Error {
@@ -103,6 +106,15 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
                 `${ref.path}: app setting '${ref.name}' is not set (a connection string, or '${ref.name}__blobServiceUri' for an identity-based connection)`,
             );
         } else missing.push(`${ref.path}: app setting '${ref.name}' is not set`);
+    }
+    const schedule = env[TIMER_SCHEDULE_SETTING];
+    if (schedule !== undefined && schedule !== '') {
+        try {
+            parseHostSchedule(schedule, `app setting ${TIMER_SCHEDULE_SETTING}`);
+        } catch (err: unknown) {
+            // Azure's host needs seconds: a 5-field value would index a timer that never fires.
+            missing.push(err instanceof Error ? err.message : String(err));
+        }
     }
     if (missing.length > 0) throw new ConfigError(file, missing);
     return {

@@ -125,3 +125,24 @@ export function parseSchedule(text: string): Schedule {
         },
     };
 }
+
+/**
+ * A schedule for the Functions host's own timer trigger (`app.timer`'s `schedule`). The host's
+ * `CronSchedule.TryCreate` parses NCRONTAB with `IncludingSeconds = true`
+ * (azure-webjobs-sdk-extensions, Timers/Scheduling/CronSchedule.cs), so a 5-field expression is not
+ * a schedule there and the timer never fires; this refuses it instead of reading it as second 0.
+ * Targets' own `schedule` keys are Retrainer's and keep accepting 5 fields (parseSchedule).
+ * @throws ScheduleError naming `what` (e.g. the setting) for a 5-field or otherwise invalid value.
+ */
+export function parseHostSchedule(text: string, what = 'schedule'): Schedule {
+    if (text.trim().split(/\s+/).length === 5) {
+        throw new ScheduleError(
+            `${what} '${text}' has 5 fields; the Functions host's timer needs 6 ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. '0 ${text.trim()}'.`,
+        );
+    }
+    try {
+        return parseSchedule(text);
+    } catch (err: unknown) {
+        throw new ScheduleError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+}

@@ -54,6 +54,9 @@ const mainDefault = (param: string): string => {
  * read is set by infra/app/api.bicep (plain or as a Key Vault reference), in the shape the code
  * accepts. The real config loader judges the config against that environment.
  */
+// The schedule is a Bicep parameter: the deployed value is main.bicep's default (6 fields, checked by the loader).
+env.RETRAINER_TIMER_SCHEDULE = mainDefault('timerSchedule').replace(/^'(.*)'$/, '$1');
+
 describe('infra app settings match what the app reads', () => {
     let app: LoadedApp;
 

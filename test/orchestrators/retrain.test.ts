@@ -471,3 +471,88 @@ describe('retrain orchestrator replays recorded histories deterministically', ()
         assert.match((history.output as RunRecord).reason!, /Column 'churned' not found/);
     });
 });
+
+/** Plans with `outbox`: arrivals are read from the target's outbox; raised events are only hints. */
+describe('retrain orchestrator with an outbox', () => {
+    const withOutbox: TargetPlan = { ...plan, outbox: true };
+    const blobInput: RetrainInput = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/a.csv' } };
+    const ops = (calls: { name: string; input: unknown }[]) =>
+        calls.filter((c) => c.name === Activities.arrivals).map((c) => (c.input as { op: string }).op);
+
+    it('takes the outbox before listing storage and closes it at the final look', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.loadPlan]: () => ({ value: withOutbox }),
+                [Activities.arrivals]: () => ({ value: { pending: 0 } }),
+            }),
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.equal(run.continuedAsNew, undefined);
+        assert.deepEqual(ops(run.calls), ['take', 'close']);
+        const order = names(run.calls);
+        assert.ok(
+            order.indexOf(Activities.arrivals) < order.indexOf(Activities.snapshotManifest),
+            'take before listing',
+        );
+        const close = run.calls.filter((c) => c.name === Activities.arrivals).at(-1)!.input as Record<string, unknown>;
+        assert.equal(close.runId, run.output.runId, 'closed in the name of the recorded run');
+    });
+
+    it('continues as new for a blob arrival written after its take, even when the listing looked unchanged', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.loadPlan]: () => ({ value: withOutbox }),
+                [Activities.arrivals]: (i) =>
+                    (i as { op: string }).op === 'close'
+                        ? { value: { pending: 1, blobName: 'churn/late.csv', latestAt: '2026-01-01T00:10:00Z' } }
+                        : { value: { pending: 0 } },
+            }),
+        );
+        assert.deepEqual(run.continuedAsNew, {
+            target: 'churn',
+            trigger: { kind: 'blob', blobName: 'churn/late.csv' },
+        });
+    });
+
+    it('ends with the run recorded when the final look fails (the catch-up pass covers it)', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.loadPlan]: () => ({ value: withOutbox }),
+                [Activities.arrivals]: (i) =>
+                    (i as { op: string }).op === 'close'
+                        ? { error: new Error('storage down') }
+                        : { value: { pending: 0 } },
+            }),
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.equal(run.continuedAsNew, undefined);
+    });
+
+    it('debounces on the outbox when the event was dropped: a newer arrival extends the quiet period', () => {
+        const t0 = Date.parse('2026-01-01T00:00:00Z');
+        let peeks = 0;
+        const run = runFake(
+            retrainOrchestrator,
+            blobInput,
+            scripted({
+                [Activities.loadPlan]: () => ({ value: withOutbox }),
+                [Activities.arrivals]: (i) => {
+                    if ((i as { op: string }).op !== 'peek') return { value: { pending: 0 } };
+                    peeks += 1;
+                    // An arrival at 25 s whose event never came; later peeks see nothing newer.
+                    return { value: { pending: 2, latestAt: new Date(t0 + 25_000).toISOString() } };
+                },
+            }),
+            { start: new Date(t0) },
+        );
+        assert.equal(run.output.state, 'Promoted');
+        assert.equal(peeks, 2, 'one peek extended the wait, the next found nothing newer');
+        assert.equal(run.output.timings.collecting, new Date(t0 + 55_000).toISOString());
+    });
+});

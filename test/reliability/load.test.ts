@@ -29,11 +29,15 @@ describe('load on the HTTP API', () => {
             Array.from({ length: 50 }, () => api(app.host.origin, key(), 'retrain/crowd', { method: 'POST' })),
         );
         const statuses = answers.map((r) => r.status);
-        await Promise.all(answers.map((r) => r.arrayBuffer()));
+        const bodies = await Promise.all(answers.map((r) => r.text()));
         const count = (s: number): number => statuses.filter((x) => x === s).length;
         t.diagnostic(`202: ${count(202)}, 409: ${count(409)}`);
         assert.equal(count(202), 1, `exactly one start won: ${statuses.join(',')}`);
-        assert.equal(count(409), 49, 'the others were told a retrain is in flight');
+        assert.equal(
+            count(409),
+            49,
+            `the others were told a retrain is in flight: ${bodies.filter((_, i) => statuses[i] !== 409 && statuses[i] !== 202).join(' | ')} ${app.logs.filter((l) => l.includes('over HTTP failed')).join(' | ')}`,
+        );
         const [run, ...more] = await eventually(async () => {
             const r = await runsOf(app.host.origin, key(), 'crowd');
             return r.length > 0 ? r : undefined;

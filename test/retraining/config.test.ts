@@ -125,6 +125,16 @@ describe('retrainer config', () => {
         ]);
     });
 
+    it('refuses a 5-field RETRAINER_TIMER_SCHEDULE at start-up (the Functions host needs seconds)', () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        const file = path.join(dir, 'c.json');
+        writeFileSync(file, readFileSync(SAMPLE));
+        const issues = issuesOf(() => loadConfig(file, { ...ENV, RETRAINER_TIMER_SCHEDULE: '*/5 * * * *' }));
+        assert.equal(issues.length, 1);
+        assert.match(issues[0], /app setting RETRAINER_TIMER_SCHEDULE '\*\/5 \* \* \* \*' has 5 fields/);
+        assert.ok(loadConfig(file, { ...ENV, RETRAINER_TIMER_SCHEDULE: '0 */5 * * * *' }));
+    });
+
     it('reports unreadable and malformed files', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
         assert.match(issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0] ?? '', /RETRAINER_CONFIG_PATH/);

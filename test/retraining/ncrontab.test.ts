@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseSchedule, ScheduleError } from '../../src/retraining/ncrontab';
+import { parseHostSchedule, parseSchedule, ScheduleError } from '../../src/retraining/ncrontab';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -35,6 +35,16 @@ describe('NCRONTAB schedules', () => {
             parseSchedule('5,35 * * * * *').next(at('2025-01-01T00:00:05Z')).toISOString(),
             '2025-01-01T00:00:35.000Z',
         );
+    });
+
+    it('refuses 5 fields for the host timer (parseHostSchedule) but keeps 6 fields and TimeSpans', () => {
+        assert.throws(() => parseHostSchedule('*/15 * * * *', 'T'), /T '\*\/15 \* \* \* \*' has 5 fields/);
+        assert.equal(
+            parseHostSchedule('0 */15 * * * *').next(at('2025-01-01T00:07:00Z')).toISOString(),
+            '2025-01-01T00:15:00.000Z',
+        );
+        assert.ok(parseHostSchedule('00:00:30'));
+        assert.throws(() => parseHostSchedule('nope', 'T'), /^ScheduleError: T: /);
     });
 
     it('accepts a 5-field expression as second 0 and a TimeSpan interval', () => {

@@ -41,5 +41,13 @@ function describeTarget(t: TargetView): string {
         const since = live.step?.since ? ` since ${live.step.since}` : '';
         lines.push(`  in flight: ${live.instanceId} ${live.status}, step ${live.step?.step ?? '-'}${since}`);
     }
+    const missed = t.missedEvents;
+    if (missed) {
+        const n = (v: number | null): string => (v === null ? 'unknown' : String(v));
+        lines.push(
+            `  missed:    ${n(missed.deadLetteredEvents)} dead-lettered event(s), ${n(missed.poisonMessages)} poison message(s) (app-wide, checked ${missed.checkedAt})`,
+        );
+        for (const p of missed.problems ?? []) lines.push(`             ${p}`);
+    } else if (missed === null) lines.push("  missed:    not counted yet (the timer's catch-up pass counts them)");
     return lines.join('\n');
 }

@@ -20,16 +20,20 @@ import { HostServer } from './http/server';
 import { storageClients } from './storage/clients';
 import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
-import { TimerTrigger } from './triggers/timer';
-import { PollLoop } from './util/pollLoop';
+import { TimerTrigger, timerSchedule } from './triggers/timer';
 import { registerEmulatorCredential } from '../studio/emulatorCredential';
+import { semanticsProfile, SemanticsProfile } from './semantics/profile';
+import type { Loop } from './semantics/queues';
+import { hostSemantics } from './semantics/wiring';
 
 export { defaultHostId, type HostOptions } from './hostOptions';
 
 /** The offline Functions host: loads the app, serves HTTP, runs timers, blobs and durable work. */
 export class DevHost {
     readonly #timers: TimerTrigger[] = [];
-    readonly #loops: PollLoop[] = [];
+    readonly #loops: Loop[] = [];
+    /** The semantics profile in force, with its fault log (tests count injected faults there). */
+    semantics: SemanticsProfile | undefined;
 
     private constructor(
         readonly registry: FunctionRegistry,
@@ -69,6 +73,8 @@ export class DevHost {
                 log.host(`[${category}] ${message}`, level);
         };
         const active = activeFunctions(registry, env, log);
+        // Before anything listens: a schedule the real host would never fire stops the start-up.
+        for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) timerSchedule(fn);
         await startApp(app, appRoot);
         if (app.capabilities.HttpUri)
             log.host('The app enabled HTTP streaming, which the dev host does not support.', 'warning');
@@ -79,6 +85,9 @@ export class DevHost {
         const keys = openHostKeys(opts.stateDir ?? path.join(appRoot, '.retrainer', 'devhost'), log);
 
         const invoker = new Invoker(registry, log);
+        // Semantics profile (RETRAINER_HOST_SEMANTICS): starts, events, blob delivery, queue latency.
+        const profile = semanticsProfile(env, log);
+        const sem = hostSemantics(profile, env, opts.pollMs ?? 250, config.overridableExistingInstanceStates, log);
         const durable = new DurableEngine(storage, registry, invoker, log, {
             hubName: config.hubName,
             maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
@@ -86,12 +95,17 @@ export class DevHost {
             pollMs: opts.pollMs ?? 250,
             leaseMs: opts.leaseMs ?? 30000,
             clock,
+            starts: sem.starts,
+            ...(sem.events ? { events: sem.events } : {}),
+            loop: sem.loop,
         });
         const hostId = opts.hostId ?? defaultHostId(appRoot);
         const blob = createBlobListener(active, storage, hosts, invoker, log, {
             hostId,
             maxDequeueCount: config.maxDequeueCount,
             retryDelayMs: opts.blobRetryDelayMs ?? 0,
+            ...(sem.injectFailure ? { injectFailure: sem.injectFailure } : {}),
+            ...(sem.eventGrid ? { runChangedBlobs: true } : {}),
         });
 
         // The dev host stands in for App Service Authentication: the app trusts the principal
@@ -114,6 +128,7 @@ export class DevHost {
         invoker.extraInputProviders.push(clientBindingInput(binding));
         const host = new DevHost(registry, config, keys, server, durable, binding, blob, log);
         ref.host = host;
+        host.semantics = profile;
         await durable.start();
         for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) {
             const timer = new TimerTrigger(fn, invoker, hosts, hostId, log, clock);
@@ -121,7 +136,9 @@ export class DevHost {
         }
         if (blob) {
             const intervals = { scanMs: opts.blobScanMs, queuePollMs: opts.blobQueuePollMs };
-            host.#loops.push(...(await startBlobLoops(blob, active, intervals, log)));
+            const eventGrid = sem.eventGrid?.(blob.watched, blob.queue);
+            const blobSem = eventGrid ? { eventGrid, queueLoop: sem.loop } : undefined;
+            host.#loops.push(...(await startBlobLoops(blob, active, intervals, log, blobSem)));
         }
         for (const timer of host.#timers) await timer.start();
         reportRoutes(routes, origin, log);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { OverridableStates, parseOverridableStates } from '../semantics/starts';
 import { Env, resolveSettingRefs, SettingsError } from './settings';
 
 export interface HostConfig {
@@ -9,6 +10,8 @@ export interface HostConfig {
     maxConcurrentActivityFunctions: number;
     maxConcurrentOrchestratorFunctions: number;
     maxDequeueCount: number;
+    /** extensions.durableTask.overridableExistingInstanceStates (default NonRunningStates, as the extension's). */
+    overridableExistingInstanceStates: OverridableStates;
 }
 
 type Json = Record<string, unknown>;
@@ -30,6 +33,14 @@ export function validateHubName(name: string): string {
         throw new SettingsError(`Task hub name '${name}' must start with a letter and be 3-45 letters or digits.`);
     }
     return name;
+}
+
+function overridable(v: unknown): OverridableStates {
+    try {
+        return parseOverridableStates(v);
+    } catch (err: unknown) {
+        throw new SettingsError(err instanceof Error ? err.message : String(err));
+    }
 }
 
 /** The parts of host.json the dev host honours; defaults are the real host's. */
@@ -63,5 +74,6 @@ export function readHostConfig(appRoot: string, env: Env = process.env): HostCon
             'maxConcurrentOrchestratorFunctions',
         ),
         maxDequeueCount: positiveInt(queues.maxDequeueCount, 5, 'maxDequeueCount'),
+        overridableExistingInstanceStates: overridable(durable.overridableExistingInstanceStates),
     };
 }

@@ -4,6 +4,9 @@ import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
 import { StorageClients } from '../storage/clients';
+import type { EventSemantics } from '../semantics/events';
+import type { Loop } from '../semantics/queues';
+import { StartSemantics } from '../semantics/starts';
 import { PollLoop } from '../util/pollLoop';
 import { ActivityWorker } from './activityWorker';
 import { Clock } from './clock';
@@ -18,6 +21,12 @@ export interface DurableEngineOptions {
     pollMs: number;
     leaseMs: number;
     clock: Clock;
+    /** How starts behave (semantics/starts.ts); the dev host's own by default. */
+    starts?: StartSemantics;
+    /** Events raised to Pending instances (semantics/events.ts); never dropped by default. */
+    events?: EventSemantics;
+    /** The polling loops (semantics/queues.ts: idle-queue latency); PollLoop by default. */
+    loop?: (label: string, pollMs: number, tick: () => Promise<void>) => Loop;
 }
 
 /** The task hub, its orchestration dispatcher and activity worker, and the client-side service. */
@@ -26,8 +35,8 @@ export class DurableEngine {
     readonly service: DurableService;
     readonly dispatcher: OrchestrationDispatcher;
     readonly activities: ActivityWorker;
-    readonly #orchestrationLoop: PollLoop;
-    readonly #activityLoop: PollLoop;
+    readonly #orchestrationLoop: Loop;
+    readonly #activityLoop: Loop;
 
     constructor(
         storage: StorageClients,
@@ -63,14 +72,17 @@ export class DurableEngine {
             },
             () => this.#orchestrationLoop.wake(),
         );
-        this.service = new DurableService(this.store, registry, opts.clock, () => this.#orchestrationLoop.wake());
-        this.#orchestrationLoop = new PollLoop(
-            'durable orchestrations',
-            opts.pollMs,
-            () => this.dispatcher.tick(),
-            log,
+        this.service = new DurableService(
+            this.store,
+            registry,
+            opts.clock,
+            () => this.#orchestrationLoop.wake(),
+            opts.starts,
         );
-        this.#activityLoop = new PollLoop('durable activities', opts.pollMs, () => this.activities.tick(), log);
+        this.service.events = opts.events;
+        const loop = opts.loop ?? ((label, ms, tick) => new PollLoop(label, ms, tick, log));
+        this.#orchestrationLoop = loop('durable orchestrations', opts.pollMs, () => this.dispatcher.tick());
+        this.#activityLoop = loop('durable activities', opts.pollMs, () => this.activities.tick());
     }
 
     async start(): Promise<void> {

@@ -115,7 +115,7 @@ export async function handleDurableApi(
     } catch (err: unknown) {
         if (err instanceof UnknownOrchestratorError || err instanceof BadRequest)
             return json(400, { Message: err.message });
-        if (err instanceof InstanceExistsError) return json(409, { Message: err.message });
+        if (err instanceof InstanceExistsError) return json(service.starts.liveStartStatus, { Message: err.message });
         throw err;
     }
 }

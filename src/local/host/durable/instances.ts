@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { InstanceRecord, isTerminal, ParentRef } from './records';
+import { defaultStarts, RaceWindow, StartSemantics } from '../semantics/starts';
 import { TaskHubStore } from './store';
 
 export class InstanceExistsError extends Error {
@@ -48,7 +49,10 @@ export async function createInstance(
     store: TaskHubStore,
     rec: InstanceRecord,
     alreadyCreated: (existing: InstanceRecord) => boolean = () => false,
+    starts: StartSemantics = defaultStarts(),
+    window?: RaceWindow,
 ): Promise<void> {
+    if (starts.silentRaceLoss) return createAsAzureStorage(store, rec, starts, window);
     if (await store.createInstance(rec)) return;
     const existing = await store.getInstance(rec.instanceId);
     // The same creation by another host working the same episode (or by a replayed commit).
@@ -58,8 +62,39 @@ export async function createInstance(
         if (await store.createInstance(rec)) return;
         throw new InstanceExistsError(rec.instanceId);
     }
-    if (!isTerminal(existing.runtimeStatus)) throw new InstanceExistsError(rec.instanceId);
+    if (!isTerminal(existing.runtimeStatus) && starts.overridable !== 'AnyState')
+        throw new InstanceExistsError(rec.instanceId);
     await store.clearInbox(rec.instanceId);
     if (!(await store.replaceInstance(rec, existing.etag))) throw new InstanceExistsError(rec.instanceId);
     await store.deleteHistoryExcept(rec.instanceId, rec.executionId);
+}
+
+/**
+ * The `azure` profile's start (semantics/starts.ts): read, refuse a live id, then write; a write
+ * that loses to a concurrent start is dropped and the caller still told it started.
+ */
+async function createAsAzureStorage(
+    store: TaskHubStore,
+    rec: InstanceRecord,
+    starts: StartSemantics,
+    window?: RaceWindow,
+): Promise<void> {
+    const existing = await store.getInstance(rec.instanceId);
+    if (existing && !isTerminal(existing.runtimeStatus) && starts.overridable !== 'AnyState')
+        throw new InstanceExistsError(rec.instanceId);
+    await window?.hold(rec.instanceId, starts.raceWindowInMs);
+    let wrote: boolean;
+    if (existing?.etag) {
+        await store.clearInbox(rec.instanceId);
+        wrote = await store.replaceInstance(rec, existing.etag);
+    } else wrote = await store.createInstance(rec);
+    if (!wrote) {
+        starts.faults?.record(
+            'start-race-lost-silently',
+            rec.instanceId,
+            'a concurrent start wrote the instance first; this start is answered 202 and dropped',
+        );
+        return;
+    }
+    if (existing) await store.deleteHistoryExcept(rec.instanceId, rec.executionId);
 }

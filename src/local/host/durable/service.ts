@@ -7,6 +7,8 @@ import { messageId } from './inboxTable';
 import { createInstance, newInstanceRecord } from './instances';
 import { InstanceFilter } from './instanceTable';
 import { InstanceRecord, isTerminal, RuntimeStatus } from './records';
+import type { EventSemantics } from '../semantics/events';
+import { defaultStarts, RaceWindow, StartSemantics } from '../semantics/starts';
 import { TaskHubStore } from './store';
 
 export class UnknownOrchestratorError extends Error {
@@ -44,11 +46,17 @@ function statusTime(d: Date): string {
 
 /** The client side of the task hub: what the durable HTTP API (and so DurableClient) calls. */
 export class DurableService {
+    readonly #raceWindow = new RaceWindow();
+    /** Events raised to Pending instances (semantics/events.ts); never dropped when unset. */
+    events: EventSemantics | undefined;
+
     constructor(
         readonly store: TaskHubStore,
         private readonly registry: FunctionRegistry,
         private readonly clock: Clock,
         private readonly onWork: () => void = () => undefined,
+        /** How starts behave (host.json's overridable states; the `azure` profile's race and 500). */
+        public starts: StartSemantics = defaultStarts(),
     ) {}
 
     async startNew(name: string, instanceId: string | undefined, inputJson: string | undefined): Promise<string> {
@@ -61,7 +69,13 @@ export class DurableService {
         const id = instanceId || randomUUID().replace(/-/g, '');
         if (/[/\\#?]/.test(id) || id.length > 100)
             throw new UnknownOrchestratorError(`Instance id '${id}' is not valid.`);
-        await createInstance(this.store, newInstanceRecord(id, name, inputJson || 'null', this.clock.now()));
+        await createInstance(
+            this.store,
+            newInstanceRecord(id, name, inputJson || 'null', this.clock.now()),
+            undefined,
+            this.starts,
+            this.#raceWindow,
+        );
         this.onWork();
         return id;
     }
@@ -85,6 +99,9 @@ export class DurableService {
         const inst = await this.store.getInstance(instanceId);
         if (!inst) return 'notFound';
         if (isTerminal(inst.runtimeStatus)) return 'gone';
+        // Accepted, then lost: what the Azure Storage provider can do to a Pending instance's event.
+        if (inst.runtimeStatus === 'Pending' && this.events?.dropRaisedToPending(instanceId, eventName))
+            return 'accepted';
         const now = this.clock.now();
         await this.store.send({
             id: messageId(now, `event-${randomUUID()}`),

@@ -45,6 +45,11 @@ export class BlobTriggerListener {
         for (const w of this.#watched) await w.blobs.getContainerClient(w.pattern.container).createIfNotExists();
     }
 
+    /** The blob-triggered functions and the blobs their paths match. */
+    get watched(): readonly WatchedBlobs[] {
+        return this.#watched;
+    }
+
     /** One scan of every watched container; queues what has no receipt yet. */
     scan(): Promise<number> {
         return scanContainers(this.#watched, this.#receipts, this.queue);

@@ -14,6 +14,14 @@ export interface BlobQueueOptions {
     retryDelayMs: number;
     /** How long a dequeued message stays hidden while its function runs. */
     visibilityTimeoutMs: number;
+    /** Semantics profile: true for a blob whose invocation is to fail (an injected, recorded fault). */
+    injectFailure?: (blobName: string) => boolean;
+    /**
+     * Run a message whose blob changed since it was queued, on the current blob, as the blob
+     * extension does for EventGrid-sourced triggers (BlobQueueTriggerExecutor compares the ETag only
+     * for scans). Default false: the dev host skips it (the new ETag gets its own message).
+     */
+    runChangedBlobs?: boolean;
 }
 
 /**
@@ -59,11 +67,12 @@ export class BlobQueueProcessor {
         const blob = w?.blobs.getContainerClient(msg.ContainerName).getBlockBlobClient(msg.BlobName);
         const props = blob ? await tolerate(blob.getProperties(), 404) : undefined;
         // Gone, or changed since it was queued (the new ETag gets its own receipt): nothing to do.
-        if (!w || !blob || !props || unquote(props.etag) !== unquote(msg.ETag)) {
+        if (!w || !blob || !props || (!this.options.runChangedBlobs && unquote(props.etag) !== unquote(msg.ETag))) {
             await this.queue.deleteMessage(id, popReceipt);
             return;
         }
         try {
+            if (this.options.injectFailure?.(msg.BlobName)) throw new Error('injected invocation failure');
             const content = await blob.downloadToBuffer();
             await this.invoker.invoke(w.fn.id, {
                 inputData: [{ name: w.fn.triggerName, data: { bytes: content } }],

@@ -4,6 +4,8 @@ import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { RegisteredFunction } from '../core/registry';
 import { StorageClients } from '../storage/clients';
+import type { EventGridDelivery } from '../semantics/events';
+import type { Loop } from '../semantics/queues';
 import { PollLoop } from '../util/pollLoop';
 import { BlobTriggerListener } from './blob';
 import { POISON_QUEUE } from './blobMessage';
@@ -12,6 +14,8 @@ export interface BlobSetupOptions {
     hostId: string;
     maxDequeueCount: number;
     retryDelayMs: number;
+    injectFailure?: (blobName: string) => boolean;
+    runChangedBlobs?: boolean;
 }
 
 function blobFunctions(active: RegisteredFunction[]): RegisteredFunction[] {
@@ -41,6 +45,8 @@ export function createBlobListener(
             maxDequeueCount: opts.maxDequeueCount,
             retryDelayMs: opts.retryDelayMs,
             visibilityTimeoutMs: 600000,
+            ...(opts.injectFailure ? { injectFailure: opts.injectFailure } : {}),
+            ...(opts.runChangedBlobs ? { runChangedBlobs: true } : {}),
         },
     );
 }
@@ -51,8 +57,30 @@ export async function startBlobLoops(
     active: RegisteredFunction[],
     intervals: { scanMs?: number; queuePollMs?: number },
     log: HostLogger,
-): Promise<PollLoop[]> {
+    /** Semantics profile: Event Grid delivery instead of the scan, and the queue loop to use. */
+    semantics?: {
+        eventGrid?: EventGridDelivery;
+        queueLoop?: (label: string, ms: number, tick: () => Promise<void>) => Loop;
+    },
+): Promise<Loop[]> {
     await blob.ensure();
+    if (semantics?.eventGrid) {
+        const delivery = semantics.eventGrid;
+        // The first look only records what exists: nothing written while the host was down fires.
+        await delivery.tick();
+        const ms = intervals.scanMs ?? 1000;
+        log.host(`Blob triggers: Event Grid delivery (azure semantics), looking for writes every ${ms} ms.`);
+        const loops: Loop[] = [
+            new PollLoop('event grid', ms, () => delivery.tick(), log),
+            (semantics.queueLoop ?? ((l, m, t) => new PollLoop(l, m, t, log)))(
+                'blob queue',
+                intervals.queuePollMs ?? 1000,
+                () => blob.processQueue(),
+            ),
+        ];
+        for (const loop of loops) loop.start();
+        return loops;
+    }
     // Event Grid delivers a blob event within about a second; a scan that often stands in for it.
     const eventGrid = blobFunctions(active).some((f) => f.trigger.source === 'EventGrid');
     const scanMs = intervals.scanMs ?? (eventGrid ? 1000 : 10000);

@@ -6,8 +6,20 @@ import { HostLogger } from '../core/log';
 import { RegisteredFunction } from '../core/registry';
 import { tolerate } from '../storage/clients';
 import { Clock } from '../durable/clock';
-import { parseSchedule, Schedule } from '../../../retraining/ncrontab';
+import { parseHostSchedule, Schedule } from '../../../retraining/ncrontab';
 import { invokeWithRetry } from './retry';
+
+/**
+ * A timer function's schedule, with its `%SETTING%` resolved. A 5-field NCRONTAB is refused, as
+ * the real host's CronSchedule (seconds required) would never fire it (docs/fidelity.md, T4).
+ * @throws ScheduleError naming the function.
+ */
+export function timerSchedule(fn: RegisteredFunction): Schedule {
+    return parseHostSchedule(
+        resolveSettingRefs(typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : ''),
+        `Timer '${fn.id}' schedule`,
+    );
+}
 
 export interface ScheduleStatus {
     Last: string;
@@ -36,9 +48,7 @@ export class TimerTrigger {
         private readonly log: HostLogger,
         private readonly clock: Clock,
     ) {
-        this.schedule = parseSchedule(
-            resolveSettingRefs(typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : ''),
-        );
+        this.schedule = timerSchedule(fn);
     }
 
     get name(): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -56,6 +56,7 @@ describe('settings and host.json', () => {
             maxConcurrentActivityFunctions: 3,
             maxConcurrentOrchestratorFunctions: 10,
             maxDequeueCount: 5,
+            overridableExistingInstanceStates: 'NonRunningStates',
         });
         assert.equal(readHostConfig(dir(), {}).hubName, 'TestHubName');
         writeFileSync(
@@ -63,6 +64,26 @@ describe('settings and host.json', () => {
             JSON.stringify({ extensions: { durableTask: { hubName: 'bad-hub!' } } }),
         );
         assert.throws(() => readHostConfig(d, {}), SettingsError);
+    });
+
+    it('reads overridableExistingInstanceStates (default NonRunningStates) and names a bad value', () => {
+        const d = dir();
+        const write = (v: unknown) =>
+            writeFileSync(
+                path.join(d, 'host.json'),
+                JSON.stringify({ extensions: { durableTask: { overridableExistingInstanceStates: v } } }),
+            );
+        write('AnyState');
+        assert.equal(readHostConfig(d, {}).overridableExistingInstanceStates, 'AnyState');
+        write('NonRunningStates');
+        assert.equal(readHostConfig(d, {}).overridableExistingInstanceStates, 'NonRunningStates');
+        write('Running');
+        assert.throws(() => readHostConfig(d, {}), /overridableExistingInstanceStates must be/);
+        // The app's own host.json does not rest on the default.
+        const appHost = JSON.parse(readFileSync(path.resolve(__dirname, '../../../../../host.json'), 'utf8')) as {
+            extensions: { durableTask: Record<string, unknown> };
+        };
+        assert.equal(appHost.extensions.durableTask.overridableExistingInstanceStates, 'NonRunningStates');
     });
 });
 

@@ -1,0 +1,176 @@
+import { QueueServiceClient, RestError } from '@azure/storage-queue';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type * as df from 'durable-functions';
+
+import type { ActivityDeps } from '../../activities/deps';
+import { snapshotManifest } from '../../activities/snapshotManifest';
+import type { Outbox } from '../../retraining/outbox';
+import { readInstance, startOrSignal } from './startRetrain';
+
+/** The container the Event Grid subscription dead-letters undeliverable blob events to (infra sets it). */
+export const DEADLETTER_CONTAINER_SETTING = 'RETRAINER_DEADLETTER_CONTAINER';
+/**
+ * Where the blob extension moves a blob-trigger message after maxDequeueCount failures, in the
+ * trigger connection's account (SharedBlobQueueListenerFactory.cs; the dev host's POISON_QUEUE).
+ */
+export const BLOB_TRIGGER_POISON_QUEUE = 'webjobs-blobtrigger-poison';
+/** The blob trigger's connection (host storage): its queues hold the poison messages. */
+export const TRIGGER_CONNECTION_SETTING = 'AzureWebJobsStorage';
+/** Blob in the runs container holding the last catch-up pass's report. */
+export const CATCH_UP_REPORT_BLOB = 'catch-up/last.json';
+
+/**
+ * Arrivals the runtime gave up on, as counted by the last catch-up pass. A count is null when it
+ * could not be read (the setting is not configured, or storage did not answer: see `problems`).
+ */
+export interface MissedEvents {
+    checkedAt: string;
+    /** Blobs in the dead-letter container: Event Grid events that were never delivered. */
+    deadLetteredEvents: number | null;
+    /** Approximate messages in the blob trigger's poison queue: uploads whose invocation failed for good. */
+    poisonMessages: number | null;
+    problems?: string[];
+}
+
+export interface CatchUpReport extends MissedEvents {
+    /** Targets this pass started (or signalled), with why. */
+    started: { target: string; reason: 'pending-arrival' | 'unjudged-data'; outcome: string }[];
+}
+
+function statusCodeOf(err: unknown): number | undefined {
+    const code = err instanceof Error ? (err as { statusCode?: unknown }).statusCode : undefined;
+    return typeof code === 'number' ? code : undefined;
+}
+
+function errorText(err: unknown): string {
+    return err instanceof RestError ? `HTTP ${err.statusCode ?? '?'} ${err.code ?? ''}`.trim() : String(err);
+}
+
+async function countBlobs(container: ContainerClient): Promise<number> {
+    let n = 0;
+    if (!(await container.exists())) return 0;
+    for await (const page of container.listBlobsFlat().byPage({ maxPageSize: 5000 }))
+        n += page.segment.blobItems.length;
+    return n;
+}
+
+/**
+ * The poison queue's size. Only a connection string is supported here; an identity-based
+ * `AzureWebJobsStorage__queueServiceUri` is reported as a problem rather than guessed at.
+ */
+async function countPoison(env: NodeJS.ProcessEnv): Promise<number> {
+    const cs = env[TRIGGER_CONNECTION_SETTING];
+    if (!cs) throw new Error(`${TRIGGER_CONNECTION_SETTING} is not a connection string`);
+    const queue = QueueServiceClient.fromConnectionString(cs).getQueueClient(BLOB_TRIGGER_POISON_QUEUE);
+    try {
+        return (await queue.getProperties()).approximateMessagesCount ?? 0;
+    } catch (err: unknown) {
+        if (statusCodeOf(err) === 404) return 0;
+        throw err;
+    }
+}
+
+/** Counts dead-lettered Event Grid events and blob-trigger poison messages; never throws. */
+export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.ProcessEnv): Promise<MissedEvents> {
+    const problems: string[] = [];
+    let deadLetteredEvents: number | null = null;
+    const dl = env[DEADLETTER_CONTAINER_SETTING];
+    if (dl) {
+        try {
+            deadLetteredEvents = await countBlobs(blobs.getContainerClient(dl));
+        } catch (err: unknown) {
+            problems.push(`dead-letter container '${dl}': ${errorText(err)}`);
+        }
+    } else problems.push(`${DEADLETTER_CONTAINER_SETTING} is not set`);
+    let poisonMessages: number | null = null;
+    try {
+        poisonMessages = await countPoison(env);
+    } catch (err: unknown) {
+        problems.push(`poison queue '${BLOB_TRIGGER_POISON_QUEUE}': ${errorText(err)}`);
+    }
+    return {
+        checkedAt: new Date().toISOString(),
+        deadLetteredEvents,
+        poisonMessages,
+        ...(problems.length > 0 ? { problems } : {}),
+    };
+}
+
+/**
+ * The timer's catch-up pass, for every target (scheduled or not): a target with no live run whose
+ * outbox holds a pending blob arrival, or whose data's run key no run has judged (the snapshot's
+ * `previousRunId` is absent), gets a run. So an upload whose event Event Grid dropped, whose trigger
+ * went to poison, or which arrived after a run's last look costs one timer period, not forever.
+ * Refused (quarantined) files are left out of the snapshot, so they count as judged.
+ * @throws DurableOutageError or storage errors for the first target that failed, after trying all.
+ */
+export async function catchUp(
+    client: df.DurableClient,
+    deps: ActivityDeps,
+    outbox: Outbox,
+    runs: ContainerClient,
+    env: NodeJS.ProcessEnv,
+    log: (message: string) => void,
+): Promise<CatchUpReport> {
+    const started: CatchUpReport['started'] = [];
+    const failures: unknown[] = [];
+    for (const t of deps.config.targets) {
+        try {
+            if ((await readInstance(client, t.name)).kind === 'live') continue;
+            const pending = (await outbox.read(t.name)).pending.find((a) => a.kind === 'blob' && a.blobName);
+            let reason: CatchUpReport['started'][number]['reason'] | undefined;
+            let blobName = pending?.blobName;
+            if (blobName) reason = 'pending-arrival';
+            else {
+                const scheduledAt = deps.now().toISOString();
+                const snap = await snapshotManifest(deps, { target: t.name, trigger: { kind: 'timer', scheduledAt } });
+                if (snap.blobs.length > 0 && !snap.previousRunId) {
+                    reason = 'unjudged-data';
+                    blobName = snap.blobs[0].name;
+                }
+            }
+            if (!reason || !blobName) continue;
+            // No waiting here: a run closing now leaves the arrival for the next pass.
+            const r = await startOrSignal(client, outbox, t.name, { kind: 'blob', blobName }, log, 0);
+            started.push({ target: t.name, reason, outcome: r.outcome });
+            log(`Catch-up: ${r.outcome} a run of '${t.name}' (${reason}).`);
+        } catch (err: unknown) {
+            failures.push(err);
+            log(`Catch-up of '${t.name}' failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+    }
+    const report: CatchUpReport = { ...(await countMissedEvents(deps.blobs, env)), started };
+    if (report.deadLetteredEvents || report.poisonMessages) {
+        log(
+            `Catch-up: ${report.deadLetteredEvents ?? '?'} dead-lettered Event Grid event(s), ${report.poisonMessages ?? '?'} poison blob-trigger message(s).`,
+        );
+    }
+    try {
+        const body = JSON.stringify(report);
+        await runs.createIfNotExists();
+        await runs.getBlockBlobClient(CATCH_UP_REPORT_BLOB).upload(body, Buffer.byteLength(body), {
+            blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+    } catch (err: unknown) {
+        failures.push(err);
+    }
+    if (failures.length > 0) throw failures[0];
+    return report;
+}
+
+/** The last catch-up pass's counts, or undefined before the first pass. */
+export async function lastMissedEvents(runs: ContainerClient): Promise<MissedEvents | undefined> {
+    try {
+        const buf = await runs.getBlockBlobClient(CATCH_UP_REPORT_BLOB).downloadToBuffer();
+        const r = JSON.parse(buf.toString('utf8')) as CatchUpReport;
+        return {
+            checkedAt: r.checkedAt,
+            deadLetteredEvents: r.deadLetteredEvents,
+            poisonMessages: r.poisonMessages,
+            ...(r.problems ? { problems: r.problems } : {}),
+        };
+    } catch (err: unknown) {
+        if (statusCodeOf(err) === 404) return undefined;
+        throw err;
+    }
+}

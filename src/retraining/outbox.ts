@@ -1,0 +1,168 @@
+import { RestError } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
+
+/**
+ * One arrival recorded for a target: a blob trigger invocation, a timer tick or an HTTP start.
+ * `seq` numbers a target's arrivals from 1, in the order they were written.
+ */
+export interface Arrival {
+    seq: number;
+    kind: 'blob' | 'timer' | 'http';
+    blobName?: string;
+    /** ISO time the trigger wrote it (the trigger's clock). */
+    at: string;
+}
+
+/** Who looked at the outbox last before finishing, so a later arrival knows that run will not look again. */
+export interface OutboxCloser {
+    instanceId: string;
+    runId: string;
+    at: string;
+}
+
+/**
+ * A target's outbox (one JSON blob `outbox/{target}.json` in the runs container, written only under
+ * its ETag). `seq` counts every arrival ever written; `takenSeq` is the highest one a run has
+ * covered by listing storage after it; arrivals above it are pending. `closedBy` is set by a run's
+ * final look when nothing was pending, and cleared by the next take.
+ */
+export interface OutboxState {
+    seq: number;
+    takenSeq: number;
+    /** The newest pending arrivals, oldest first (at most MAX_KEPT; `seq - takenSeq` counts them all). */
+    pending: Arrival[];
+    closedBy?: OutboxCloser;
+}
+
+const MAX_KEPT = 50;
+// A round is lost only to a writer that succeeded, so every round makes progress; losers back off a
+// little, with jitter, before reading again. Bounded by time, not rounds: a burst of hundreds of
+// uploads (one append each) must not fail the last writers.
+const CONTENTION_BUDGET_IN_MS = 60_000;
+
+/** An ETag-guarded write lost to another writer too many times in a row (storage contention). */
+export class OutboxContentionError extends Error {
+    override name = 'OutboxContentionError';
+}
+
+function empty(): OutboxState {
+    return { seq: 0, takenSeq: 0, pending: [] };
+}
+
+function statusOf(err: unknown): number | undefined {
+    return err instanceof RestError ? err.statusCode : undefined;
+}
+
+/**
+ * The per-target durable record of arrivals (../../docs/reliability.md, "Arrivals"). A trigger
+ * appends before it starts or signals anything, so an event the runtime drops (a finishing run, a
+ * Pending instance, Event Grid) is still seen: by the run's debounce and final look, or by the
+ * timer's catch-up pass. Raised events are only hints.
+ */
+export class Outbox {
+    constructor(private readonly container: ContainerClient) {}
+
+    private blob(target: string) {
+        return this.container.getBlockBlobClient(`outbox/${target}.json`);
+    }
+
+    /** The current state (an empty outbox when none was written yet). */
+    async read(target: string): Promise<OutboxState> {
+        return (await this.load(target)).state;
+    }
+
+    /**
+     * Records an arrival. Returns it with its `seq`, and the closer the outbox held when it was
+     * written: if set, the run that closed it has already taken its last look.
+     * @throws OutboxContentionError when ETag races are lost for CONTENTION_BUDGET_IN_MS; storage errors as thrown.
+     */
+    async append(
+        target: string,
+        arrival: Omit<Arrival, 'seq' | 'at'> & { at?: string },
+    ): Promise<{ arrival: Arrival; closedBy?: OutboxCloser }> {
+        let added: Arrival | undefined;
+        let closedBy: OutboxCloser | undefined;
+        await this.update(target, (s) => {
+            added = { ...arrival, seq: s.seq + 1, at: arrival.at ?? new Date().toISOString() };
+            closedBy = s.closedBy;
+            const pending = [...s.pending, added].slice(-MAX_KEPT);
+            return { ...s, seq: added.seq, pending };
+        });
+        return { arrival: added!, ...(closedBy ? { closedBy } : {}) };
+    }
+
+    /**
+     * A run is about to list storage: everything recorded so far is covered by that listing.
+     * Returns the state before the take.
+     */
+    async take(target: string): Promise<OutboxState> {
+        let before = empty();
+        await this.update(target, (s) => {
+            before = s;
+            return { seq: s.seq, takenSeq: s.seq, pending: [] };
+        });
+        return before;
+    }
+
+    /**
+     * A run's final look: returns the pending arrivals that ask for a run (`blob`: a timer tick or an
+     * HTTP call that found a live run was answered by that run) and leaves them pending for the next run's take; when
+     * none are, marks the outbox closed by `closer` in the same ETag-guarded write, so an arrival
+     * written after it knows this run will not look again.
+     */
+    async close(target: string, closer: OutboxCloser): Promise<Arrival[]> {
+        let waiting: Arrival[] = [];
+        await this.update(target, (s) => {
+            waiting = s.pending.filter((a) => a.kind === 'blob');
+            if (waiting.length > 0) return undefined;
+            return { ...s, closedBy: closer };
+        });
+        return waiting;
+    }
+
+    private async load(target: string): Promise<{ state: OutboxState; etag?: string }> {
+        try {
+            // One GET: the body and the ETag it was read at belong together.
+            const res = await this.blob(target).download();
+            const chunks: Buffer[] = [];
+            for await (const c of res.readableStreamBody ?? []) chunks.push(Buffer.from(c as Buffer));
+            return { state: JSON.parse(Buffer.concat(chunks).toString('utf8')) as OutboxState, etag: res.etag };
+        } catch (err: unknown) {
+            if (statusOf(err) === 404) return { state: empty() };
+            throw err;
+        }
+    }
+
+    /** Read-modify-write under the ETag (create-only when absent); `change` returning undefined writes nothing. */
+    private async update(target: string, change: (s: OutboxState) => OutboxState | undefined): Promise<void> {
+        const deadline = Date.now() + CONTENTION_BUDGET_IN_MS;
+        for (let round = 0; Date.now() < deadline; round++) {
+            const { state, etag } = await this.load(target);
+            const next = change(state);
+            if (!next) return;
+            const body = JSON.stringify(next);
+            try {
+                await this.blob(target).upload(body, Buffer.byteLength(body), {
+                    conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+                    blobHTTPHeaders: { blobContentType: 'application/json' },
+                });
+                return;
+            } catch (err: unknown) {
+                const status = statusOf(err);
+                if (status === 412 || status === 409) {
+                    // Another writer won: read again after a short, jittered pause.
+                    await new Promise((ok) => setTimeout(ok, Math.random() * 10 * Math.min(round + 1, 20)));
+                    continue;
+                }
+                if (status === 404) {
+                    await this.container.createIfNotExists();
+                    continue;
+                }
+                throw err;
+            }
+        }
+        throw new OutboxContentionError(
+            `The outbox of '${target}' kept changing for ${CONTENTION_BUDGET_IN_MS} ms of writes.`,
+        );
+    }
+}
