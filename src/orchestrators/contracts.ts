@@ -79,6 +79,12 @@ export interface SubmittedJob {
     jobId: string;
     modelOutput: ModelLocation;
     evaluationOutput: ModelLocation;
+    /**
+     * BES jobs submitted for this run but never started: a copy of the submit step died after
+     * sending the submit and before recording BES's answer, so the copy that took over submitted
+     * again. Absent when there were none (the normal case).
+     */
+    unstartedSubmits?: number;
 }
 
 export type JobState = 'NotStarted' | 'Running' | 'Failed' | 'Cancelled' | 'Finished';

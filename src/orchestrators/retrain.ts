@@ -15,6 +15,7 @@ import {
     TargetPlan,
     Verdict,
 } from './contracts';
+import { callClaimed } from './claims';
 import { followUpTrigger } from './followUp';
 import { messageOf } from './messageOf';
 import { verifyPromotion } from './verification';
@@ -116,12 +117,18 @@ function* runSteps(
 
     step('submitting');
     const globalParameters = input.trigger.kind === 'http' ? (input.trigger.globalParameters ?? {}) : {};
-    const job = (yield context.df.callActivityWithRetry(Activities.submitJob, retry, {
-        target: input.target,
-        runId: record.runId,
-        manifest,
-        globalParameters,
-    })) as SubmittedJob;
+    const job = yield* callClaimed<SubmittedJob>(
+        context,
+        Activities.submitJob,
+        retry,
+        {
+            target: input.target,
+            runId: record.runId,
+            manifest,
+            globalParameters,
+        },
+        plan.activityRetry.firstRetryIntervalInMs,
+    );
     record.job = job;
 
     step('training');
@@ -146,12 +153,18 @@ function* runSteps(
     step('promoting');
     let promotion: Promotion;
     try {
-        promotion = (yield context.df.callActivityWithRetry(Activities.promote, retry, {
-            target: input.target,
-            runId: record.runId,
-            model: job.modelOutput,
-            expectedChampionRunId: verdict.comparedTo?.runId ?? null,
-        })) as Promotion;
+        promotion = yield* callClaimed<Promotion>(
+            context,
+            Activities.promote,
+            retry,
+            {
+                target: input.target,
+                runId: record.runId,
+                model: job.modelOutput,
+                expectedChampionRunId: verdict.comparedTo?.runId ?? null,
+            },
+            plan.activityRetry.firstRetryIntervalInMs,
+        );
     } catch (err) {
         // The promote activity restores the endpoint itself before it gives up, so nothing to undo.
         return yield* finish('Failed', `Promotion failed: ${messageOf(err)}`);
@@ -169,11 +182,17 @@ function* runSteps(
 
     step('rolling-back');
     try {
-        yield context.df.callActivityWithRetry(Activities.rollback, retry, {
-            target: input.target,
-            runId: record.runId,
-            promotion,
-        });
+        yield* callClaimed<null>(
+            context,
+            Activities.rollback,
+            retry,
+            {
+                target: input.target,
+                runId: record.runId,
+                promotion,
+            },
+            plan.activityRetry.firstRetryIntervalInMs,
+        );
     } catch (err) {
         return yield* finish(
             'Failed',
