@@ -33,7 +33,7 @@ export interface ClaimHandle<P> {
     /** True when this copy took the claim over from a holder that stopped (died) before finishing. */
     readonly takenOver: boolean;
     /** Writes progress under the lease; throws if this copy lost the lease meanwhile. */
-    record(progress: P): Promise<void>;
+    readonly record: (progress: P) => Promise<void>;
 }
 
 /**
@@ -53,9 +53,9 @@ export class ClaimHeldError extends Error {
 export interface ClaimOptions<P, R> {
     /** Lease length, 15..60 s (the blob service's bounds); default CLAIM_LEASE_IN_SECONDS. */
     leaseInSeconds?: number;
-    now(): Date;
+    now: () => Date;
     /** Reads a marker written before claims existed (no `claim` field) as progress or a result. */
-    legacy?(raw: unknown): { progress?: P; result?: R };
+    legacy?: (raw: unknown) => { progress?: P; result?: R };
 }
 
 /**
@@ -134,7 +134,10 @@ export async function withClaim<P, R>(
             },
         };
         const write = async (next: ClaimRecord<P, R>): Promise<void> => {
-            if (lost !== undefined) throw new Error(`Lost the lease on claim '${marker.name}': ${String(lost)}`);
+            if (lost !== undefined)
+                throw new Error(
+                    `Lost the lease on claim '${marker.name}': ${lost instanceof Error ? lost.message : 'renewal failed'}`,
+                );
             await writeJson(marker, next, { leaseId: owner });
         };
         if (takenOver) await write(record);

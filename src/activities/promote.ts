@@ -28,7 +28,7 @@ export async function promote(deps: ActivityDeps, input: PromoteInput): Promise<
     return withClaim<PromoteProgress, Promotion>(
         marker,
         // Before claims, promotion.json held the promotion itself, written just before the update.
-        { now: deps.now, legacy: (raw) => ({ progress: { promotion: raw as Promotion } }) },
+        { now: () => deps.now(), legacy: (raw) => ({ progress: { promotion: raw as Promotion } }) },
         async (claim) => {
             const champion = (await deps.runs.getChampion(target.name))?.champion.runId ?? null;
             if (champion !== input.expectedChampionRunId && champion !== input.runId)

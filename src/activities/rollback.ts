@@ -37,7 +37,7 @@ export async function rollback(deps: ActivityDeps, input: RollbackInput): Promis
     if (!before) throw new NothingToRestoreError(target.name);
     const models = deps.blobs.getContainerClient(target.modelOutput.container);
     const marker = models.getBlockBlobClient(`${target.name}/${input.runId}/rollback.json`);
-    return withClaim<RollbackProgress, null>(marker, { now: deps.now }, async (claim) => {
+    return withClaim<RollbackProgress, null>(marker, { now: () => deps.now() }, async (claim) => {
         if (claim.progress && sameModel(await currentModel(deps, target), before)) return null;
         await claim.record({ phase: 'restoring' });
         await applyModel(deps, target, before);

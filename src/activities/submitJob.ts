@@ -42,36 +42,40 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
     await models.createIfNotExists();
     const folder = `${target.name}/${input.runId}`;
     const marker = models.getBlockBlobClient(`${folder}/job.json`);
-    return withClaim<SubmitProgress, SubmittedJob>(marker, { now: deps.now, legacy: legacyJob }, async (claim) => {
-        let unstarted = claim.progress?.unstartedSubmits ?? 0;
-        const known = claim.progress?.job;
-        if (known) return startOnce(deps, input, claim.record, known, unstarted);
-        if (claim.progress?.phase === 'submitting') unstarted += 1;
-        const request = await buildRequest(deps, input, folder);
-        await claim.record({ phase: 'submitting', unstartedSubmits: unstarted });
-        let jobId: string;
-        try {
-            jobId = await deps.bes(target).submitJob(request);
-        } catch (err) {
-            // A refusal (4xx) created no job; any other failure may have, so it stays counted.
-            const status = err instanceof MlServiceError ? (err.statusCode ?? 0) : 0;
-            if (status >= 400 && status < 500) await claim.record({ phase: 'idle', unstartedSubmits: unstarted });
-            throw err;
-        }
-        const base = baseLocation(deps.blobs);
-        const job: SubmittedJob = {
-            jobId,
-            modelOutput: {
-                baseLocation: base,
-                relativeLocation: `${target.modelOutput.container}/${folder}/model.ilearner`,
-            },
-            evaluationOutput: {
-                baseLocation: base,
-                relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
-            },
-        };
-        return startOnce(deps, input, claim.record, job, unstarted);
-    });
+    return withClaim<SubmitProgress, SubmittedJob>(
+        marker,
+        { now: () => deps.now(), legacy: legacyJob },
+        async (claim) => {
+            let unstarted = claim.progress?.unstartedSubmits ?? 0;
+            const known = claim.progress?.job;
+            if (known) return startOnce(deps, input, claim.record, known, unstarted);
+            if (claim.progress?.phase === 'submitting') unstarted += 1;
+            const request = await buildRequest(deps, input, folder);
+            await claim.record({ phase: 'submitting', unstartedSubmits: unstarted });
+            let jobId: string;
+            try {
+                jobId = await deps.bes(target).submitJob(request);
+            } catch (err) {
+                // A refusal (4xx) created no job; any other failure may have, so it stays counted.
+                const status = err instanceof MlServiceError ? (err.statusCode ?? 0) : 0;
+                if (status >= 400 && status < 500) await claim.record({ phase: 'idle', unstartedSubmits: unstarted });
+                throw err;
+            }
+            const base = baseLocation(deps.blobs);
+            const job: SubmittedJob = {
+                jobId,
+                modelOutput: {
+                    baseLocation: base,
+                    relativeLocation: `${target.modelOutput.container}/${folder}/model.ilearner`,
+                },
+                evaluationOutput: {
+                    baseLocation: base,
+                    relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
+                },
+            };
+            return startOnce(deps, input, claim.record, job, unstarted);
+        },
+    );
 }
 
 async function buildRequest(deps: ActivityDeps, input: SubmitJobInput, folder: string): Promise<BatchExecutionRequest> {
