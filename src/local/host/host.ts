@@ -20,6 +20,8 @@ import { storageClients } from './storage/clients';
 import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
 import { TimerTrigger } from './triggers/timer';
+import { ActivitySemantics } from './semantics/activities';
+import { SemanticsProfile, semanticsProfile } from './semantics/profile';
 import { PollLoop } from './util/pollLoop';
 
 export { defaultHostId, type HostOptions } from './hostOptions';
@@ -38,6 +40,8 @@ export class DevHost {
         readonly binding: ClientBindingData,
         readonly blob: BlobTriggerListener | undefined,
         readonly log: HostLogger,
+        /** The semantics profile in force; its FaultLog lists every fault injected. */
+        readonly semantics: SemanticsProfile,
     ) {}
 
     get origin(): string {
@@ -74,6 +78,8 @@ export class DevHost {
         await hosts.createIfNotExists();
         const keys = openHostKeys(opts.stateDir ?? path.join(appRoot, '.retrainer', 'devhost'), log);
 
+        const semantics = semanticsProfile(env, log, opts.semantics);
+        if (semantics.name !== 'default') log.host(`Semantics profile '${semantics.name}' (seed ${semantics.seed})`);
         const invoker = new Invoker(registry, log);
         const durable = new DurableEngine(storage, registry, invoker, log, {
             hubName: config.hubName,
@@ -82,6 +88,7 @@ export class DevHost {
             pollMs: opts.pollMs ?? 250,
             leaseMs: opts.leaseMs ?? 30000,
             clock,
+            activitySemantics: ActivitySemantics.of(semantics, env),
         });
         const hostId = opts.hostId ?? defaultHostId(appRoot);
         const blob = createBlobListener(active, storage, hosts, invoker, log, {
@@ -104,7 +111,7 @@ export class DevHost {
         process.env.WEBSITE_HOSTNAME = origin.replace(/^https?:\/\//, '');
         const binding = clientBindingData(origin, config.hubName, keys.durableSystem);
         invoker.extraInputProviders.push(clientBindingInput(binding));
-        const host = new DevHost(registry, config, keys, server, durable, binding, blob, log);
+        const host = new DevHost(registry, config, keys, server, durable, binding, blob, log, semantics);
         ref.host = host;
         await durable.start();
         for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) {

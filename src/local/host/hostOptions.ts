@@ -28,6 +28,8 @@ export interface HostOptions {
     blobQueuePollMs?: number;
     /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
     blobRetryDelayMs?: number;
+    /** Semantics profile, `default` or `azure` (src/local/host/semantics); default from RETRAINER_HOST_SEMANTICS. */
+    semantics?: string;
 }
 
 export function defaultHostId(appRoot: string): string {

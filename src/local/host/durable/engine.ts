@@ -4,6 +4,7 @@ import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
 import { StorageClients } from '../storage/clients';
+import { ActivitySemantics } from '../semantics/activities';
 import { PollLoop } from '../util/pollLoop';
 import { ActivityWorker } from './activityWorker';
 import { Clock } from './clock';
@@ -18,6 +19,8 @@ export interface DurableEngineOptions {
     pollMs: number;
     leaseMs: number;
     clock: Clock;
+    /** The azure semantics profile's activity faults; absent by default. */
+    activitySemantics?: ActivitySemantics;
 }
 
 /** The task hub, its orchestration dispatcher and activity worker, and the client-side service. */
@@ -49,6 +52,7 @@ export class DurableEngine {
             opts.clock,
             opts.maxConcurrentOrchestratorFunctions,
             wakeAll,
+            opts.activitySemantics,
         );
         this.activities = new ActivityWorker(
             this.store,
@@ -60,6 +64,7 @@ export class DurableEngine {
                 owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
                 leaseMs: opts.leaseMs,
                 concurrency: opts.maxConcurrentActivityFunctions,
+                semantics: opts.activitySemantics,
             },
             () => this.#orchestrationLoop.wake(),
         );
