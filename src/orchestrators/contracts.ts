@@ -45,6 +45,15 @@ export interface TargetPlan {
      * before it existed: those instances verify once, as they did, so their histories still replay.
      */
     verify?: { attempts: number; intervalInMs: number };
+    /**
+     * Stamp the run id with the time of an episode already committed when the side effects are
+     * scheduled (the start of collecting; of the run, for a run that fails before it): in Azure an
+     * episode whose checkpoint failed runs again at a later time, and the activities it sent first
+     * still run, so a run id taken from that episode's clock would differ between the two copies and
+     * each would claim its own BES job. Absent in plans recorded before it existed: those stamp the
+     * submitting episode's time, as they did, so their histories still replay.
+     */
+    stableRunId?: boolean;
 }
 
 export interface ManifestBlob {

@@ -31,6 +31,8 @@ const TERMINAL: ReadonlySet<string> = new Set(['Failed', 'Cancelled', 'Finished'
  */
 export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord, unknown> {
     const input = context.df.getInput<RetrainInput>();
+    // The first episode's clock: committed before any episode that can act on it.
+    const startedAt = context.df.currentUtcDateTime;
     const plan = (yield context.df.callActivity(Activities.loadPlan, input.target)) as TargetPlan;
     const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
     retry.backoffCoefficient = 2;
@@ -66,7 +68,8 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
-        if (!record.runId) record.runId = runIdFor(context.df.currentUtcDateTime, 'failed');
+        if (!record.runId)
+            record.runId = runIdFor(plan.stableRunId ? startedAt : context.df.currentUtcDateTime, 'failed');
         done = yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
     }
 
@@ -104,12 +107,13 @@ function* runSteps(
     }
 
     step('collecting');
+    const collectingAt = context.df.currentUtcDateTime;
     const manifest = (yield context.df.callActivityWithRetry(Activities.snapshotManifest, retry, {
         target: input.target,
         trigger: input.trigger,
     })) as ManifestSnapshot;
     record.manifest = manifest;
-    record.runId = runIdFor(context.df.currentUtcDateTime, manifest.runKey);
+    record.runId = runIdFor(plan.stableRunId ? collectingAt : context.df.currentUtcDateTime, manifest.runKey);
     if (manifest.blobs.length === 0) return yield* finish('Skipped', 'No training data found for the target.');
     if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
         return yield* finish('Skipped', `The same data was already used by run ${manifest.previousRunId}.`);

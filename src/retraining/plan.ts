@@ -13,5 +13,6 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         activityRetry: { ...t.activityRetry },
         retrainOnScheduleWithoutNewData: t.retrainOnScheduleWithoutNewData,
         verify: { ...t.verify },
+        stableRunId: true,
     };
 }
