@@ -6,10 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { CLAIM_LEASE_IN_SECONDS, ClaimHandle, readRecord, withClaim } from '../../src/activities/claim';
+import { promote } from '../../src/activities/promote';
+import { rollback } from '../../src/activities/rollback';
 import { submitJob } from '../../src/activities/submitJob';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { isClaimPending } from '../../src/orchestrators/claims';
-import type { SubmittedJob } from '../../src/orchestrators/contracts';
+import type { Promotion, SubmittedJob } from '../../src/orchestrators/contracts';
 import { testStorage, uniqueName } from '../helpers/azurite';
 import { PipelineFixture, startPipeline, upload } from './fixture';
 
@@ -129,13 +131,14 @@ describe('claims: create-only marker under a blob lease (Azurite)', () => {
     });
 });
 
-describe('submitJob: two copies at once make one BES job, started once (Azurite + studio)', () => {
+describe('submit, promote, rollback: two copies at once act once (Azurite + studio)', () => {
     let fx: PipelineFixture;
     before(async () => {
         fx = await startPipeline();
         await upload(fx, 'churn/a.csv', await toText(classificationCsv({ rows: 500, seed: 8 })));
     });
     after(() => fx.close());
+    let trained: SubmittedJob | undefined;
 
     it('both copies run concurrently; one submits and starts, the other answers pending; asking again returns the job', async () => {
         const ops = () => fx.studio.stats().operations;
@@ -154,5 +157,29 @@ describe('submitJob: two copies at once make one BES job, started once (Azurite 
         assert.deepEqual(again, jobs[0]);
         assert.equal((ops().submitJob ?? 0) - before.submit, 1);
         assert.equal((await fx.waitForJob('churn', jobs[0].jobId)).state, 'Finished');
+        trained = jobs[0];
+    });
+
+    it('promote twice at once: one PATCH; rollback twice at once: one PATCH back', async () => {
+        const ops = () => fx.studio.stats().operations.patchEndpoint ?? 0;
+        const job = trained!;
+        const input = { target: 'churn', runId: 'twice', model: job.modelOutput, expectedChampionRunId: null };
+        const before = ops();
+        const promoted = await Promise.all([promote(fx.deps, input), promote(fx.deps, input)]);
+        const done = promoted.filter((r): r is Promotion => !isClaimPending(r));
+        assert.equal(done.length, 1, JSON.stringify(promoted));
+        assert.equal(ops() - before, 1, 'one promote PATCH');
+        assert.deepEqual(await promote(fx.deps, input), done[0], 'asking again returns the recorded promotion');
+        assert.equal(ops() - before, 1);
+
+        // Roll back to the model served now: the PATCH is still sent, so the studio counts it.
+        const promotion: Promotion = { before: job.modelOutput, after: job.modelOutput };
+        const rolled = await Promise.all([
+            rollback(fx.deps, { target: 'churn', runId: 'twice', promotion }),
+            rollback(fx.deps, { target: 'churn', runId: 'twice', promotion }),
+        ]);
+        assert.equal(rolled.filter((r) => isClaimPending(r)).length, 1, JSON.stringify(rolled));
+        assert.equal(rolled.filter((r) => r === null).length, 1);
+        assert.equal(ops() - before, 2, 'one rollback PATCH');
     });
 });

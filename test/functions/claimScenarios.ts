@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 
 import {
     ABORTED_COMMIT_SHARE_ENV,
+    DUPLICATE_ACTIVITIES_ENV,
     DUPLICATE_ACTIVITY,
     DUPLICATE_SHARE_ENV,
     duplicateEvidence,
@@ -42,8 +43,9 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, logs:
 
 /**
  * Upload-triggered runs, one after the other on each endpoint, through the dev host, the studio and Azurite, under
- * the given semantics profile. Under `azure` every activity work item runs as two copies at once
- * and a share of commits is aborted and its work re-sent. For every run the studio must count
+ * the given semantics profile. Under `azure` every work item of submit, promote, rollback and
+ * record (and a fifth of the others) runs as two copies at once, and 30% of the commits that send
+ * activity work are aborted and their work re-sent. For every run the studio must count
  * exactly one BES job started (none left unstarted), one promote update if it promoted, one
  * promote and one rollback update if it rolled back, none otherwise; every run leaves exactly one
  * run record. Under `azure` the fault log must show the duplicates of submit, promote and rollback
@@ -75,7 +77,9 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                 ],
                 {
                     [SEMANTICS_SEED_ENV]: String(o.seed),
-                    [DUPLICATE_SHARE_ENV]: '1',
+                    // Every side-effecting activity (and the run record) twice at once; the rest at random.
+                    [DUPLICATE_ACTIVITIES_ENV]: [...SIDE_EFFECTS, Activities.record].join(','),
+                    [DUPLICATE_SHARE_ENV]: '0.2',
                     [ABORTED_COMMIT_SHARE_ENV]: '0.3',
                 },
                 { host: { semantics: o.profile }, studioStateDir: studioState },
@@ -83,7 +87,7 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
         });
         after(() => app?.stop());
 
-        it(`${o.runs} upload-triggered runs: each exactly 1 BES job started, at most 1 promote and 1 rollback update, 1 record`, async () => {
+        it(`${o.runs} upload-triggered runs: each exactly 1 BES job started, at most 1 promote and 1 rollback update, 1 record`, async (t) => {
             const origin = app.host.origin;
             const key = app.host.keys.functionDefault;
             const submitsBefore = app.studio.stats().operations.submitJob ?? 0;
@@ -116,6 +120,7 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                         app.logs,
                     );
                     seen.push(run);
+                    console.log('DEBUG', target, run.state, JSON.stringify(run.timings));
                     const now = app.studio.stats().operations;
                     const delta = (op: string): number => (now[op] ?? 0) - (ops[op] ?? 0);
                     const where = `${target} run ${n} (${run.runId}, ${run.state}: ${run.reason ?? ''})`;
@@ -156,15 +161,24 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
             assert.equal(studioJobs(studioState).length, o.runs + unstarted);
 
             const faults = app.host.semantics.faults;
+            const states: Record<string, number> = {};
+            for (const r of seen) states[r.state] = (states[r.state] ?? 0) + 1;
+            // Figures for docs/reliability.md: what ran and what was injected.
+            t.diagnostic(
+                `runs by state ${JSON.stringify(states)}; BES submits ${o.runs + unstarted}; faults ${JSON.stringify(faults.counts())}`,
+            );
             if (o.profile === 'default') {
                 assert.deepEqual(faults.counts(), {}, 'the default profile injects nothing');
                 return;
             }
             const duplicates = faults.all().filter((f) => f.kind === DUPLICATE_ACTIVITY);
+            const pairs: Record<string, number> = {};
             for (const activity of SIDE_EFFECTS) {
                 const mine = duplicates.filter((f) => f.subject.includes(`/${activity}#`));
                 assert.ok(mine.length > 0, `${activity} ran as two copies at once`);
+                pairs[activity] = mine.length;
             }
+            t.diagnostic(`overlapping pairs of side-effecting activities ${JSON.stringify(pairs)}`);
             for (const f of duplicates) {
                 const e = duplicateEvidence(f.detail);
                 assert.ok(e.overlapped && Math.max(...e.startedAtInMs) < e.firstFinishedAtInMs, f.detail);

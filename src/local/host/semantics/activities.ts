@@ -4,6 +4,8 @@ import type { SemanticsProfile } from './profile';
 
 /** Share (0..1) of activity work items the azure profile runs twice at the same time; default 0.5. */
 export const DUPLICATE_SHARE_ENV = 'RETRAINER_HOST_SEMANTICS_DUPLICATE_SHARE';
+/** Activity names (comma-separated) whose every work item runs as two copies at once, whatever the share. */
+export const DUPLICATE_ACTIVITIES_ENV = 'RETRAINER_HOST_SEMANTICS_DUPLICATE_ACTIVITIES';
 /** Share (0..1) of episode commits with activity work the azure profile aborts after sending that work; default 0.2. */
 export const ABORTED_COMMIT_SHARE_ENV = 'RETRAINER_HOST_SEMANTICS_ABORTED_COMMIT_SHARE';
 
@@ -46,6 +48,8 @@ export class ActivitySemantics {
         private readonly profile: SemanticsProfile,
         readonly duplicateShare: number,
         readonly abortedCommitShare: number,
+        /** Activities always run as two copies at once. */
+        readonly alwaysDuplicated: ReadonlySet<string> = new Set(),
     ) {}
 
     /**
@@ -58,16 +62,24 @@ export class ActivitySemantics {
             profile,
             share(env, DUPLICATE_SHARE_ENV, 0.5),
             share(env, ABORTED_COMMIT_SHARE_ENV, 0.2),
+            new Set(
+                (env[DUPLICATE_ACTIVITIES_ENV] ?? '')
+                    .split(',')
+                    .map((n) => n.trim())
+                    .filter((n) => n !== ''),
+            ),
         );
     }
 
     /**
-     * Runs the work item once, or (for the profile's share) twice at the same time. Returns the
+     * Runs the work item once, or (for the profile's share, and always for the named activities)
+     * twice at the same time. Returns the
      * completions in the order the copies finished; the orchestration takes the first and drops the
      * other as a duplicate, as DurableTask.Core does.
      */
     async execute(item: WorkItem, copy: ExecuteCopy): Promise<HistoryEvent[]> {
-        if (!this.profile.random.chance(this.duplicateShare)) return [await copy(() => Promise.resolve())];
+        const twice = this.profile.random.chance(this.duplicateShare) || this.alwaysDuplicated.has(item.name);
+        if (!twice) return [await copy(() => Promise.resolve())];
         let open!: () => void;
         const gate = new Promise<void>((ok) => (open = ok));
         let arrived = 0;
