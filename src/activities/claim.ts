@@ -36,20 +36,6 @@ export interface ClaimHandle<P> {
     readonly record: (progress: P) => Promise<void>;
 }
 
-/**
- * Thrown when another copy holds the claim and the caller asked for an error instead of a pending
- * result; retriable by definition (the holder finishes, or dies and its lease expires).
- */
-export class ClaimHeldError extends Error {
-    constructor(
-        readonly claim: string,
-        readonly retryAfterInMs: number,
-    ) {
-        super(`Another copy of this step holds the claim '${claim}'; try again in ${retryAfterInMs} ms.`);
-        this.name = 'ClaimHeldError';
-    }
-}
-
 export interface ClaimOptions<P, R> {
     /** Lease length, 15..60 s (the blob service's bounds); default CLAIM_LEASE_IN_SECONDS. */
     leaseInSeconds?: number;
@@ -164,13 +150,19 @@ export async function readRecord<P, R>(
     marker: BlockBlobClient,
     options: Pick<ClaimOptions<P, R>, 'legacy'> = {},
 ): Promise<ClaimRecord<P, R> | undefined> {
-    let raw: unknown;
+    let text: string;
     try {
-        raw = JSON.parse((await marker.downloadToBuffer()).toString('utf8'));
+        // One GET, so one version: downloadToBuffer reads the size first and then the bytes, and a
+        // copy overwriting the marker between the two gave torn JSON.
+        const res = await marker.download();
+        const chunks: Buffer[] = [];
+        for await (const chunk of res.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+        text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
         if (isStatus(err, 404)) return undefined;
         throw err;
     }
+    const raw: unknown = JSON.parse(text);
     if (raw && typeof raw === 'object' && 'claim' in raw) return raw as ClaimRecord<P, R>;
     if (!options.legacy) throw new Error(`Claim marker '${marker.name}' is not a claim record.`);
     const { progress, result } = options.legacy(raw);

@@ -160,6 +160,31 @@ describe('submit, promote, rollback: two copies at once act once (Azurite + stud
         trained = jobs[0];
     });
 
+    it('a holder that dies after BES answered the submit, before recording it: the next copy submits again and reports the unstarted job', async () => {
+        const ops = () => fx.studio.stats().operations;
+        const manifest = { runKey: 'k', blobs: [{ name: 'churn/a.csv', etag: 'e', contentLength: 1 }] };
+        const input = { target: 'churn', runId: 'lost-answer', manifest, globalParameters: {} };
+        const dying = {
+            ...fx.deps,
+            bes: (t: Parameters<typeof fx.deps.bes>[0]) => {
+                const real = fx.deps.bes(t);
+                const submit = real.submitJob.bind(real);
+                real.submitJob = async (request) => {
+                    await submit(request);
+                    throw new Error('host died before recording the job id');
+                };
+                return real;
+            },
+        };
+        const before = { submit: ops().submitJob ?? 0, start: ops().startJob ?? 0 };
+        await assert.rejects(submitJob(dying, input), /host died/);
+        const job = await submitJob(fx.deps, input);
+        assert.ok(!isClaimPending(job));
+        assert.equal(job.unstartedSubmits, 1, 'the lost job is counted');
+        assert.equal((ops().submitJob ?? 0) - before.submit, 2);
+        assert.equal((ops().startJob ?? 0) - before.start, 1, 'only the recorded job is started');
+    });
+
     it('promote twice at once: one PATCH; rollback twice at once: one PATCH back', async () => {
         const ops = () => fx.studio.stats().operations.patchEndpoint ?? 0;
         const job = trained!;
