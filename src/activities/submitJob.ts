@@ -1,7 +1,8 @@
-import { BlockBlobClient, RestError } from '@azure/storage-blob';
-
+import { MlServiceError } from '../clients';
 import type { BatchExecutionRequest } from '../clients';
+import type { ClaimPending } from '../orchestrators/claims';
 import type { SubmitJobInput, SubmittedJob } from '../orchestrators/contracts';
+import { withClaim } from './claim';
 import { ActivityDeps, targetOf } from './deps';
 import { mergeCsvBlobs } from './mergeCsv';
 import { baseLocation, blobSas } from './sas';
@@ -9,27 +10,77 @@ import { baseLocation, blobSas } from './sas';
 /** SAS tokens handed to BES outlive the job's deadline by this much, and no more. */
 const SAS_MARGIN_IN_MS = 30 * 60_000;
 
-/** The run's job as written under its folder; `started` is set once the start call succeeded. */
-interface JobMarker extends SubmittedJob {
+/** What job.json held before claims: the job, `started` once the start call succeeded. */
+interface LegacyJobMarker extends SubmittedJob {
     started?: boolean;
 }
 
 /**
- * Submits and starts the target's BES training job for one run. Inputs and outputs are passed as
- * SAS URLs scoped to exactly the run's blobs (never the account key). Idempotent per run: the job
- * id is written under the run's folder as soon as BES answers the submit, before the start, so a
- * retry after a crash at any point past the submit finds it, starts it if it never was, and
- * submits nothing new. (BES does not deduplicate submits; the marker is the only guard.)
+ * What the submit claim's holder records: `submitting` is written before the BES submit, so a copy
+ * that takes over from a holder that died there knows a job may exist that nobody will start.
  */
-export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmittedJob> {
+interface SubmitProgress {
+    phase: 'idle' | 'submitting' | 'submitted';
+    job?: SubmittedJob;
+    unstartedSubmits: number;
+}
+
+/**
+ * Submits and starts the target's BES training job for one run. Inputs and outputs are passed as
+ * SAS URLs scoped to exactly the run's blobs (never the account key). At most one copy acts at a
+ * time, even when two copies of the activity run at once: the run's `job.json` is a claim (see
+ * `withClaim`) taken before the submit; the job id is recorded as soon as BES answers, so a copy
+ * that takes over from a dead holder starts that job and submits nothing new. BES does not
+ * deduplicate submits: if a holder dies after sending the submit and before recording the answer,
+ * the next copy submits again and the unstarted job is counted in `unstartedSubmits`.
+ *
+ * @returns the started job, or a ClaimPending when another copy holds the claim (ask again later).
+ */
+export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmittedJob | ClaimPending> {
     const target = targetOf(deps, input.target);
     const models = deps.blobs.getContainerClient(target.modelOutput.container);
     await models.createIfNotExists();
     const folder = `${target.name}/${input.runId}`;
     const marker = models.getBlockBlobClient(`${folder}/job.json`);
-    const existing = await readJson<JobMarker>(marker);
-    if (existing) return existing.started === false ? startOnce(deps, input, marker, existing) : jobOf(existing);
+    return withClaim<SubmitProgress, SubmittedJob>(
+        marker,
+        { now: () => deps.now(), legacy: legacyJob },
+        async (claim) => {
+            let unstarted = claim.progress?.unstartedSubmits ?? 0;
+            const known = claim.progress?.job;
+            if (known) return startOnce(deps, input, claim.record, known, unstarted);
+            if (claim.progress?.phase === 'submitting') unstarted += 1;
+            const request = await buildRequest(deps, input, folder);
+            await claim.record({ phase: 'submitting', unstartedSubmits: unstarted });
+            let jobId: string;
+            try {
+                jobId = await deps.bes(target).submitJob(request);
+            } catch (err) {
+                // A refusal (4xx) created no job; any other failure may have, so it stays counted.
+                const status = err instanceof MlServiceError ? (err.statusCode ?? 0) : 0;
+                if (status >= 400 && status < 500) await claim.record({ phase: 'idle', unstartedSubmits: unstarted });
+                throw err;
+            }
+            const base = baseLocation(deps.blobs);
+            const job: SubmittedJob = {
+                jobId,
+                modelOutput: {
+                    baseLocation: base,
+                    relativeLocation: `${target.modelOutput.container}/${folder}/model.ilearner`,
+                },
+                evaluationOutput: {
+                    baseLocation: base,
+                    relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
+                },
+            };
+            return startOnce(deps, input, claim.record, job, unstarted);
+        },
+    );
+}
 
+async function buildRequest(deps: ActivityDeps, input: SubmitJobInput, folder: string): Promise<BatchExecutionRequest> {
+    const target = targetOf(deps, input.target);
+    const models = deps.blobs.getContainerClient(target.modelOutput.container);
     const data = deps.blobs.getContainerClient(target.data.container);
     let input1 = { container: target.data.container, blob: input.manifest.blobs[0].name };
     if (input.manifest.blobs.length > 1) {
@@ -49,7 +100,7 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
         RelativeLocation: `${target.modelOutput.container}/${folder}/${name}`,
         SasBlobToken: await blobSas(deps.blobs, target.modelOutput.container, `${folder}/${name}`, 'cw', now, validFor),
     });
-    const request: BatchExecutionRequest = {
+    return {
         Inputs: {
             [target.training.inputName]: {
                 BaseLocation: base,
@@ -63,48 +114,28 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
         },
         GlobalParameters: { ...target.training.globalParameters, ...input.globalParameters },
     };
-    const jobId = await deps.bes(target).submitJob(request);
-    const job: SubmittedJob = {
-        jobId,
-        modelOutput: {
-            baseLocation: base,
-            relativeLocation: `${target.modelOutput.container}/${folder}/model.ilearner`,
-        },
-        evaluationOutput: {
-            baseLocation: base,
-            relativeLocation: `${target.modelOutput.container}/${folder}/evaluation.csv`,
-        },
-    };
-    await writeJson(marker, { ...job, started: false });
-    return startOnce(deps, input, marker, job);
 }
 
-/** Starts the recorded job; startJob accepts a job that already runs (a crash after start, before the marker update). */
+/** Records the job, then starts it; startJob accepts a job that already runs (a holder died after its start). */
 async function startOnce(
     deps: ActivityDeps,
     input: SubmitJobInput,
-    marker: BlockBlobClient,
+    record: (p: SubmitProgress) => Promise<void>,
     job: SubmittedJob,
+    unstartedSubmits: number,
 ): Promise<SubmittedJob> {
+    await record({ phase: 'submitted', job, unstartedSubmits });
     await deps.bes(targetOf(deps, input.target)).startJob(job.jobId);
-    await writeJson(marker, { ...jobOf(job), started: true });
-    return jobOf(job);
+    return unstartedSubmits > 0 ? { ...jobOf(job), unstartedSubmits } : jobOf(job);
 }
 
-function jobOf(m: JobMarker): SubmittedJob {
+function legacyJob(raw: unknown): { progress?: SubmitProgress; result?: SubmittedJob } {
+    const m = raw as LegacyJobMarker;
+    return m.started === false
+        ? { progress: { phase: 'submitted', job: jobOf(m), unstartedSubmits: 0 } }
+        : { result: jobOf(m) };
+}
+
+function jobOf(m: SubmittedJob): SubmittedJob {
     return { jobId: m.jobId, modelOutput: m.modelOutput, evaluationOutput: m.evaluationOutput };
-}
-
-async function writeJson(blob: BlockBlobClient, value: unknown): Promise<void> {
-    const text = JSON.stringify(value);
-    await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
-}
-
-async function readJson<T>(blob: { downloadToBuffer(): Promise<Buffer> }): Promise<T | undefined> {
-    try {
-        return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as T;
-    } catch (err) {
-        if (err instanceof RestError && err.statusCode === 404) return undefined;
-        throw err;
-    }
 }

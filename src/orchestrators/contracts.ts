@@ -3,6 +3,8 @@
  * (and durable-functions), so the shapes here are the whole contract of the pipeline's steps.
  */
 
+import type { ClaimPending } from './claims';
+
 export const Activities = {
     loadPlan: 'retrain-load-plan',
     snapshotManifest: 'retrain-snapshot-manifest',
@@ -32,13 +34,13 @@ export interface ActivityTypes {
     /** Input: the target's name. */
     loadPlan: { input: string; output: TargetPlan };
     snapshotManifest: { input: SnapshotInput; output: ManifestSnapshot };
-    submitJob: { input: SubmitJobInput; output: SubmittedJob };
+    submitJob: { input: SubmitJobInput; output: SubmittedJob | ClaimPending };
     getJobStatus: { input: JobRef; output: JobStatus };
     cancelJob: { input: JobRef; output: void };
     evaluate: { input: EvaluateInput; output: Verdict };
-    promote: { input: PromoteInput; output: Promotion };
+    promote: { input: PromoteInput; output: Promotion | ClaimPending };
     verify: { input: VerifyInput; output: Verification };
-    rollback: { input: RollbackInput; output: void };
+    rollback: { input: RollbackInput; output: null | ClaimPending };
     record: { input: RunRecord; output: void };
     arrivals: { input: ArrivalsInput; output: ArrivalsView };
 }
@@ -101,6 +103,15 @@ export interface TargetPlan {
      * final look). Absent in plans recorded before it existed: those instances replay as they ran.
      */
     outbox?: boolean;
+    /**
+     * Stamp the run id with the time of an episode already committed when the side effects are
+     * scheduled (the start of collecting; of the run, for a run that fails before it): in Azure an
+     * episode whose checkpoint failed runs again at a later time, and the activities it sent first
+     * still run, so a run id taken from that episode's clock would differ between the two copies and
+     * each would claim its own BES job. Absent in plans recorded before it existed: those stamp the
+     * submitting episode's time, as they did, so their histories still replay.
+     */
+    stableRunId?: boolean;
 }
 
 export interface ManifestBlob {
@@ -162,6 +173,12 @@ export interface SubmittedJob {
     jobId: string;
     modelOutput: ModelLocation;
     evaluationOutput: ModelLocation;
+    /**
+     * BES jobs submitted for this run but never started: a copy of the submit step died after
+     * sending the submit and before recording BES's answer, so the copy that took over submitted
+     * again. Absent when there were none (the normal case).
+     */
+    unstartedSubmits?: number;
 }
 
 export type JobState = 'NotStarted' | 'Running' | 'Failed' | 'Cancelled' | 'Finished';

@@ -13,6 +13,7 @@ import {
     TargetPlan,
 } from './contracts';
 import { quietUntilFromOutbox, takeArrivals } from './arrivals';
+import { callClaimed } from './claims';
 import { followUpTrigger } from './followUp';
 import { messageOf } from './messageOf';
 import { verifyPromotion } from './verification';
@@ -28,6 +29,8 @@ const TERMINAL: ReadonlySet<string> = new Set(['Failed', 'Cancelled', 'Finished'
  */
 export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord, unknown> {
     const input = context.df.getInput<RetrainInput>();
+    // The first episode's clock: committed before any episode that can act on it.
+    const startedAt = context.df.currentUtcDateTime;
     const plan = yield* callActivity(context, 'loadPlan', input.target);
     const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
     retry.backoffCoefficient = 2;
@@ -63,7 +66,8 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
-        if (!record.runId) record.runId = runIdFor(context.df.currentUtcDateTime, 'failed');
+        if (!record.runId)
+            record.runId = runIdFor(plan.stableRunId ? startedAt : context.df.currentUtcDateTime, 'failed');
         done = yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
     }
 
@@ -102,6 +106,7 @@ function* runSteps(
 
     step('collecting');
     if (plan.outbox) yield* takeArrivals(context, retry, input.target);
+    const collectingAt = context.df.currentUtcDateTime;
     const manifest = yield* callActivity(
         context,
         'snapshotManifest',
@@ -109,7 +114,7 @@ function* runSteps(
         retry,
     );
     record.manifest = manifest;
-    record.runId = runIdFor(context.df.currentUtcDateTime, manifest.runKey);
+    record.runId = runIdFor(plan.stableRunId ? collectingAt : context.df.currentUtcDateTime, manifest.runKey);
     if (manifest.blobs.length === 0) return yield* finish('Skipped', 'No training data found for the target.');
     if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
         return yield* finish('Skipped', `The same data was already used by run ${manifest.previousRunId}.`);
@@ -117,11 +122,12 @@ function* runSteps(
 
     step('submitting');
     const globalParameters = input.trigger.kind === 'http' ? (input.trigger.globalParameters ?? {}) : {};
-    const job = yield* callActivity(
+    const job = yield* callClaimed(
         context,
         'submitJob',
-        { target: input.target, runId: record.runId, manifest, globalParameters },
         retry,
+        { target: input.target, runId: record.runId, manifest, globalParameters },
+        plan.activityRetry.firstRetryIntervalInMs,
     );
     record.job = job;
 
@@ -143,16 +149,17 @@ function* runSteps(
     step('promoting');
     let promotion: Promotion;
     try {
-        promotion = yield* callActivity(
+        promotion = yield* callClaimed(
             context,
             'promote',
+            retry,
             {
                 target: input.target,
                 runId: record.runId,
                 model: job.modelOutput,
                 expectedChampionRunId: verdict.comparedTo?.runId ?? null,
             },
-            retry,
+            plan.activityRetry.firstRetryIntervalInMs,
         );
     } catch (err) {
         // The promote activity restores the endpoint itself before it gives up, so nothing to undo.
@@ -171,7 +178,13 @@ function* runSteps(
 
     step('rolling-back');
     try {
-        yield* callActivity(context, 'rollback', { target: input.target, runId: record.runId, promotion }, retry);
+        yield* callClaimed(
+            context,
+            'rollback',
+            retry,
+            { target: input.target, runId: record.runId, promotion },
+            plan.activityRetry.firstRetryIntervalInMs,
+        );
     } catch (err) {
         return yield* finish(
             'Failed',

@@ -14,5 +14,6 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         retrainOnScheduleWithoutNewData: t.retrainOnScheduleWithoutNewData,
         verify: { ...t.verify },
         outbox: true,
+        stableRunId: true,
     };
 }

@@ -13,6 +13,7 @@ import { classificationCsv, regressionCsv, toText } from '../../src/local/sample
 import type { RunRecord, SubmittedJob } from '../../src/orchestrators/contracts';
 import { ChampionChangedError } from '../../src/retraining/runStore';
 import { PipelineFixture, startPipeline, upload } from './fixture';
+import { acted } from '../helpers/claims';
 
 describe('evaluate, promote, verify, rollback, record (Azurite + studio emulator)', () => {
     let fx: PipelineFixture;
@@ -21,7 +22,7 @@ describe('evaluate, promote, verify, rollback, record (Azurite + studio emulator
 
     async function train(target: string, runId: string): Promise<SubmittedJob> {
         const manifest = await snapshotManifest(fx.deps, { target, trigger: { kind: 'http' } });
-        const job = await submitJob(fx.deps, { target, runId, manifest, globalParameters: {} });
+        const job = acted(await submitJob(fx.deps, { target, runId, manifest, globalParameters: {} }));
         const status = await fx.waitForJob(target, job.jobId);
         assert.equal(status.state, 'Finished', status.details);
         return job;
@@ -45,12 +46,14 @@ describe('evaluate, promote, verify, rollback, record (Azurite + studio emulator
         assert.equal(verdict.passed, true, verdict.reasons.join('; '));
         assert.equal(verdict.comparedTo, null);
         assert.ok(verdict.metrics.auc > 0.8);
-        const promotion = await promote(fx.deps, {
-            target: 'churn',
-            runId: 'r1',
-            model: job.modelOutput,
-            expectedChampionRunId: null,
-        });
+        const promotion = acted(
+            await promote(fx.deps, {
+                target: 'churn',
+                runId: 'r1',
+                model: job.modelOutput,
+                expectedChampionRunId: null,
+            }),
+        );
         assert.equal(promotion.before, null, 'the retrained endpoint served nothing before');
         assert.ok(sameModel(await currentModel(fx.deps, fx.deps.config.targets[0]), job.modelOutput));
         const verification = await verify(fx.deps, { target: 'churn', runId: 'r1', promotion });
@@ -92,8 +95,8 @@ describe('evaluate, promote, verify, rollback, record (Azurite + studio emulator
         await upload(fx, 'churn/a.csv', await toText(classificationCsv({ rows: 3000, seed: 4, drift: 1 })));
         const job = await train('churn', 'r4');
         const input = { target: 'churn', runId: 'r4', model: job.modelOutput, expectedChampionRunId: 'r1' };
-        const first = await promote(fx.deps, input);
-        const retried = await promote(fx.deps, input);
+        const first = acted(await promote(fx.deps, input));
+        const retried = acted(await promote(fx.deps, input));
         assert.deepEqual(retried, first, 'the before-location is the one recorded by the first attempt');
         const r1 = (await fx.deps.runs.getChampion('churn'))!.champion.model;
         assert.ok(sameModel(first.before, r1));
@@ -106,12 +109,14 @@ describe('evaluate, promote, verify, rollback, record (Azurite + studio emulator
         const job = await train('houses', 'h1');
         const verdict = await evaluate(fx.deps, { target: 'houses', runId: 'h1', job });
         assert.equal(verdict.passed, true, verdict.reasons.join('; '));
-        const promotion = await promote(fx.deps, {
-            target: 'houses',
-            runId: 'h1',
-            model: job.modelOutput,
-            expectedChampionRunId: null,
-        });
+        const promotion = acted(
+            await promote(fx.deps, {
+                target: 'houses',
+                runId: 'h1',
+                model: job.modelOutput,
+                expectedChampionRunId: null,
+            }),
+        );
         const verification = await verify(fx.deps, { target: 'houses', runId: 'h1', promotion });
         assert.equal(verification.passed, true, verification.reasons.join('; '));
         const scored = await fx.deps

@@ -15,6 +15,7 @@ import { validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
 import { testStorage, uniqueName } from '../helpers/azurite';
 import { churnTarget, demoSettings, seed } from '../helpers/demoTargets';
+import { acted } from '../helpers/claims';
 
 describe('training activities (Azurite + studio emulator)', () => {
     let studio: StudioServer;
@@ -91,7 +92,7 @@ describe('training activities (Azurite + studio emulator)', () => {
 
     it('merges the files, trains through BES with blob-scoped SAS only, and is idempotent per run', async () => {
         const input = { target: 'churn', runId: 'run-1', manifest, globalParameters: {} };
-        const job = await submitJob(deps, input);
+        const job = acted(await submitJob(deps, input));
         const status = await waitForEnd(job.jobId);
         assert.equal(status.state, 'Finished', status.details);
         const models = blobs.getContainerClient(deps.config.targets[0].modelOutput.container);
@@ -110,7 +111,7 @@ describe('training activities (Azurite + studio emulator)', () => {
         assert.ok(Date.parse(se) - Date.now() <= deps.config.targets[0].job.deadlineInMs + 31 * 60_000, 'short-lived');
 
         const submitsBefore = studio.stats().operations.submitJob;
-        const retried = await submitJob(deps, input);
+        const retried = acted(await submitJob(deps, input));
         assert.equal(retried.jobId, job.jobId);
         assert.equal(studio.stats().operations.submitJob, submitsBefore, 'a retried activity submits nothing');
     });
@@ -118,7 +119,9 @@ describe('training activities (Azurite + studio emulator)', () => {
     it('reports a failing job with the service’s reason, and cancels on request', async () => {
         studio.faults.set('churn-training', { jobFailure: 'Simulated module failure' });
         try {
-            const failed = await submitJob(deps, { target: 'churn', runId: 'run-2', manifest, globalParameters: {} });
+            const failed = acted(
+                await submitJob(deps, { target: 'churn', runId: 'run-2', manifest, globalParameters: {} }),
+            );
             const status = await waitForEnd(failed.jobId);
             assert.deepEqual(status, { state: 'Failed', details: 'Simulated module failure' });
         } finally {
@@ -126,7 +129,9 @@ describe('training activities (Azurite + studio emulator)', () => {
         }
         studio.faults.set('churn-training', { jobNeverFinishes: true });
         try {
-            const stuck = await submitJob(deps, { target: 'churn', runId: 'run-3', manifest, globalParameters: {} });
+            const stuck = acted(
+                await submitJob(deps, { target: 'churn', runId: 'run-3', manifest, globalParameters: {} }),
+            );
             await cancelJob(deps, { target: 'churn', jobId: stuck.jobId });
             assert.equal((await waitForEnd(stuck.jobId)).state, 'Cancelled');
         } finally {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { HostLogger, memoryLogger } from '../../src/local/host/core/log';
-import { DevHost } from '../../src/local/host/host';
+import { DevHost, HostOptions } from '../../src/local/host/host';
 import { StudioServer } from '../../src/local/studio/server';
 import { appFiles } from '../helpers/appFiles';
 import { testStorage, uniqueName } from '../helpers/azurite';
@@ -23,11 +23,14 @@ export interface AppUnderTest {
 
 /**
  * The deployed app as a user runs it offline: Azurite, the studio emulator with the demo seed, and
- * the dev host loading the built functions with a config made from `targets`.
+ * the dev host loading the built functions with a config made from `targets`. `options.host`
+ * overrides host options (e.g. the semantics profile); `options.studioStateDir` makes the studio
+ * save its state (every BES job) there.
  */
 export async function startApp(
     targets: (w: Where) => Record<string, unknown>[],
     settings: Record<string, string> = {},
+    options: { host?: Partial<HostOptions>; studioStateDir?: string } = {},
 ): Promise<AppUnderTest> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
@@ -35,6 +38,7 @@ export async function startApp(
         storageConnectionString: storage.connectionString,
         seed,
         log: () => undefined,
+        ...(options.studioStateDir ? { stateDir: options.studioStateDir } : {}),
     });
     const { dir, where, runsContainer: runsName, env } = appFiles(storage.connectionString, studio.url, targets, 'App');
     Object.assign(process.env, env, settings);
@@ -52,6 +56,7 @@ export async function startApp(
         leaseMs: 5000,
         blobScanMs: 200,
         blobQueuePollMs: 100,
+        ...options.host,
     });
     return {
         host,

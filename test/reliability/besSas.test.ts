@@ -7,6 +7,7 @@ import { BatchExecutionClient, BatchExecutionRequest } from '../../src/clients';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { demoSettings } from '../helpers/demoTargets';
 import { PipelineFixture, startPipeline, upload } from '../activities/fixture';
+import { acted } from '../helpers/claims';
 
 /**
  * What BES is handed instead of the storage key: a SAS per blob, expiring soon after the job's
@@ -34,7 +35,7 @@ describe('SAS tokens handed to BES', () => {
                 }),
         };
         const manifest = await snapshotManifest(deps, { target: 'churn', trigger: { kind: 'http' } });
-        const job = await submitJob(deps, { target: 'churn', runId: 'sas-run', manifest, globalParameters: {} });
+        const job = acted(await submitJob(deps, { target: 'churn', runId: 'sas-run', manifest, globalParameters: {} }));
         assert.equal((await fx.waitForJob('churn', job.jobId)).state, 'Finished');
     });
     after(() => fx.close());

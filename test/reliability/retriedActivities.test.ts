@@ -9,6 +9,7 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import type { SubmittedJob } from '../../src/orchestrators/contracts';
 import { demoSettings } from '../helpers/demoTargets';
 import { PipelineFixture, startPipeline, upload } from '../activities/fixture';
+import { acted } from '../helpers/claims';
 
 /**
  * An activity re-run after its host died half-way (at-least-once delivery) must not repeat the
@@ -42,10 +43,10 @@ describe('activities re-run after a crash half-way', () => {
         const submittedBefore = ops().submitJob ?? 0;
         await assert.rejects(submitJob(crashing, input), /host killed/);
         assert.equal((ops().submitJob ?? 0) - submittedBefore, 1);
-        const job = await submitJob(fx.deps, input);
+        const job = acted(await submitJob(fx.deps, input));
         assert.equal((ops().submitJob ?? 0) - submittedBefore, 1, 'the retry submitted nothing new');
         assert.equal((await fx.waitForJob('churn', job.jobId)).state, 'Finished', 'the recorded job was started');
-        const again = await submitJob(fx.deps, input);
+        const again = acted(await submitJob(fx.deps, input));
         assert.deepEqual(again, job);
         assert.equal((ops().submitJob ?? 0) - submittedBefore, 1);
         trained = job;
@@ -60,10 +61,10 @@ describe('activities re-run after a crash half-way', () => {
             model: job.modelOutput,
             expectedChampionRunId: null,
         };
-        const first = await promote(fx.deps, promoteInput);
+        const first = acted(await promote(fx.deps, promoteInput));
         assert.equal((ops().patchEndpoint ?? 0) - patchesBefore, 1);
         // The orchestrator never saw the result (crash after the PATCH): the activity runs again.
-        const second = await promote(fx.deps, promoteInput);
+        const second = acted(await promote(fx.deps, promoteInput));
         assert.deepEqual(second, first, 'the same before/after is reported');
         assert.equal((ops().patchEndpoint ?? 0) - patchesBefore, 1, 'the landed update is not sent again');
     });

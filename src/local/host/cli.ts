@@ -13,6 +13,7 @@ export interface CliOptions {
     leaseMs?: number;
     blobScanMs?: number;
     stateDir?: string;
+    semantics?: string;
 }
 
 export const USAGE = `Usage: node dist/src/local/host/main.js [appRoot] [options]
@@ -21,7 +22,8 @@ export const USAGE = `Usage: node dist/src/local/host/main.js [appRoot] [options
   --storage <cs>       storage connection string; default AzureWebJobsStorage from the settings/env
   --settings <file>    local.settings.json whose Values become environment variables
   --poll-ms <n>        durable polling interval; --lease-ms <n> activity lease; --blob-scan-ms <n>
-  --state-dir <dir>    where generated keys are kept`;
+  --state-dir <dir>    where generated keys are kept
+  --semantics <name>   default | azure: inject the faults Azure's runtime may show (RETRAINER_HOST_SEMANTICS)`;
 
 function int(flag: string, v: string | undefined): number {
     const n = Number(v);
@@ -63,6 +65,9 @@ export function parseArgs(argv: string[], cwd = process.cwd()): CliOptions {
                 break;
             case '--state-dir':
                 o.stateDir = next();
+                break;
+            case '--semantics':
+                o.semantics = next();
                 break;
             default:
                 if (a.startsWith('-') || appRoot !== undefined) throw new UsageError(`Unknown argument '${a}'.`);

@@ -22,6 +22,7 @@ import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
 import { TimerTrigger, timerSchedule } from './triggers/timer';
 import { registerEmulatorCredential } from '../studio/emulatorCredential';
+import { ActivitySemantics } from './semantics/activities';
 import { semanticsProfile, SemanticsProfile } from './semantics/profile';
 import type { Loop } from './semantics/queues';
 import { hostSemantics } from './semantics/wiring';
@@ -32,9 +33,6 @@ export { defaultHostId, type HostOptions } from './hostOptions';
 export class DevHost {
     readonly #timers: TimerTrigger[] = [];
     readonly #loops: Loop[] = [];
-    /** The semantics profile in force, with its fault log (tests count injected faults there). */
-    semantics: SemanticsProfile | undefined;
-
     private constructor(
         readonly registry: FunctionRegistry,
         readonly config: HostConfig,
@@ -44,6 +42,8 @@ export class DevHost {
         readonly binding: ClientBindingData,
         readonly blob: BlobTriggerListener | undefined,
         readonly log: HostLogger,
+        /** The semantics profile in force; its FaultLog lists every fault injected. */
+        readonly semantics: SemanticsProfile,
     ) {}
 
     get origin(): string {
@@ -84,10 +84,12 @@ export class DevHost {
         await hosts.createIfNotExists();
         const keys = openHostKeys(opts.stateDir ?? path.join(appRoot, '.retrainer', 'devhost'), log);
 
+        const semantics = semanticsProfile(env, log, opts.semantics);
+        if (semantics.name !== 'default') log.host(`Semantics profile '${semantics.name}' (seed ${semantics.seed})`);
         const invoker = new Invoker(registry, log);
-        // Semantics profile (RETRAINER_HOST_SEMANTICS): starts, events, blob delivery, queue latency.
-        const profile = semanticsProfile(env, log);
-        const sem = hostSemantics(profile, env, opts.pollMs ?? 250, config.overridableExistingInstanceStates, log);
+        // One profile (--semantics or RETRAINER_HOST_SEMANTICS), one fault log: activities, starts,
+        // events, blob delivery, queue latency.
+        const sem = hostSemantics(semantics, env, opts.pollMs ?? 250, config.overridableExistingInstanceStates, log);
         const durable = new DurableEngine(storage, registry, invoker, log, {
             hubName: config.hubName,
             maxConcurrentActivityFunctions: config.maxConcurrentActivityFunctions,
@@ -98,6 +100,7 @@ export class DevHost {
             starts: sem.starts,
             ...(sem.events ? { events: sem.events } : {}),
             loop: sem.loop,
+            activitySemantics: ActivitySemantics.of(semantics, env),
         });
         const hostId = opts.hostId ?? defaultHostId(appRoot);
         const blob = createBlobListener(active, storage, hosts, invoker, log, {
@@ -126,9 +129,8 @@ export class DevHost {
         process.env.WEBSITE_HOSTNAME = origin.replace(/^https?:\/\//, '');
         const binding = clientBindingData(origin, config.hubName, keys.durableSystem);
         invoker.extraInputProviders.push(clientBindingInput(binding));
-        const host = new DevHost(registry, config, keys, server, durable, binding, blob, log);
+        const host = new DevHost(registry, config, keys, server, durable, binding, blob, log, semantics);
         ref.host = host;
-        host.semantics = profile;
         await durable.start();
         for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) {
             const timer = new TimerTrigger(fn, invoker, hosts, hostId, log, clock);

@@ -35,6 +35,8 @@ export interface HostOptions {
     principal?: Principal | null;
     /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
     blobRetryDelayMs?: number;
+    /** Semantics profile, `default` or `azure` (src/local/host/semantics); default from RETRAINER_HOST_SEMANTICS. */
+    semantics?: string;
 }
 
 export function defaultHostId(appRoot: string): string {

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
         leaseMs: opts.leaseMs,
         blobScanMs: opts.blobScanMs,
         stateDir: opts.stateDir,
+        semantics: opts.semantics,
     });
     let stopping = false;
     const stop = (): void => {

@@ -23,6 +23,8 @@ export interface InvokeRequest {
     reason?: string;
     /** Orchestrator episodes replay constantly; they log only user lines. */
     quiet?: boolean;
+    /** Awaited just before the function body is entered (the azure semantics profile lines up duplicate copies here). */
+    beforeFunction?: () => Promise<void>;
 }
 
 export interface InvokeOutcome {
@@ -99,7 +101,7 @@ export class Invoker {
                 `Executing 'Functions.${fn.id}' (Reason='${req.reason ?? 'invoked'}', Id=${invocationId})`,
             );
         try {
-            const outcome = await this.run(fn, coreCtx, request);
+            const outcome = await this.run(fn, coreCtx, request, req.beforeFunction);
             if (!req.quiet)
                 this.log.invocation(
                     fn.id,
@@ -126,6 +128,7 @@ export class Invoker {
         fn: RegisteredFunction,
         coreCtx: CoreInvocationContext,
         request: RpcInvocationRequest,
+        beforeFunction?: () => Promise<void>,
     ): Promise<InvokeOutcome> {
         const invocationId = request.invocationId;
         const pm = this.registry.programmingModel;
@@ -149,6 +152,7 @@ export class Invoker {
         readOnly(post, 'hookData', () => hookData);
         readOnly(post, 'appHookData', () => this.registry.appHookData);
         readOnly(post, 'invocationContext', () => context);
+        if (beforeFunction) await beforeFunction();
         coreCtx.state = 'invocation';
         try {
             post.result = await model.invokeFunction(context, inputs, pre.functionCallback as typeof fn.callback);

@@ -6,6 +6,7 @@ import { Clock } from './clock';
 import { event, EventType, HistoryEvent } from './history';
 import { messageId } from './inboxTable';
 import { isTerminal, WorkItem } from './records';
+import { ActivitySemantics } from '../semantics/activities';
 import { TaskHubStore } from './store';
 
 export interface ActivityWorkerOptions {
@@ -14,6 +15,8 @@ export interface ActivityWorkerOptions {
     /** A crashed host's activity runs again once its lease lapses. */
     leaseMs: number;
     concurrency: number;
+    /** The azure semantics profile's activity faults (duplicate copies); absent by default. */
+    semantics?: ActivitySemantics;
 }
 
 function errorDetails(err: unknown): { message: string; details: string } {
@@ -46,7 +49,7 @@ export class ActivityWorker {
         const candidates = await this.store.claimableWorkItems(now, free * 2);
         for (const item of candidates) {
             if (this.#running.size >= this.options.concurrency) break;
-            const key = `${item.instanceId}/${item.executionId}/${item.taskScheduledId}`;
+            const key = `${item.instanceId}/${item.executionId}/${item.taskScheduledId}/${item.resent ?? 0}`;
             if (this.#running.has(key)) continue;
             const leased = await this.store.lease(
                 item,
@@ -91,26 +94,32 @@ export class ActivityWorker {
             },
             Math.max(50, Math.floor(this.options.leaseMs / 3)),
         );
-        let result: HistoryEvent;
+        let results: HistoryEvent[];
         try {
-            result = await this.execute(item);
+            const semantics = this.options.semantics;
+            results = semantics
+                ? await semantics.execute(item, (beforeFunction) => this.execute(item, beforeFunction))
+                : [await this.execute(item)];
         } finally {
             clearInterval(renew);
         }
-        const now = this.clock.now();
-        await this.store.send({
-            id: messageId(now, `task-${item.executionId}-${item.taskScheduledId}`),
-            instanceId: item.instanceId,
-            executionId: item.executionId,
-            event: result,
-            retry: item.retry,
-            visibleAt: now,
-        });
+        const copy = item.resent ? `-r${item.resent}` : '';
+        for (const [i, result] of results.entries()) {
+            const now = this.clock.now();
+            await this.store.send({
+                id: messageId(now, `task-${item.executionId}-${item.taskScheduledId}${copy}${i ? `-c${i}` : ''}`),
+                instanceId: item.instanceId,
+                executionId: item.executionId,
+                event: result,
+                retry: item.retry,
+                visibleAt: now,
+            });
+        }
         await this.store.markDone(current);
         this.onCompleted();
     }
 
-    private async execute(item: WorkItem): Promise<HistoryEvent> {
+    private async execute(item: WorkItem, beforeFunction?: () => Promise<void>): Promise<HistoryEvent> {
         const ts = () => this.clock.now().toISOString();
         const fn = this.registry.get(item.name);
         if (!fn || fn.trigger.type !== 'activityTrigger') {
@@ -125,6 +134,7 @@ export class ActivityWorker {
                 inputData: [{ name: fn.triggerName, data: item.input === null ? undefined : { string: item.input } }],
                 triggerMetadata: { instanceId: { string: item.instanceId } },
                 reason: `Activity of orchestration ${item.instanceId}`,
+                beforeFunction,
             });
             const value = fromTypedData(response.returnValue);
             return event(EventType.TaskCompleted, -1, ts(), {

@@ -2,6 +2,7 @@ import { HostLogger } from '../core/log';
 import { Episode } from './episode';
 import { newExecutionId } from './instances';
 import { writeOutgoing } from './outgoing';
+import { ActivitySemantics } from '../semantics/activities';
 import { InstanceRecord } from './records';
 import { appendSegment } from './rows';
 import { TaskHubStore } from './store';
@@ -18,7 +19,8 @@ export interface EpisodeBase {
 /**
  * Commits an episode: outgoing work, then history rows, then the instance row If-Match its ETag
  * (the commit point), then the consumed messages are deleted. Returns the committed instance row,
- * or undefined when another host got there first and the episode was discarded.
+ * or undefined when another host got there first and the episode was discarded (or, under the
+ * azure semantics profile, when `semantics` aborted the commit after the outgoing work).
  */
 export async function commitEpisode(
     store: TaskHubStore,
@@ -26,9 +28,17 @@ export async function commitEpisode(
     base: EpisodeBase,
     ep: Episode,
     now: Date,
+    semantics?: ActivitySemantics,
 ): Promise<InstanceRecord | undefined> {
     const { inst, start } = base;
     await writeOutgoing(store, ep.out, now);
+    const resent = semantics?.resendAfterAbortedCommit(inst.instanceId, inst.executionId, ep.out.workItems) ?? [];
+    if (resent.length > 0) {
+        // As a lost checkpoint in Azure: the work already sent stays sent, the episode runs again.
+        for (const item of resent) await store.addWorkItem(item);
+        log.host(`orchestration ${inst.instanceId}: commit aborted (semantics profile); episode discarded`, 'warning');
+        return undefined;
+    }
     // Insert-only after every row written so far: an episode racing this one either collides here
     // (and one of the two is discarded) or loses at the instance row; neither overwrites the other.
     if (!(await store.writeHistory(inst.instanceId, inst.executionId, start, ep.events, base.delivered))) {

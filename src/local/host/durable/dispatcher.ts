@@ -1,6 +1,7 @@
 import { Invoker } from '../core/invoker';
 import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
+import { ActivitySemantics } from '../semantics/activities';
 import { Semaphore } from '../util/semaphore';
 import { Clock } from './clock';
 import { commitEpisode } from './commit';
@@ -28,6 +29,7 @@ export class OrchestrationDispatcher {
         private readonly clock: Clock,
         concurrency: number,
         private readonly onWork: () => void = () => undefined,
+        private readonly semantics?: ActivitySemantics,
     ) {
         this.#semaphore = new Semaphore(concurrency);
     }
@@ -101,7 +103,7 @@ export class OrchestrationDispatcher {
         }
         const ep = await runEpisode(this.registry, this.invoker, inst, past, deliver, now);
         const base = { inst, etag: inst.etag, start, delivered: deliver.map((m) => m.id), dropped: drop };
-        const next = await commitEpisode(this.store, this.log, base, ep, now);
+        const next = await commitEpisode(this.store, this.log, base, ep, now, this.semantics);
         if (!next) return false;
         const { ending, out } = ep;
         if (ending) this.logEnding(inst, ending);

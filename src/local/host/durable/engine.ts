@@ -7,6 +7,7 @@ import { StorageClients } from '../storage/clients';
 import type { EventSemantics } from '../semantics/events';
 import type { Loop } from '../semantics/queues';
 import { StartSemantics } from '../semantics/starts';
+import { ActivitySemantics } from '../semantics/activities';
 import { PollLoop } from '../util/pollLoop';
 import { ActivityWorker } from './activityWorker';
 import { Clock } from './clock';
@@ -27,6 +28,8 @@ export interface DurableEngineOptions {
     events?: EventSemantics;
     /** The polling loops (semantics/queues.ts: idle-queue latency); PollLoop by default. */
     loop?: (label: string, pollMs: number, tick: () => Promise<void>) => Loop;
+    /** The azure semantics profile's activity faults; absent by default. */
+    activitySemantics?: ActivitySemantics;
 }
 
 /** The task hub, its orchestration dispatcher and activity worker, and the client-side service. */
@@ -58,6 +61,7 @@ export class DurableEngine {
             opts.clock,
             opts.maxConcurrentOrchestratorFunctions,
             wakeAll,
+            opts.activitySemantics,
         );
         this.activities = new ActivityWorker(
             this.store,
@@ -69,6 +73,7 @@ export class DurableEngine {
                 owner: `${process.pid}-${randomUUID().slice(0, 8)}`,
                 leaseMs: opts.leaseMs,
                 concurrency: opts.maxConcurrentActivityFunctions,
+                semantics: opts.activitySemantics,
             },
             () => this.#orchestrationLoop.wake(),
         );

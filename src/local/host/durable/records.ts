@@ -84,4 +84,6 @@ export interface WorkItem {
     leaseUntil: Date;
     done: boolean;
     etag?: string;
+    /** Set on the copies the azure semantics profile sends again after an aborted commit (1, 2...). */
+    resent?: number;
 }

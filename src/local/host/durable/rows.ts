@@ -86,7 +86,7 @@ export function retryOf(row: Row): RetryState | undefined {
 export function workItemRow(w: WorkItem): WriteRow {
     const row: WriteRow = {
         partitionKey: w.instanceId,
-        rowKey: `${w.executionId}-${pad(w.taskScheduledId, 8)}`,
+        rowKey: `${w.executionId}-${pad(w.taskScheduledId, 8)}${w.resent ? `-r${w.resent}` : ''}`,
         ExecutionId: w.executionId,
         TaskScheduledId: w.taskScheduledId,
         Name: w.name,
@@ -95,6 +95,7 @@ export function workItemRow(w: WorkItem): WriteRow {
         LeaseOwner: w.leaseOwner,
         LeaseUntil: w.leaseUntil,
         Done: w.done,
+        Resent: w.resent ?? 0,
     };
     putChunked(row, 'Input', w.input ?? '');
     return row;
@@ -112,5 +113,6 @@ export function toWorkItem(row: Row): WorkItem {
         leaseUntil: row.LeaseUntil as Date,
         done: row.Done === true,
         etag: typeof row.etag === 'string' ? row.etag : undefined,
+        ...(typeof row.Resent === 'number' && row.Resent > 0 ? { resent: row.Resent } : {}),
     };
 }

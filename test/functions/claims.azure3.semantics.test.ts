@@ -1,0 +1,4 @@
+import { claimScenarios } from './claimScenarios';
+
+/** Under the azure semantics profile: 7 runs with seed 13 (with claims.azure1..3, 21 seeded runs). */
+claimScenarios({ profile: 'azure', seed: 13, runs: 7 });
