@@ -35,10 +35,10 @@ describe('arrivals under the azure semantics profile', () => {
     });
     after(() => app?.stop());
 
-    const faults = (kind: string) => app.host.semantics!.faults.counts()[kind] ?? 0;
+    const faults = (kind: string) => app.host.semantics.faults.counts()[kind] ?? 0;
     const subjects = (kind: string) =>
         app.host
-            .semantics!.faults.all()
+            .semantics.faults.all()
             .filter((f) => f.kind === kind)
             .map((f) => f.subject);
     const api = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
@@ -60,7 +60,7 @@ describe('arrivals under the azure semantics profile', () => {
             await new Promise((ok) => setTimeout(ok, 100));
         }
         throw new Error(
-            `${what}; faults ${JSON.stringify(app.host.semantics!.faults.counts())}; host log:\n${app.logs.slice(-30).join('\n')}`,
+            `${what}; faults ${JSON.stringify(app.host.semantics.faults.counts())}; host log:\n${app.logs.slice(-30).join('\n')}`,
         );
     }
     const runs = async (t: string) => (await api<RunRecord[]>(`runs?target=${t}`)).body;
