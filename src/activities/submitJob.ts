@@ -1,9 +1,10 @@
 import { BlockBlobClient, RestError } from '@azure/storage-blob';
 
 import type { BatchExecutionRequest } from '../clients';
-import type { SubmitJobInput, SubmittedJob } from '../orchestrators/contracts';
+import type { SubmitJobInput, SubmitJobResult, SubmittedJob } from '../orchestrators/contracts';
+import { intakeDataOf, intakeSchemaOf } from '../retraining/intake';
 import { ActivityDeps, targetOf } from './deps';
-import { mergeCsvBlobs } from './mergeCsv';
+import { DataRefusedError, writeCanonicalCsv } from './mergeCsv';
 import { baseLocation, blobSas } from './sas';
 
 /** SAS tokens handed to BES outlive the job's deadline by this much, and no more. */
@@ -20,6 +21,7 @@ interface JobMarker extends SubmittedJob {
  * id is written under the run's folder as soon as BES answers the submit, before the start, so a
  * retry after a crash at any point past the submit finds it, starts it if it never was, and
  * submits nothing new. (BES does not deduplicate submits; the marker is the only guard.)
+ * Throws DataRefusedError (named, deterministic) when the data cannot become the canonical CSV.
  */
 export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmittedJob> {
     const target = targetOf(deps, input.target);
@@ -30,17 +32,11 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
     const existing = await readJson<JobMarker>(marker);
     if (existing) return existing.started === false ? startOnce(deps, input, marker, existing) : jobOf(existing);
 
+    // BES always gets one canonical CSV (the target's columns in its order, clean rows), also for
+    // one file: the service is as strict as ever, the users' files are not.
     const data = deps.blobs.getContainerClient(target.data.container);
-    let input1 = { container: target.data.container, blob: input.manifest.blobs[0].name };
-    if (input.manifest.blobs.length > 1) {
-        await mergeCsvBlobs(
-            data,
-            input.manifest.blobs.map((b) => b.name),
-            models,
-            `${folder}/training.csv`,
-        );
-        input1 = { container: target.modelOutput.container, blob: `${folder}/training.csv` };
-    }
+    const input1 = { container: target.modelOutput.container, blob: `${folder}/training.csv` };
+    await writeCanonicalCsv(data, input.manifest.blobs, intakeSchemaOf(intakeDataOf(target)), models, input1.blob);
     const now = deps.now();
     const validFor = target.job.deadlineInMs + SAS_MARGIN_IN_MS;
     const base = baseLocation(deps.blobs);
@@ -77,6 +73,20 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
     };
     await writeJson(marker, { ...job, started: false });
     return startOnce(deps, input, marker, job);
+}
+
+/**
+ * The submit activity as registered: a DataRefusedError comes back as `{ refused }` instead of
+ * failing the activity, because the durable retry policy would run a deterministic failure again
+ * (3 attempts, ~50 s) for nothing. Other errors are thrown and retried as before.
+ */
+export async function submitJobActivity(deps: ActivityDeps, input: SubmitJobInput): Promise<SubmitJobResult> {
+    try {
+        return await submitJob(deps, input);
+    } catch (err) {
+        if (!(err instanceof DataRefusedError)) throw err;
+        return { refused: { error: err.name, reason: err.message, ...(err.detail ? { detail: err.detail } : {}) } };
+    }
 }
 
 /** Starts the recorded job; startJob accepts a job that already runs (a crash after start, before the marker update). */

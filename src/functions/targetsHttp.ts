@@ -2,11 +2,15 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
+import { IntakeIndex } from '../retraining/intake';
+import { taskOf } from '../retraining/task';
 import { liveStatus } from './shared/startRetrain';
 
 /**
  * GET /api/targets[/{target}]: each target's champion, its metrics and lineage, any run in flight,
- * and where its training data goes (so a client can upload without reading the app's config).
+ * where its training data goes and what it must hold (so a client can check and upload a file
+ * without reading the app's config), and the files under its prefix that cannot train (`refused`:
+ * name, one-line reason, and the file's own line and column of each problem).
  */
 export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const deps = runtimeDeps();
@@ -18,6 +22,7 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
         targets.map(async (t) => {
             const champion = (await deps.runs.getChampion(t.name))?.champion ?? null;
             const live = await liveStatus(client, t.name);
+            const index = await IntakeIndex.load(deps.runs.stateContainer, t.name);
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -26,7 +31,25 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
                     prefixPattern: t.data.prefixPattern,
                     labelColumn: t.data.labelColumn,
                     featureColumns: t.data.featureColumns,
+                    task: taskOf(t),
+                    ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
+                    ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },
+                refused: index
+                    .all()
+                    .flatMap((v) =>
+                        v.accepted
+                            ? []
+                            : [
+                                  {
+                                      name: v.name,
+                                      reason: v.reason,
+                                      problems: v.problems.slice(0, 5),
+                                      judgedAt: v.judgedAt,
+                                  },
+                              ],
+                    )
+                    .sort((a, b) => (a.name < b.name ? -1 : 1)),
                 champion,
                 inFlight: live
                     ? { instanceId: live.instanceId, status: live.runtimeStatus, step: live.customStatus ?? null }
