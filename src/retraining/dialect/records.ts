@@ -72,12 +72,16 @@ export async function* readRecords(
         }
     })();
     let nextLine = 1;
+    // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
+    let doubleCounted = 0;
     try {
         let batch: CsvRecord[] = [];
         for await (const item of parser) {
             const { record, info } = item as InfoRecord;
             batch.push({ fields: record, line: nextLine });
-            nextLine = info.lines + 1;
+            for (const f of record)
+                for (let i = f.indexOf('\r\n'); i >= 0; i = f.indexOf('\r\n', i + 2)) doubleCounted++;
+            nextLine = info.lines + 1 - doubleCounted;
             if (parser.readableLength === 0) {
                 yield batch;
                 batch = [];
@@ -86,7 +90,7 @@ export async function* readRecords(
         if (batch.length > 0) yield batch;
     } catch (err) {
         if (err instanceof CsvError) {
-            const at = (err as CsvError & { lines?: number }).lines ?? nextLine;
+            const at = Math.max(nextLine, ((err as CsvError & { lines?: number }).lines ?? 0) - doubleCounted);
             throw new DialectParseError(at, describe(err));
         }
         throw err;

@@ -52,7 +52,7 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  * Throws only what the input stream throws (a storage error); bad content is a refusal, not an error.
  */
 export async function judgeCsv(
-    input: Readable | AsyncIterable<Buffer | string>,
+    input: Readable | AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
     schema: IntakeSchema,
     options: JudgeOptions = {},
 ): Promise<JudgedContent> {
@@ -174,7 +174,9 @@ function valueProblem(
  * Passes the bytes through, failing at the first NUL byte: a spreadsheet's binary format or a
  * compressed file is not CSV, and csv-parse would read it as odd text. The line counts LFs only.
  */
-async function* refuseBinary(input: Readable | AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+async function* refuseBinary(
+    input: Readable | AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<Buffer | string> {
     let line = 1;
     try {
         for await (const chunk of input) {
