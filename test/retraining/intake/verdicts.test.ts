@@ -60,7 +60,7 @@ describe("the validate-and-hash pass over a target's blobs (Azurite)", () => {
     async function listed(): Promise<ListedFile[]> {
         const out: ListedFile[] = [];
         for await (const b of data.listBlobsFlat({ prefix: 'churn/' })) {
-            out.push({ name: b.name, etag: b.properties.etag!, contentLength: b.properties.contentLength! });
+            out.push({ name: b.name, etag: b.properties.etag, contentLength: b.properties.contentLength! });
         }
         return out;
     }
