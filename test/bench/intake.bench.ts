@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     const config = validateConfig({
         storage: { connectionStringSetting: 'S' },
         targets: [
-            churnTarget({ studioUrl: 'http://127.0.0.1:1', dataContainer: data.containerName, modelsContainer: 'm' }),
+            churnTarget({
+                studioUrl: 'http://127.0.0.1:1',
+                dataContainer: data.containerName,
+                modelsContainer: 'models',
+            }),
         ],
     });
     const unused = (): never => {
@@ -95,11 +99,14 @@ async function main(): Promise<void> {
         }
         const changed = await snapshot('changed');
         Object.assign(result, { cold, warm, changed });
-        // The claim under test: after the first pass, only the cache blob and new/changed files are read.
-        const ok = cold.downloads === FILES + 1 && warm.downloads === 1 && changed.downloads === 1 + CHANGED;
+        // The claim under test: after the first pass, only new/changed files are read. Every snapshot
+        // also makes FIXED other GETs: the container's existence, the intake cache, the run-key lookup.
+        const FIXED = 3;
+        const ok =
+            cold.downloads === FILES + FIXED && warm.downloads === FIXED && changed.downloads === FIXED + CHANGED;
         result.readsOnlyNewOrChanged = ok;
         printTable([
-            ['snapshot', 'files', 'data+cache blob reads', 'seconds'],
+            ['snapshot', 'files', 'blob GETs (files read + 3)', 'seconds'],
             ['cold (every file judged)', String(cold.blobs), String(cold.downloads), cold.seconds.toFixed(1)],
             ['warm (nothing changed)', String(warm.blobs), String(warm.downloads), warm.seconds.toFixed(1)],
             [`${CHANGED} new or changed`, String(changed.blobs), String(changed.downloads), changed.seconds.toFixed(1)],

@@ -34,15 +34,9 @@ const OPTIONS: Options = {
     relax_column_count: true,
     skip_empty_lines: false,
     trim: true,
-    info: true,
     // Bounds memory on a runaway quote: no legitimate training row is 1 MB wide.
     max_record_size: 1_048_576,
 };
-
-interface InfoRecord {
-    record: string[];
-    info: { lines: number };
-}
 
 /** A record holding nothing but blanks and separators (`,,,,`, an empty line): skipped and counted. */
 export function isBlankRecord(fields: readonly string[]): boolean {
@@ -71,26 +65,36 @@ export async function* readRecords(
             parser.destroy(err as Error);
         }
     })();
+    // Lines are counted here, not by csv-parse's `info` (which halves its speed and counts a CRLF
+    // inside quotes twice): empty lines are records too, so a record starts one line after the
+    // previous one ended, and only quoted fields can hold further line ends.
     let nextLine = 1;
-    // csv-parse counts a CRLF inside a quoted field as two lines; an editor shows one.
-    let doubleCounted = 0;
+    let ended = false;
+    parser.once('end', () => (ended = true));
     try {
-        let batch: CsvRecord[] = [];
-        for await (const item of parser) {
-            const { record, info } = item as InfoRecord;
-            batch.push({ fields: record, line: nextLine });
-            for (const f of record)
-                for (let i = f.indexOf('\r\n'); i >= 0; i = f.indexOf('\r\n', i + 2)) doubleCounted++;
-            nextLine = info.lines + 1 - doubleCounted;
-            if (parser.readableLength === 0) {
-                yield batch;
-                batch = [];
+        for (;;) {
+            // Everything parsed so far, in one batch: one await per input chunk, not per record.
+            const batch: CsvRecord[] = [];
+            for (
+                let record = parser.read() as string[] | null;
+                record !== null;
+                record = parser.read() as string[] | null
+            ) {
+                batch.push({ fields: record, line: nextLine });
+                nextLine += 1 + lineEndsIn(record);
             }
+            if (batch.length > 0) {
+                yield batch;
+                continue;
+            }
+            if (parser.errored) throw parser.errored;
+            if (ended || parser.destroyed) break;
+            await readableOrDone(parser);
         }
-        if (batch.length > 0) yield batch;
     } catch (err) {
         if (err instanceof CsvError) {
-            const at = Math.max(nextLine, ((err as CsvError & { lines?: number }).lines ?? 0) - doubleCounted);
+            // The failing record starts at nextLine (csv-parse's own count is off after a quoted CRLF).
+            const at = nextLine;
             throw new DialectParseError(at, describe(err));
         }
         throw err;
@@ -116,6 +120,31 @@ export async function readHeader(head: Buffer): Promise<string[] | undefined> {
         if (!(err instanceof DialectParseError)) throw err;
     }
     return undefined;
+}
+
+/** Line ends inside a record's (quoted) fields, as an editor counts them: CRLF, CR or LF each one. */
+function lineEndsIn(fields: readonly string[]): number {
+    let n = 0;
+    for (const f of fields) {
+        if (f.indexOf('\n') < 0 && f.indexOf('\r') < 0) continue;
+        for (let i = 0; i < f.length; i++) {
+            const c = f.charCodeAt(i);
+            if (c === 10 || (c === 13 && f.charCodeAt(i + 1) !== 10)) n++;
+        }
+    }
+    return n;
+}
+
+/** Waits for parsed records, the end, or a failure of the parser. */
+function readableOrDone(stream: NodeJS.ReadableStream & NodeJS.EventEmitter): Promise<void> {
+    return new Promise((ok) => {
+        const events = ['readable', 'end', 'error', 'close'];
+        const done = (): void => {
+            for (const e of events) stream.off(e, done);
+            ok();
+        };
+        for (const e of events) stream.once(e, done);
+    });
 }
 
 /** Waits for room in the parser, or for its end (a consumer that stops early destroys it). */

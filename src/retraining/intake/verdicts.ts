@@ -217,6 +217,7 @@ export async function judgeTargetFiles(options: {
     schema: IntakeSchema;
     files: readonly ListedFile[];
     complete?: boolean;
+    /** Files read at once (default 8); each read holds one record in memory, not the file. */
     concurrency?: number;
     now?: () => Date;
 }): Promise<JudgeTargetResult> {
@@ -237,7 +238,7 @@ export async function judgeTargetFiles(options: {
             read.push(file.name);
         }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, todo.length) }, worker));
     if (options.complete) index.retainOnly(options.files.map((f) => f.name));
     await index.save();
     return { verdicts: verdicts as FileVerdict[], read };
