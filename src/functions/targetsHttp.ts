@@ -22,7 +22,7 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
         targets.map(async (t) => {
             const champion = (await deps.runs.getChampion(t.name))?.champion ?? null;
             const live = await liveStatus(client, t.name);
-            const index = await IntakeIndex.load(deps.runs.stateContainer, t.name);
+            const refused = await IntakeIndex.loadRefused(deps.runs.stateContainer, t.name);
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -35,21 +35,12 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
                     ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
                     ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },
-                refused: index
-                    .all()
-                    .flatMap((v) =>
-                        v.accepted
-                            ? []
-                            : [
-                                  {
-                                      name: v.name,
-                                      reason: v.reason,
-                                      problems: v.problems.slice(0, 5),
-                                      judgedAt: v.judgedAt,
-                                  },
-                              ],
-                    )
-                    .sort((a, b) => (a.name < b.name ? -1 : 1)),
+                refused: refused.map((v) => ({
+                    name: v.name,
+                    reason: v.reason,
+                    problems: v.problems.slice(0, 5),
+                    judgedAt: v.judgedAt,
+                })),
                 champion,
                 inFlight: live
                     ? { instanceId: live.instanceId, status: live.runtimeStatus, step: live.customStatus ?? null }

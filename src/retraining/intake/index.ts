@@ -12,6 +12,7 @@ export {
     FileVerdict,
     IntakeIndex,
     intakeIndexBlobName,
+    refusedBlobName,
     judgeBlob,
     judgeTargetFiles,
     JudgeTargetResult,

@@ -67,6 +67,11 @@ export function intakeIndexBlobName(target: string): string {
     return `intake/${target}.json`;
 }
 
+/** The small blob listing only a target's refused files, for status readers (the index can be MBs). */
+export function refusedBlobName(target: string): string {
+    return `intake/${target}.refused.json`;
+}
+
 interface IndexDocument {
     version: 1;
     files: Record<string, FileVerdict>;
@@ -89,6 +94,21 @@ export class IntakeIndex {
         private files: Record<string, FileVerdict>,
         private etag: string | undefined,
     ) {}
+
+    /**
+     * The target's refused files as of the last save, from a small blob of their own: what `status`
+     * and `GET /api/targets` show, without reading the whole index on every poll. A save racing
+     * another may leave it one change behind until the next save.
+     */
+    static async loadRefused(container: ContainerClient, target: string): Promise<RefusedFile[]> {
+        try {
+            const buffer = await container.getBlockBlobClient(refusedBlobName(target)).downloadToBuffer();
+            return JSON.parse(buffer.toString('utf8')) as RefusedFile[];
+        } catch (err) {
+            if (err instanceof RestError && err.statusCode === 404) return [];
+            throw err;
+        }
+    }
 
     /** Reads the target's index (an empty one if it does not exist yet). */
     static async load(container: ContainerClient, target: string): Promise<IntakeIndex> {
@@ -116,6 +136,17 @@ export class IntakeIndex {
         this.keepOnly = new Set(names);
     }
 
+    /** Writes the refused files of `files`, sorted by name (only after the index changed). */
+    private async saveRefused(files: Record<string, FileVerdict>): Promise<void> {
+        const refused = Object.values(files)
+            .filter((v): v is RefusedFile => !v.accepted)
+            .sort((a, b) => (a.name < b.name ? -1 : 1));
+        const body = JSON.stringify(refused);
+        await this.container
+            .getBlockBlobClient(refusedBlobName(this.target))
+            .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    }
+
     /** Writes the changes, if any; merges with a concurrent writer's. */
     async save(): Promise<void> {
         for (let attempt = 0; ; attempt++) {
@@ -133,6 +164,7 @@ export class IntakeIndex {
                 this.files = merged;
                 this.etag = res.etag;
                 this.puts.clear();
+                await this.saveRefused(merged);
                 return;
             } catch (err) {
                 if (!(err instanceof RestError)) throw err;

@@ -98,6 +98,11 @@ describe("the validate-and-hash pass over a target's blobs (Azurite)", () => {
             bad.reason,
             "'churn/churn-missing-values.csv' cannot train: line 5, column 'monthly_charges': empty value; line 9, column 'support_calls': 'NaN' is not a number",
         );
+        assert.deepEqual(
+            (await IntakeIndex.loadRefused(state, 'churn')).map((v) => v.reason),
+            [bad.reason],
+            'the small refused list status readers poll',
+        );
         const good = r.verdicts.get('churn/churn-good.csv')!;
         assert.ok(good.accepted && /^[0-9a-f]{64}$/.test(good.contentHash));
         assert.equal(good.rows, 201);
@@ -135,6 +140,11 @@ describe("the validate-and-hash pass over a target's blobs (Azurite)", () => {
         assert.notEqual(
             (r.verdicts.get(name) as { contentHash: string }).contentHash,
             (first.get(name) as { contentHash: string }).contentHash,
+        );
+        assert.deepEqual(
+            await IntakeIndex.loadRefused(state, 'churn'),
+            [],
+            'the deleted refused file is no longer listed',
         );
         const index = await IntakeIndex.load(state, 'churn');
         assert.deepEqual(
