@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
@@ -12,10 +10,8 @@ import {
 import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJobActivity } from '../../src/activities/submitJob';
 import { intakeDataOf, intakeSchemaOf } from '../../src/retraining/intake';
+import { intakeCase } from '../helpers/intakeCases';
 import { PipelineFixture, startPipeline } from './fixture';
-
-const CASES = path.resolve(__dirname, '../../../test/fixtures/intake');
-const intakeCase = (file: string): Buffer => readFileSync(path.join(CASES, file));
 
 describe('the canonical CSV BES receives (Azurite + studio emulator)', () => {
     let fx: PipelineFixture;

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -16,10 +14,7 @@ import {
 } from '../../../src/retraining/intake';
 import { countingStorage, CountingStorage, diff } from '../../bench/lib/countingProxy';
 import { testStorage, uniqueName } from '../../helpers/azurite';
-
-/** The in-repo copies of ../shared/cases/intake (tests never read outside the repo). */
-export const INTAKE_CASES = path.resolve(__dirname, '../../../../test/fixtures/intake');
-export const intakeCase = (file: string): Buffer => readFileSync(path.join(INTAKE_CASES, file));
+import { intakeCase } from '../../helpers/intakeCases';
 
 const CHURN = intakeSchemaOf({
     labelColumn: 'churned',
@@ -29,7 +24,7 @@ const CHURN = intakeSchemaOf({
 });
 
 /** Uploads in blocks, as AzCopy, Storage Explorer and pipelines do: the blob gets no Content-MD5. */
-export async function uploadInBlocks(container: ContainerClient, name: string, bytes: Buffer): Promise<void> {
+async function uploadInBlocks(container: ContainerClient, name: string, bytes: Buffer): Promise<void> {
     const blob = container.getBlockBlobClient(name);
     const ids: string[] = [];
     for (let at = 0; at < bytes.length; at += 1000) {
