@@ -26,8 +26,8 @@ export interface TargetView {
         prefixPattern: string;
         labelColumn: string;
         featureColumns: string[];
-        /** Absent from apps older than the intake pass. */
-        task?: 'classification' | 'regression';
+        /** Absent from apps older than the intake pass; null when the app's config does not tell. */
+        task?: 'classification' | 'regression' | null;
         columnTypes?: Record<string, 'numeric' | 'text'>;
         classes?: string[];
     };

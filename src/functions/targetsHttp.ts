@@ -31,7 +31,7 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
                     prefixPattern: t.data.prefixPattern,
                     labelColumn: t.data.labelColumn,
                     featureColumns: t.data.featureColumns,
-                    task: taskOf(t),
+                    task: taskOf(t) ?? null,
                     ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
                     ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },

@@ -45,9 +45,6 @@ function dataIssues(t: unknown, at: string): string[] {
     };
     const issues: string[] = [];
     const task = typeof data.task === 'string' ? data.task : inferTask(gateMetrics(target.gate));
-    if (data.task === undefined && task === undefined) {
-        issues.push(`${at}.data.task: set "classification" or "regression" (the gate's metrics do not tell which)`);
-    }
     if (data.classes !== undefined && task === 'regression') {
         issues.push(`${at}.data.classes: only a classification target has classes`);
     }

@@ -33,11 +33,9 @@ export function gateMetrics(gate: unknown): string[] {
 }
 
 /**
- * A target's task: `data.task`, else what its gate's metrics say. Config loading refuses a target
- * where neither decides (see configChecks), so this throws only on an unvalidated config.
+ * A target's task: `data.task`, else what its gate's metrics say, else undefined (an older config
+ * with an empty or custom gate: it keeps working, its labels only have to be non-empty).
  */
-export function taskOf(target: Pick<TargetConfig, 'data' | 'gate'>): Task {
-    const task = target.data.task ?? inferTask(gateMetrics(target.gate));
-    if (!task) throw new RangeError('data.task is not set and the gate metrics do not tell the task');
-    return task;
+export function taskOf(target: Pick<TargetConfig, 'data' | 'gate'>): Task | undefined {
+    return target.data.task ?? inferTask(gateMetrics(target.gate));
 }

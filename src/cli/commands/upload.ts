@@ -81,8 +81,8 @@ export async function upload(argv: string[]): Promise<void> {
  */
 async function checkWhole(target: TargetView, file: string): Promise<void> {
     const { task } = target.data;
-    if (!task) return;
-    const schema = intakeSchemaOf({ ...target.data, task });
+    if (task === undefined) return;
+    const schema = intakeSchemaOf({ ...target.data, task: task ?? undefined });
     const judged = await judgeCsv(createReadStream(file), schema);
     if (!judged.accepted) throw new CliError(`Not uploaded: ${refusalReason(path.basename(file), judged)}.`);
 }

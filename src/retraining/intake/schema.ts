@@ -9,7 +9,8 @@ export type ColumnType = 'numeric' | 'text';
 /** What a target's data must hold, as the validate-and-hash pass checks it. */
 export interface IntakeSchema {
     columns: TargetColumns;
-    task: Task;
+    /** Undefined when the config neither says nor implies it: the label then only has to be non-empty. */
+    task: Task | undefined;
     /** Per canonical column (features in config order, then the label): how its values are checked. */
     checks: ('numeric' | 'text' | 'class' | 'label-number')[];
     /** Classification: the label values the model can learn (absent: any non-empty value). */
@@ -22,7 +23,7 @@ export interface IntakeSchema {
 export interface IntakeData {
     labelColumn: string;
     featureColumns: readonly string[];
-    task: Task;
+    task: Task | undefined;
     columnTypes?: Record<string, ColumnType>;
     classes?: readonly string[];
 }
@@ -31,11 +32,13 @@ export interface IntakeData {
 export function intakeSchemaOf(data: IntakeData): IntakeSchema {
     const columns = targetColumnsOf(data);
     const checks: IntakeSchema['checks'] = data.featureColumns.map((c) => data.columnTypes?.[c] ?? 'numeric');
-    checks.push(data.task === 'classification' ? 'class' : 'label-number');
-    const classes = data.task === 'classification' && data.classes ? [...data.classes] : undefined;
+    checks.push(data.task === 'regression' ? 'label-number' : 'class');
+    const classes = data.task !== 'regression' && data.classes ? [...data.classes] : undefined;
     // Version 1 of the rules below; bump when what a verdict means changes, so caches renew.
     const key = createHash('sha256')
-        .update(JSON.stringify({ v: 1, names: columns.names, task: data.task, checks, classes: classes ?? null }))
+        .update(
+            JSON.stringify({ v: 1, names: columns.names, task: data.task ?? null, checks, classes: classes ?? null }),
+        )
         .digest('hex')
         .slice(0, 16);
     return { columns, task: data.task, checks, ...(classes ? { classes } : {}), key };
