@@ -1,76 +1,111 @@
 import { PassThrough, Readable } from 'node:stream';
 
-import type { ContainerClient } from '@azure/storage-blob';
+import { ContainerClient, RestError } from '@azure/storage-blob';
 
-export class HeaderMismatchError extends Error {
-    constructor(blob: string, first: string) {
-        super(`Data file '${blob}' has a different header from '${first}'; files of one target must share a header.`);
+import { describeProblem, IntakeSchema, judgeCsv } from '../retraining/intake';
+import { quotedEtag } from '../retraining/intake/verdicts';
+
+/**
+ * The run's data cannot become the canonical CSV, and trying again will not change that: a named,
+ * non-retriable failure. `message` is one line for people; `detail` says more, without paths.
+ */
+export class DataRefusedError extends Error {
+    constructor(
+        message: string,
+        readonly detail?: string,
+    ) {
+        super(message);
+        this.name = 'DataRefusedError';
+    }
+}
+
+/** A file's header does not hold the target's columns (checked by name, in the dialect). */
+export class HeaderMismatchError extends DataRefusedError {
+    constructor(blob: string, why: string) {
+        super(`Data file '${blob}' cannot be merged: ${why}.`);
         this.name = 'HeaderMismatchError';
     }
 }
 
-/** Splits off the first line (the header) of a stream, returning it and the rest as a stream. */
-async function splitHeader(stream: Readable): Promise<{ header: string; rest: Readable }> {
-    let head = '';
-    const rest = new PassThrough();
-    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    for (;;) {
-        const next = await iterator.next();
-        if (next.done) return { header: head.replace(/\r?\n?$/, ''), rest: Readable.from([]) };
-        const text = (head += next.value.toString('latin1'));
-        const nl = text.indexOf('\n');
-        if (nl >= 0) {
-            rest.write(Buffer.from(text.slice(nl + 1), 'latin1'));
-            void (async () => {
-                for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
-                    if (!rest.write(r.value)) await new Promise((ok) => rest.once('drain', ok));
-                }
-                rest.end();
-            })().catch((err: unknown) => rest.destroy(err as Error));
-            return {
-                header: text
-                    .slice(0, nl)
-                    .replace(/\r$/, '')
-                    .replace(/^\uFEFF|^\xEF\xBB\xBF/, ''),
-                rest,
-            };
-        }
+/** A file is no longer the version the run's snapshot judged (replaced or changed since). */
+export class DataChangedError extends DataRefusedError {
+    constructor(blob: string) {
+        super(
+            `Data file '${blob}' changed after the run took its snapshot; the next run trains the new version.`,
+            'The file was replaced between the snapshot and the merge; its new version is judged by a later run.',
+        );
+        this.name = 'DataChangedError';
     }
 }
 
+/** A file of the run's manifest, as the snapshot judged it. */
+export interface CanonicalInput {
+    name: string;
+    etag: string;
+    /** The snapshot's content hash: the merge re-computes it and refuses a file whose bytes differ. */
+    contentHash?: string;
+}
+
 /**
- * Concatenates a target's data files into one CSV (BES takes one input): the first file's header,
- * then every file's rows. Streamed blob to blob, so the size of the data never sits in memory.
+ * Writes the one canonical CSV BES receives: the target's columns in its order under a plain
+ * header, then the clean rows of every file (columns matched by name, blank rows skipped), also for
+ * a single file. Each file is read at exactly the ETag the snapshot judged, through the same
+ * validate-and-hash pass, so the rows written are the rows the run key stands for. Streamed blob to
+ * blob: memory is one record, whatever the data size.
+ * Throws DataRefusedError (HeaderMismatchError, DataChangedError) when the data cannot be merged.
  */
-export async function mergeCsvBlobs(
+export async function writeCanonicalCsv(
     source: ContainerClient,
-    names: string[],
+    files: readonly CanonicalInput[],
+    schema: IntakeSchema,
     target: ContainerClient,
     into: string,
-): Promise<void> {
+): Promise<{ rows: number; blankRows: number }> {
     const out = new PassThrough();
     const upload = target.getBlockBlobClient(into).uploadStream(out, 4 * 1024 * 1024, 4, {
         blobHTTPHeaders: { blobContentType: 'text/csv' },
     });
+    let rows = 0;
+    let blankRows = 0;
     try {
-        let firstHeader: string | undefined;
-        for (const name of names) {
-            const body = (await source.getBlobClient(name).download()).readableStreamBody as Readable;
-            const { header, rest } = await splitHeader(body);
-            if (firstHeader === undefined) {
-                firstHeader = header;
-                out.write(`${header}\n`);
-            } else if (header.trim() !== firstHeader.trim()) {
-                rest.destroy();
-                throw new HeaderMismatchError(name, names[0]);
+        for (const [i, file] of files.entries()) {
+            let body: Readable;
+            try {
+                const res = await source.getBlobClient(file.name).download(0, undefined, {
+                    conditions: { ifMatch: quotedEtag(file.etag) },
+                    maxRetryRequests: 5,
+                });
+                body = res.readableStreamBody as Readable;
+            } catch (err) {
+                if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) {
+                    throw new DataChangedError(file.name);
+                }
+                throw err;
             }
-            let last = 10;
-            for await (const chunk of rest) {
-                const b = chunk as Buffer;
-                if (b.length > 0) last = b[b.length - 1]!;
-                if (!out.write(b)) await new Promise((ok) => out.once('drain', ok));
+            let first = true;
+            const judged = await judgeCsv(body, schema, {
+                stopAtFirstProblem: true,
+                sink: async (line) => {
+                    // Every file's pass starts with the canonical header; the CSV has it once.
+                    if (first) {
+                        first = false;
+                        if (i > 0) return;
+                    }
+                    if (!out.write(`${line}\n`)) await new Promise((ok) => out.once('drain', ok));
+                },
+            });
+            if (!judged.accepted) {
+                const p = judged.problems[0];
+                if (p && p.column === undefined && /^the header /.test(p.message)) {
+                    throw new HeaderMismatchError(file.name, p.message);
+                }
+                throw new DataRefusedError(
+                    `Data file '${file.name}' cannot train: ${p ? describeProblem(p) : 'unreadable'}.`,
+                );
             }
-            if (last !== 10) out.write('\n');
+            if (file.contentHash && judged.contentHash !== file.contentHash) throw new DataChangedError(file.name);
+            rows += judged.rows;
+            blankRows += judged.blankRows;
         }
         out.end();
     } catch (err) {
@@ -79,4 +114,5 @@ export async function mergeCsvBlobs(
         throw err;
     }
     await upload;
+    return { rows, blankRows };
 }

@@ -1,10 +1,11 @@
 import { MlServiceError } from '../clients';
 import type { BatchExecutionRequest } from '../clients';
 import type { ClaimPending } from '../orchestrators/claims';
-import type { SubmitJobInput, SubmittedJob } from '../orchestrators/contracts';
+import type { SubmitJobInput, SubmitJobResult, SubmittedJob } from '../orchestrators/contracts';
+import { intakeDataOf, intakeSchemaOf } from '../retraining/intake';
 import { withClaim } from './claim';
 import { ActivityDeps, targetOf } from './deps';
-import { mergeCsvBlobs } from './mergeCsv';
+import { DataRefusedError, writeCanonicalCsv } from './mergeCsv';
 import { baseLocation, blobSas } from './sas';
 
 /** SAS tokens handed to BES outlive the job's deadline by this much, and no more. */
@@ -82,16 +83,10 @@ async function buildRequest(deps: ActivityDeps, input: SubmitJobInput, folder: s
     const target = targetOf(deps, input.target);
     const models = deps.blobs.getContainerClient(target.modelOutput.container);
     const data = deps.blobs.getContainerClient(target.data.container);
-    let input1 = { container: target.data.container, blob: input.manifest.blobs[0].name };
-    if (input.manifest.blobs.length > 1) {
-        await mergeCsvBlobs(
-            data,
-            input.manifest.blobs.map((b) => b.name),
-            models,
-            `${folder}/training.csv`,
-        );
-        input1 = { container: target.modelOutput.container, blob: `${folder}/training.csv` };
-    }
+    // BES always gets one canonical CSV (the target's columns in its order, clean rows), also for
+    // one file: the service is as strict as ever, the users' files are not.
+    const input1 = { container: target.modelOutput.container, blob: `${folder}/training.csv` };
+    await writeCanonicalCsv(data, input.manifest.blobs, intakeSchemaOf(intakeDataOf(target)), models, input1.blob);
     const now = deps.now();
     const validFor = target.job.deadlineInMs + SAS_MARGIN_IN_MS;
     const base = baseLocation(deps.blobs);
@@ -138,4 +133,22 @@ function legacyJob(raw: unknown): { progress?: SubmitProgress; result?: Submitte
 
 function jobOf(m: SubmittedJob): SubmittedJob {
     return { jobId: m.jobId, modelOutput: m.modelOutput, evaluationOutput: m.evaluationOutput };
+}
+
+/**
+ * The submit activity as registered: a DataRefusedError (thrown before any claim or job, while the
+ * canonical CSV is written) comes back as `{ refused }` instead of failing the activity, because the
+ * durable retry policy would run a deterministic failure again (3 attempts, ~50 s) for nothing.
+ * Other errors are thrown and retried as before; a pending claim passes through.
+ */
+export async function submitJobActivity(
+    deps: ActivityDeps,
+    input: SubmitJobInput,
+): Promise<SubmitJobResult | ClaimPending> {
+    try {
+        return await submitJob(deps, input);
+    } catch (err) {
+        if (!(err instanceof DataRefusedError)) throw err;
+        return { refused: { error: err.name, reason: err.message, ...(err.detail ? { detail: err.detail } : {}) } };
+    }
 }

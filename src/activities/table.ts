@@ -9,7 +9,7 @@ import { recordRun } from './record';
 import { rollback } from './rollback';
 import { outboxOf } from './runtime';
 import { snapshotManifest } from './snapshotManifest';
-import { submitJob } from './submitJob';
+import { submitJobActivity } from './submitJob';
 import { verify } from './verify';
 
 /** An implementation for every activity, typed by the contracts' `ActivityTypes` table. */
@@ -25,7 +25,8 @@ export type ActivityImplementations = {
 export const activityImplementations: ActivityImplementations = {
     loadPlan,
     snapshotManifest,
-    submitJob,
+    // Data refusals come back as `{ refused }`: deterministic, not worth the retry policy.
+    submitJob: submitJobActivity,
     getJobStatus,
     cancelJob,
     evaluate,

@@ -21,7 +21,18 @@ export class RetrainerApiError extends Error {
 export interface TargetView {
     name: string;
     update: 'classic' | 'arm';
-    data: { container: string; prefixPattern: string; labelColumn: string; featureColumns: string[] };
+    data: {
+        container: string;
+        prefixPattern: string;
+        labelColumn: string;
+        featureColumns: string[];
+        /** Absent from apps older than the intake pass; null when the app's config does not tell. */
+        task?: 'classification' | 'regression' | null;
+        columnTypes?: Record<string, 'numeric' | 'text'>;
+        classes?: string[];
+    };
+    /** Files under the target's prefix that cannot train, with why (absent from older apps). */
+    refused?: { name: string; reason: string; problems: { line: number; column?: string; message: string }[] }[];
     champion: {
         runId: string;
         promotedAt: string;
@@ -50,7 +61,12 @@ export interface RunView {
     trigger: { kind: string; blobName?: string };
     state: string;
     reason?: string;
-    manifest?: { runKey: string; blobs: { name: string; etag: string }[] };
+    reasonDetail?: string;
+    manifest?: {
+        runKey: string;
+        blobs: { name: string; etag: string; rows?: number; blankRows?: number; extraColumns?: string[] }[];
+        rejected?: { name: string; reason: string; etag?: string }[];
+    };
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
     timings: Record<string, string>;
 }

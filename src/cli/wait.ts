@@ -71,5 +71,10 @@ export function describeRun(run: RunView): string {
     for (const r of gate) lines.push(`  gate: ${r}`);
     // A rejection's reason is the gate's reasons again; other reasons (a failed step, a skip) are news.
     if (run.reason && !(gate.length > 0 && run.state === 'Rejected')) lines.push(`  reason: ${run.reason}`);
+    const blobs = run.manifest?.blobs ?? [];
+    const blank = blobs.reduce((n, b) => n + (b.blankRows ?? 0), 0);
+    if (blank > 0) lines.push(`  skipped ${blank} blank row(s)`);
+    const extra = [...new Set(blobs.flatMap((b) => b.extraColumns ?? []))];
+    if (extra.length > 0) lines.push(`  ignored column(s): ${extra.join(', ')}`);
     return lines.join('\n');
 }

@@ -28,7 +28,7 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         context.log(`Ignored '${name}': no target's data pattern matches it.`);
         return;
     }
-    const problem = validateUpload(target, name, blob.subarray(0, 64 * 1024));
+    const problem = await validateUpload(target, name, blob.subarray(0, 64 * 1024));
     if (problem) {
         context.warn(`Rejected training file for target '${target.name}': ${problem}. No retrain was started.`);
         return;

@@ -2,12 +2,16 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 
 import { runsContainerName, runtimeDeps } from '../activities/runtime';
+import { IntakeIndex } from '../retraining/intake';
+import { taskOf } from '../retraining/task';
 import { lastMissedEvents, MissedEvents } from './shared/catchUp';
 import { DurableOutageError, liveStatus } from './shared/startRetrain';
 
 /**
  * GET /api/targets[/{target}]: each target's champion, its metrics and lineage, any run in flight,
- * and where its training data goes (so a client can upload without reading the app's config).
+ * where its training data goes and what it must hold (so a client can check and upload a file
+ * without reading the app's config), and the files under its prefix that cannot train (`refused`:
+ * name, one-line reason, and the file's own line and column of each problem).
  */
 export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     try {
@@ -34,6 +38,7 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
         targets.map(async (t) => {
             const champion = (await deps.runs.getChampion(t.name))?.champion ?? null;
             const live = await liveStatus(client, t.name);
+            const refused = await IntakeIndex.loadRefused(deps.runs.stateContainer, t.name);
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -42,7 +47,16 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
                     prefixPattern: t.data.prefixPattern,
                     labelColumn: t.data.labelColumn,
                     featureColumns: t.data.featureColumns,
+                    task: taskOf(t) ?? null,
+                    ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
+                    ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },
+                refused: refused.map((v) => ({
+                    name: v.name,
+                    reason: v.reason,
+                    problems: v.problems.slice(0, 5),
+                    judgedAt: v.judgedAt,
+                })),
                 champion,
                 /** Arrivals the runtime gave up on (whole app, as of the last catch-up pass). */
                 missedEvents,

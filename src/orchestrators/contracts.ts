@@ -34,7 +34,7 @@ export interface ActivityTypes {
     /** Input: the target's name. */
     loadPlan: { input: string; output: TargetPlan };
     snapshotManifest: { input: SnapshotInput; output: ManifestSnapshot };
-    submitJob: { input: SubmitJobInput; output: SubmittedJob | ClaimPending };
+    submitJob: { input: SubmitJobInput; output: SubmitJobResult | ClaimPending };
     getJobStatus: { input: JobRef; output: JobStatus };
     cancelJob: { input: JobRef; output: void };
     evaluate: { input: EvaluateInput; output: Verdict };
@@ -117,8 +117,30 @@ export interface TargetPlan {
 export interface ManifestBlob {
     name: string;
     etag: string;
+    /** Recorded by runs before content hashes; no longer used for the run key. */
     contentMd5?: string;
     contentLength: number;
+    /**
+     * sha256 hex of the file's canonical rows, from the validate-and-hash pass: the file's part of
+     * the run key, whatever tool uploaded it. Absent in manifests recorded before it existed.
+     */
+    contentHash?: string;
+    /** Data rows the file contributes. */
+    rows?: number;
+    /** Blank and delimiter-only rows skipped. */
+    blankRows?: number;
+    /** Columns of the file the target does not use (ignored), as the file spells them. */
+    extraColumns?: string[];
+}
+
+/** A file under the data pattern that cannot train the target, and why. */
+export interface RefusedBlob {
+    name: string;
+    /** One line for people: the file, and the line, column and problem (the file's own line numbers). */
+    reason: string;
+    etag?: string;
+    /** Where: the first problems, each with the file's own line and the column. */
+    problems?: { line: number; column?: string; message: string }[];
 }
 
 export interface ManifestSnapshot {
@@ -127,7 +149,7 @@ export interface ManifestSnapshot {
     /** Run id of an earlier run over exactly this data, if any. */
     previousRunId?: string;
     /** Files under the data pattern left out because they cannot be training data, with why. */
-    rejected?: { name: string; reason: string }[];
+    rejected?: RefusedBlob[];
 }
 
 /** Which data a run would train on: the target's data pattern, or the files an HTTP trigger named. */
@@ -163,6 +185,22 @@ export interface SubmitJobInput {
     manifest: ManifestSnapshot;
     globalParameters: Record<string, string>;
 }
+
+/**
+ * The submit step's deterministic refusal: the run's data cannot become the canonical CSV (a file
+ * changed since the snapshot, or its header no longer holds the target's columns). Not retried.
+ */
+export interface SubmitRefused {
+    refused: {
+        /** The error's name, e.g. `HeaderMismatchError`, `DataChangedError`. */
+        error: string;
+        /** One line for people. */
+        reason: string;
+        detail?: string;
+    };
+}
+
+export type SubmitJobResult = SubmittedJob | SubmitRefused;
 
 export interface ModelLocation {
     baseLocation: string;
@@ -229,7 +267,10 @@ export interface RunRecord {
     instanceId: string;
     trigger: RunTrigger;
     state: FinalState;
+    /** One line for people (no paths, no stack traces). */
     reason?: string;
+    /** More about the reason, when there is more to say (still no paths or stack traces). */
+    reasonDetail?: string;
     manifest?: ManifestSnapshot;
     job?: SubmittedJob & { finalStatus?: JobStatus };
     verdict?: Verdict;

@@ -56,7 +56,11 @@ function* lookAgain(
     return arrived ? { kind: 'blob', blobName: arrived.name } : undefined;
 }
 
-/** What the run key hashes for a file: identical re-uploads share an MD5, otherwise the ETag decides. */
+/**
+ * What the run key hashes for a file (as `retraining/runKey.ts` does): its content hash, so an
+ * identical re-upload by any tool is no new data; older manifests fall back to the MD5 or ETag.
+ */
 function identity(b: ManifestBlob): string {
+    if (b.contentHash) return `${b.name}\0sha256:${b.contentHash}`;
     return `${b.name}\0${b.contentMd5 ? `md5:${b.contentMd5}` : `etag:${b.etag}`}`;
 }

@@ -15,7 +15,8 @@ import {
 import { quietUntilFromOutbox, takeArrivals } from './arrivals';
 import { callClaimed } from './claims';
 import { followUpTrigger } from './followUp';
-import { messageOf } from './messageOf';
+import { skipReason } from './intakeNotes';
+import { messageOf, reasonOf } from './messageOf';
 import { verifyPromotion } from './verification';
 
 type Ctx = df.OrchestrationContext;
@@ -49,9 +50,14 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         context.df.setCustomStatus(statusOf(record, name, since));
     };
     let recording = false;
-    const finish = function* (state: FinalState, reason?: string): Generator<df.Task, RunRecord, unknown> {
+    const finish = function* (
+        state: FinalState,
+        reason?: string,
+        detail?: string,
+    ): Generator<df.Task, RunRecord, unknown> {
         record.state = state;
         if (reason !== undefined) record.reason = reason;
+        if (detail !== undefined) record.reasonDetail = detail;
         step('recording');
         recording = true;
         yield* callActivity(context, 'record', record, retry);
@@ -68,7 +74,8 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
         if (!record.runId)
             record.runId = runIdFor(plan.stableRunId ? startedAt : context.df.currentUtcDateTime, 'failed');
-        done = yield* finish('Failed', `Step '${at}' failed: ${messageOf(err)}`);
+        const { reason, detail } = reasonOf(err);
+        done = yield* finish('Failed', `Step '${at}' failed: ${reason}`, detail);
     }
 
     const next = yield* followUpTrigger(context, retry, input, done, plan.outbox === true);
@@ -97,7 +104,7 @@ function* runSteps(
     retry: df.RetryOptions,
     record: RunRecord,
     step: (name: Step) => void,
-    finish: (state: FinalState, reason?: string) => Generator<df.Task, RunRecord, unknown>,
+    finish: (state: FinalState, reason?: string, detail?: string) => Generator<df.Task, RunRecord, unknown>,
 ): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
@@ -115,20 +122,26 @@ function* runSteps(
     );
     record.manifest = manifest;
     record.runId = runIdFor(plan.stableRunId ? collectingAt : context.df.currentUtcDateTime, manifest.runKey);
-    if (manifest.blobs.length === 0) return yield* finish('Skipped', 'No training data found for the target.');
+    // A refused file never fails a run: it is named in the reason of the run it would have started.
+    if (manifest.blobs.length === 0) {
+        return yield* finish('Skipped', skipReason('No training data found for the target.', manifest, input.trigger));
+    }
     if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
-        return yield* finish('Skipped', `The same data was already used by run ${manifest.previousRunId}.`);
+        const why = `The same data was already used by run ${manifest.previousRunId}.`;
+        return yield* finish('Skipped', skipReason(why, manifest, input.trigger));
     }
 
     step('submitting');
     const globalParameters = input.trigger.kind === 'http' ? (input.trigger.globalParameters ?? {}) : {};
-    const job = yield* callClaimed(
+    const submitted = yield* callClaimed(
         context,
         'submitJob',
         retry,
         { target: input.target, runId: record.runId, manifest, globalParameters },
         plan.activityRetry.firstRetryIntervalInMs,
     );
+    if ('refused' in submitted) return yield* finish('Failed', submitted.refused.reason, submitted.refused.detail);
+    const job = submitted;
     record.job = job;
 
     step('training');

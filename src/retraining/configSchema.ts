@@ -39,6 +39,15 @@ const data = z.strictObject({
         .refine((s) => !s.startsWith('/'), { error: 'is relative to the container: no leading /' }),
     labelColumn: z.string().min(1),
     featureColumns: z.array(z.string().min(1)).min(1),
+    /**
+     * What the label is: classes (`classification`) or a number (`regression`). Optional: inferred
+     * from the gate's metrics (AUC, Accuracy, ... or RMSE, Coefficient of Determination, ...).
+     */
+    task: z.enum(['classification', 'regression']).optional(),
+    /** Feature column -> `numeric` (the default: every value a finite decimal number) or `text` (any value). */
+    columnTypes: z.record(z.string(), z.enum(['numeric', 'text'])).optional(),
+    /** Classification only: the label values the model can learn; a file with another value is refused. */
+    classes: z.array(z.string().min(1)).min(2).optional(),
 });
 
 const classicUpdate = z.strictObject({

@@ -23,11 +23,17 @@ export class ChampionChangedError extends Error {
 
 /**
  * Run records, run keys and champions, as JSON blobs in one container:
- * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`.
+ * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`
+ * (and the intake cache, `intake/{target}.json`, see `intake/verdicts.ts`).
  * Run ids sort by time, so listing a prefix gives history in order.
  */
 export class RunStore {
     constructor(private readonly container: ContainerClient) {}
+
+    /** The container itself: Retrainer's per-target state (e.g. the intake cache) lives beside the runs. */
+    get stateContainer(): ContainerClient {
+        return this.container;
+    }
 
     async ensure(): Promise<void> {
         await this.container.createIfNotExists();

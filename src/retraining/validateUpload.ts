@@ -1,27 +1,44 @@
 import type { TargetConfig } from './config';
-import { parseCsv } from './csv';
+import { DialectParseError, isBlankRecord, matchHeader, readRecords, targetColumnsOf } from './dialect';
 
 /**
- * Can this file be training data for the target? Checked when it lands, so a bad file is
- * refused with its reason and starts no run (the full parse happens in the training job). The CLI
- * runs the same check before uploading.
+ * Can this file be training data for the target, judging by its first bytes? The blob trigger and
+ * the CLI run this check on the first 64 KB (`head`) when a file lands or before it is uploaded:
+ * a `.csv` name, text, a header holding the target's columns in the dialect (any order, letter
+ * case, blanks, quoting; extra columns allowed) and at least one data row. The whole file is
+ * validated once later, streamed (see `../intake`). Returns the reason a file is refused, one line
+ * naming it, or undefined.
  */
-export function validateUpload(
+export async function validateUpload(
     target: { data: Pick<TargetConfig['data'], 'labelColumn' | 'featureColumns'> },
     blobName: string,
     head: Buffer,
-): string | undefined {
+): Promise<string | undefined> {
     if (!/\.csv$/i.test(blobName)) return `'${blobName}' is not a .csv file`;
     if (head.length === 0) return `'${blobName}' is empty`;
     if (head.includes(0)) return `'${blobName}' is binary, not CSV text`;
-    const text = head.toString('utf8').replace(/^\uFEFF/, '');
-    const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    const header = (parseCsv(firstLine)[0] ?? []).map((h) => h.trim().toLowerCase());
-    const wanted = [target.data.labelColumn, ...target.data.featureColumns];
-    const missing = wanted.filter((c) => !header.includes(c.toLowerCase()));
-    if (missing.length > 0) {
-        return `'${blobName}' lacks column(s) ${missing.map((m) => `'${m}'`).join(', ')}; its header is: ${header.join(', ') || '(none)'}`;
+    let header: string[] | undefined;
+    let hasRow = false;
+    try {
+        outer: for await (const batch of readRecords([head])) {
+            for (const record of batch) {
+                if (isBlankRecord(record.fields)) continue;
+                if (header) {
+                    hasRow = true;
+                    break outer;
+                }
+                header = record.fields;
+            }
+        }
+    } catch (err) {
+        if (!(err instanceof DialectParseError)) throw err;
+        // The head may end inside a quoted field of a later row: that row is data.
+        if (header) hasRow = true;
+        else return `'${blobName}' is not CSV: ${err.message}`;
     }
-    if (!/\r?\n\s*\S/.test(text)) return `'${blobName}' has a header but no data rows`;
+    if (!header) return `'${blobName}' has no header row`;
+    const match = matchHeader(header, targetColumnsOf(target.data));
+    if (!match.ok) return `'${blobName}' ${match.message}`;
+    if (!hasRow) return `'${blobName}' has a header but no data rows`;
     return undefined;
 }

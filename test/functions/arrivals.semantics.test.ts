@@ -37,8 +37,8 @@ describe('arrivals under the azure semantics profile', () => {
 
     const faults = (kind: string) => app.host.semantics.faults.counts()[kind] ?? 0;
     const subjects = (kind: string) =>
-        app.host
-            .semantics.faults.all()
+        app.host.semantics.faults
+            .all()
             .filter((f) => f.kind === kind)
             .map((f) => f.subject);
     const api = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {

@@ -36,4 +36,10 @@ export async function runs(argv: string[]): Promise<void> {
         truncate(r.reason ?? r.verdict?.reasons.join('; ') ?? '', 70),
     ]);
     console.log(table(['RUN', 'TARGET', 'TRIGGER', 'STATE', 'METRIC', 'WHY'], rows));
+    // A refused file's reason (file, line, column) is too long for the table, and it is news.
+    const refused = new Map<string, string>();
+    for (const r of list)
+        for (const f of r.manifest?.rejected ?? []) if (!refused.has(f.name)) refused.set(f.name, f.reason);
+    if (refused.size > 0)
+        console.log(`\nRefused files (never trained):\n${[...refused.values()].map((w) => `  ${w}`).join('\n')}`);
 }

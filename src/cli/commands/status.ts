@@ -35,6 +35,7 @@ function describeTarget(t: TargetView): string {
         lines.push(`  metrics:   ${shown.map(([k, v]) => `${k} ${metric(v)}`).join(', ')}`);
         lines.push(`  lineage:   ${c.lineage.join(' -> ')}`);
     }
+    for (const r of t.refused ?? []) lines.push(`  refused:   ${r.reason}`);
     const live = t.inFlight;
     if (!live) lines.push('  in flight: nothing');
     else {

@@ -1,8 +1,10 @@
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
+import { intakeSchemaOf, judgeCsv, refusalReason } from '../../retraining/intake';
 import { validateUpload } from '../../retraining/validateUpload';
 import { appClient, blobService, CliError, CONNECTION_OPTIONS } from '../connection';
 import { ProgressBar } from '../progress';
@@ -42,8 +44,9 @@ export async function upload(argv: string[]): Promise<number> {
                 'so no retrain would see it: rename the file or pass --name.',
         );
     }
-    const problem = validateUpload(target, blobName, await head(file));
+    const problem = await validateUpload(target, blobName, await head(file));
     if (problem) throw new CliError(`Not uploaded: ${problem}.`);
+    await checkWhole(target, file);
 
     const blob = blobService(values).getContainerClient(target.data.container).getBlockBlobClient(blobName);
     const bar = size >= PROGRESS_FROM_BYTES ? new ProgressBar(size) : undefined;
@@ -59,7 +62,10 @@ export async function upload(argv: string[]): Promise<number> {
     const run = await waitForRun(
         client,
         target.name,
-        (r) => r.manifest?.blobs.some((b) => b.name === blobName && sameEtag(b.etag, result.etag)) ?? false,
+        (r) =>
+            [...(r.manifest?.blobs ?? []), ...(r.manifest?.rejected ?? [])].some(
+                (b) => b.name === blobName && sameEtag(b.etag, result.etag),
+            ),
         {
             timeoutInMs: Number(values['timeout-seconds']) * 1000,
             onStep: (step) => console.error(`  ... ${step}`),
@@ -67,6 +73,19 @@ export async function upload(argv: string[]): Promise<number> {
     );
     console.log(describeRun(run));
     return exitCodeOf(run);
+}
+
+/**
+ * The app's validate-and-hash pass, run on the local file before any byte is sent: a file that
+ * cannot train is refused here with its own line and column, instead of after the upload. Needs
+ * the target's task from the app (older apps do not say it: then the app judges after the upload).
+ */
+async function checkWhole(target: TargetView, file: string): Promise<void> {
+    const { task } = target.data;
+    if (task === undefined) return;
+    const schema = intakeSchemaOf({ ...target.data, task: task ?? undefined });
+    const judged = await judgeCsv(createReadStream(file), schema);
+    if (!judged.accepted) throw new CliError(`Not uploaded: ${refusalReason(path.basename(file), judged)}.`);
 }
 
 /** --target, else the one target whose name starts the file name (churn-2026-11.csv → churn). */

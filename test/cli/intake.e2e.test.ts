@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
+import { AppUnderTest, startApp } from '../functions/appHost';
+import { testStorage } from '../helpers/azurite';
+import { churnTarget, housesTarget } from '../helpers/demoTargets';
+import { GOOD_FILE, INTAKE_CASES, intakeCase } from '../helpers/intakeCases';
+
+const CLI = path.resolve(__dirname, '../../src/cli/main.js');
+const run = promisify(execFile);
+
+/**
+ * The intake cases uploaded with `retrainer upload --wait`: each behaves as its README says
+ * (a file that cannot train is refused before a byte is sent, naming its own lines and columns),
+ * and a good upload after each one trains. A refused file written straight into storage shows in
+ * `status` and `runs`.
+ */
+describe('intake cases through `retrainer upload`', () => {
+    let app: AppUnderTest;
+    let flags: string[];
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-intake-'));
+    before(async () => {
+        app = await startApp((w) => [churnTarget(w), housesTarget(w)]);
+        const storage = (await testStorage()).connectionString;
+        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
+    });
+    after(() => app?.stop());
+
+    const cli = (...args: string[]) =>
+        run(process.execPath, [CLI, ...args, ...flags], { cwd: dir, env: { PATH: process.env.PATH } });
+    const submitted = (): number => app.studio.stats().operations.submitJob ?? 0;
+
+    /** Writes `bytes` as a local file and uploads it with --wait; returns stdout. */
+    async function upload(file: string, bytes: Buffer | string): Promise<string> {
+        writeFileSync(path.join(dir, file), bytes);
+        const { stdout } = await cli('upload', file, '--wait', '--timeout-seconds', '180');
+        return stdout;
+    }
+    const trained = /Run \S+ of '(churn|houses)': (Promoted|Rejected)/;
+
+    let good = 0;
+    async function goodUploadTrains(target: 'churn' | 'houses'): Promise<void> {
+        good += 1;
+        assert.match(await upload(`${target}-good-${good}.csv`, intakeCase(GOOD_FILE[target])), trained);
+    }
+
+    it('each target gets a champion from its sample baseline', async () => {
+        const churn = await upload('churn-baseline.csv', await toText(classificationCsv({ rows: 2000, seed: 1 })));
+        assert.match(churn, /Run \S+ of 'churn': Promoted/);
+        const houses = await upload('houses-baseline.csv', await toText(regressionCsv({ rows: 2000, seed: 1 })));
+        assert.match(houses, /Run \S+ of 'houses': Promoted/);
+    });
+
+    for (const c of INTAKE_CASES) {
+        it(`${c.file}: ${c.must === 'train' ? 'trains' : 'is refused before upload'}, then a good upload trains`, async () => {
+            if (c.must === 'train') {
+                const out = await upload(c.file, intakeCase(c.file));
+                assert.match(out, trained);
+                if (c.blankRows) assert.match(out, new RegExp(`skipped ${c.blankRows} blank row\\(s\\)`));
+            } else {
+                writeFileSync(path.join(dir, c.file), intakeCase(c.file));
+                const jobs = submitted();
+                await assert.rejects(cli('upload', c.file, '--wait'), (e: { code: number; stderr: string }) => {
+                    assert.equal(e.code, 1);
+                    assert.match(e.stderr, new RegExp(`Not uploaded: '${c.file}' cannot train: line 5`));
+                    for (const [line, column] of c.problems!) {
+                        assert.match(e.stderr, new RegExp(`line ${line}, column '${column}'`));
+                    }
+                    return true;
+                });
+                assert.equal(await app.data.getBlobClient(`${c.target}/${c.file}`).exists(), false, 'nothing uploaded');
+                assert.equal(submitted(), jobs);
+            }
+            await goodUploadTrains(c.target);
+        });
+    }
+
+    it('a refused file written straight into storage shows in `status` and `runs`; later uploads still train', async () => {
+        const name = 'churn/direct-missing.csv';
+        const bytes = intakeCase('churn-missing-values.csv');
+        await app.data.getBlockBlobClient(name).upload(bytes, bytes.length);
+        // Polls `runs` until the run the upload started is recorded (bounded only against a hang).
+        let runs = '';
+        for (let i = 0; i < 600 && !runs.includes(name); i++) {
+            runs = (await cli('runs', '--target', 'churn')).stdout;
+            if (!runs.includes(name)) await new Promise((ok) => setTimeout(ok, 200));
+        }
+        assert.match(runs, /Refused files \(never trained\):/);
+        assert.match(
+            runs,
+            /'churn\/direct-missing\.csv' cannot train: line 5, column 'monthly_charges': empty value; line 9, column 'support_calls'/,
+        );
+        assert.match(runs, /Skipped/);
+        const status = (await cli('status', 'churn')).stdout;
+        assert.match(status, /refused: {3}'churn\/direct-missing\.csv' cannot train: line 5, column 'monthly_charges'/);
+        await goodUploadTrains('churn');
+    });
+});
