@@ -1,4 +1,3 @@
-import { isClaimPending } from '../../src/orchestrators/claims';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
@@ -10,6 +9,7 @@ import {
 } from '../../src/activities/mergeCsv';
 import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJobActivity } from '../../src/activities/submitJob';
+import { isClaimPending } from '../../src/orchestrators/claims';
 import { intakeDataOf, intakeSchemaOf } from '../../src/retraining/intake';
 import { intakeCase } from '../helpers/intakeCases';
 import { PipelineFixture, startPipeline } from './fixture';
