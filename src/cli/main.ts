@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CliError } from './connection';
+import { doctor, doctorUsage } from './commands/doctor';
 import { retrain, retrainUsage } from './commands/retrain';
 import { runs, runsUsage } from './commands/runs';
 import { sample, sampleUsage } from './commands/sample';
@@ -8,11 +9,19 @@ import { status, statusUsage } from './commands/status';
 import { upload, uploadUsage } from './commands/upload';
 import { RetrainerApiError } from './retrainerClient';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { upload, retrain, status, runs, score, sample };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+    upload,
+    retrain,
+    status,
+    runs,
+    score,
+    sample,
+    doctor,
+};
 
 const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
 
-${[uploadUsage, retrainUsage, statusUsage, runsUsage, scoreUsage, sampleUsage].join('\n\n')}
+${[uploadUsage, retrainUsage, statusUsage, runsUsage, scoreUsage, sampleUsage, doctorUsage].join('\n\n')}
 
 Which app: --url URL --key KEY (or RETRAINER_URL, RETRAINER_KEY); by default the stack that
 \`npm start\` runs (it writes .retrainer/stack.json; --stack DIR picks another data folder).
