@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -182,6 +184,51 @@ describe('retrainer doctor', () => {
         });
         assert.equal(code, 0, out);
         assert.match(out, /^skip churn: BES: CHURN_TRAINING_KEY is a Key Vault reference; only the app resolves it/m);
+    });
+
+    it('reads the Event Grid subscription through ARM (live Azure mocked on loopback) and names what is wrong', async () => {
+        const id =
+            '/subscriptions/s/resourceGroups/rg/providers/Microsoft.EventGrid/systemTopics/t/eventSubscriptions/retrainer-training-data';
+        let body: unknown = {
+            properties: {
+                provisioningState: 'Succeeded',
+                destination: { endpointType: 'WebHook' },
+                deadLetterWithResourceIdentity: { identity: { type: 'SystemAssigned' } },
+            },
+        };
+        const seen: string[] = [];
+        const server = createServer((req, res) => {
+            seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+            const status = req.url?.startsWith(id) ? 200 : 404;
+            res.writeHead(status, { 'Content-Type': 'application/json' }).end(
+                JSON.stringify(status === 200 ? body : {}),
+            );
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        after(() => server.close());
+        const armBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const armCredential = {
+            getToken: () => Promise.resolve({ token: 'arm-token', expiresOnTimestamp: Date.now() + 60_000 }),
+        };
+        const eventGrid = async (subscription: string) =>
+            (
+                await runDoctor({
+                    settings,
+                    baseDir: dir,
+                    eventGridSubscription: subscription,
+                    armBaseUrl,
+                    armCredential,
+                })
+            ).find((c) => c.check === 'event grid subscription')!;
+        assert.equal((await eventGrid(id)).status, 'ok');
+        assert.deepEqual(seen, [`GET ${id}?api-version=2025-02-15 Bearer arm-token`]);
+        const missing = await eventGrid(id.replace('retrainer-training-data', 'other'));
+        assert.equal(missing.status, 'fail');
+        assert.match(missing.fix!, /azd hooks run postdeploy/);
+        body = { properties: { provisioningState: 'Succeeded', destination: { endpointType: 'WebHook' } } };
+        const keyed = await eventGrid(id);
+        assert.equal(keyed.status, 'fail');
+        assert.match(keyed.detail, /identity dead-lettering off/);
     });
 
     it('reads the settings of a deployed app as az functionapp config appsettings list prints them', () => {
