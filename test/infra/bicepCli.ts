@@ -161,7 +161,8 @@ function parseDiagnostics(text: string): BicepDiagnostic[] {
  * misspelled property is only a warning, BCP037/BCP089) fails like an error. Lint rule levels come
  * from `infra/bicepconfig.json`. Throws only if the compiler itself cannot be run.
  */
-export function compileBicep(bicep: string, dir: string): BicepResult {
+export function compileBicep(bicep: string, folder: string): BicepResult {
+    const dir = path.resolve(folder);
     const out = mkdtempSync(path.join(tmpdir(), 'retrainer-bicep-'));
     try {
         const pattern = path.join(dir, '**', '*.bicep');
@@ -191,8 +192,13 @@ export function compileBicep(bicep: string, dir: string): BicepResult {
         for (const file of bicepFiles(dir)) {
             const rel = path.relative(dir, file);
             const json = path.join(out, rel.replace(/\.bicep$/, '.json'));
-            if (existsSync(json))
-                templates.set(rel.split(path.sep).join('/'), JSON.parse(readFileSync(json, 'utf8')) as ArmTemplate);
+            if (!existsSync(json)) {
+                // A file the pattern missed, or one that did not build, is a failure too.
+                if (!diagnostics.some((d) => d.file === file))
+                    diagnostics.push({ file, line: 0, code: 'no-output', message: 'no ARM template was emitted' });
+                continue;
+            }
+            templates.set(rel.split(path.sep).join('/'), JSON.parse(readFileSync(json, 'utf8')) as ArmTemplate);
         }
         return { templates, diagnostics };
     } finally {
