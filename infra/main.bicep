@@ -30,6 +30,9 @@ param dataContainerName string = 'training-data'
 @description('The container for run records and champions (RETRAINER_RUNS_CONTAINER).')
 param runsContainerName string = 'retrainer-runs'
 
+@description('The container Event Grid writes undeliverable BlobCreated events to (the subscription\'s dead-letter destination).')
+param deadLetterContainerName string = 'eventgrid-deadletter'
+
 @description('Containers the targets write model outputs to (each target\'s modelOutput.container).')
 param modelContainerNames array = ['models']
 
@@ -53,6 +56,13 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
+// Names are computed here, not read from module outputs, so every module's resource identifiers are
+// known before deployment (what-if sees them; lint rule what-if-short-circuiting).
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var appInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var systemTopicName = '${abbrs.eventGridSystemTopics}${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -64,7 +74,7 @@ module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
-    name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    name: identityName
     location: location
     tags: tags
   }
@@ -74,10 +84,13 @@ module storage 'app/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
-    containerNames: union([deploymentContainerName, dataContainerName, runsContainerName], modelContainerNames)
+    containerNames: union(
+      [deploymentContainerName, dataContainerName, runsContainerName, deadLetterContainerName],
+      modelContainerNames
+    )
   }
 }
 
@@ -86,7 +99,7 @@ module monitoring 'app/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
-    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    appInsightsName: appInsightsName
     location: location
     tags: tags
   }
@@ -96,7 +109,7 @@ module keyVault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    name: keyVaultName
     location: location
     tags: tags
   }
@@ -106,13 +119,14 @@ module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
-    storageAccountName: storage.outputs.name
-    keyVaultName: keyVault.outputs.name
-    appInsightsName: monitoring.outputs.appInsightsName
-    identityPrincipalId: identity.outputs.principalId
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    appInsightsName: appInsightsName
+    identityName: identityName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
+  dependsOn: [identity, storage, keyVault, monitoring]
 }
 
 module api 'app/api.bicep' = {
@@ -126,7 +140,9 @@ module api 'app/api.bicep' = {
     nodeVersion: nodeVersion
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     appInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
@@ -144,11 +160,13 @@ module eventGrid 'app/eventgrid.bicep' = {
   name: 'eventgrid'
   scope: rg
   params: {
-    name: '${abbrs.eventGridSystemTopics}${resourceToken}'
+    name: systemTopicName
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
+    deadLetterContainerName: deadLetterContainerName
   }
+  dependsOn: [storage]
 }
 
 module mlRole 'app/mlWebServiceRole.bicep' = if (!empty(mlWebServicesResourceGroup) && !empty(mlWebServiceNames)) {
@@ -156,9 +174,11 @@ module mlRole 'app/mlWebServiceRole.bicep' = if (!empty(mlWebServicesResourceGro
   scope: resourceGroup(!empty(mlWebServicesResourceGroup) ? mlWebServicesResourceGroup : rg.name)
   params: {
     webServiceNames: mlWebServiceNames
-    principalId: identity.outputs.principalId
+    identityName: identityName
+    identityResourceGroupName: rg.name
     roleDefinitionId: mlWebServiceRoleId
   }
+  dependsOn: [identity]
 }
 
 output AZURE_LOCATION string = location
@@ -174,3 +194,6 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output RETRAINER_DATA_CONTAINER string = dataContainerName
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+output EVENTGRID_SYSTEM_TOPIC_ID string = eventGrid.outputs.id
+output EVENTGRID_DEADLETTER_CONTAINER string = deadLetterContainerName
+output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.id

@@ -7,7 +7,10 @@ param tags object
 param nodeVersion string
 param identityId string
 param identityClientId string
-param storageAccountName string
+@description('The storage account\'s service endpoints (https://<account>.<service>.core.windows.net/), from its deployment: passed in, so the settings below stay one object in the emitted template.')
+param storageBlobEndpoint string
+param storageQueueEndpoint string
+param storageTableEndpoint string
 param deploymentContainerName string
 param appInsightsConnectionString string
 param keyVaultUri string
@@ -23,18 +26,14 @@ param maximumInstanceCount int = 40
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
-
 // The settings the app and its bindings read (src/index.ts, src/activities/runtime.ts,
 // src/functions/*, host.json); test/infra checks this list against the code.
 var appSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   AZURE_CLIENT_ID: identityClientId
@@ -42,7 +41,7 @@ var appSettings = {
   RETRAINER_CONFIG_PATH: 'retrainer.config.json'
   RETRAINER_DATA_STORAGE__credential: 'managedidentity'
   RETRAINER_DATA_STORAGE__clientId: identityClientId
-  RETRAINER_DATA_STORAGE__blobServiceUri: storage.properties.primaryEndpoints.blob
+  RETRAINER_DATA_STORAGE__blobServiceUri: storageBlobEndpoint
   RETRAINER_DATA_CONTAINER: dataContainerName
   RETRAINER_RUNS_CONTAINER: runsContainerName
   RETRAINER_TIMER_SCHEDULE: timerSchedule
@@ -88,7 +87,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identityId

@@ -4,7 +4,8 @@
 param storageAccountName string
 param keyVaultName string
 param appInsightsName string
-param identityPrincipalId string
+@description('The app\'s user-assigned identity, by name: its principal id is read here, so the caller passes only names known before deployment.')
+param identityName string
 @description('The deploying user; empty to grant nothing.')
 param deployerPrincipalId string
 param deployerPrincipalType string
@@ -28,6 +29,12 @@ var roles = {
 
 var storageRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
 
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
+
+var identityPrincipalId = identity.properties.principalId
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -42,7 +49,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in storageRoles: {
-    name: guid(storage.id, identityPrincipalId, role)
+    name: guid(storage.id, identity.id, role)
     scope: storage
     properties: {
       principalId: identityPrincipalId
@@ -53,7 +60,7 @@ resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identityPrincipalId, roles.keyVaultSecretsUser)
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
   scope: vault
   properties: {
     principalId: identityPrincipalId
@@ -63,7 +70,7 @@ resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 resource appTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, identityPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     principalId: identityPrincipalId

@@ -1,35 +1,90 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
-import { expandGlob } from '../../src/local/host/core/glob';
-import { loadApp } from '../../src/local/host/core/loader';
-import { funcignore } from './funcignore';
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import type { HostKeys } from '../../src/local/host/http/keys';
+import { classificationCsv, toText } from '../../src/local/samples';
+import { StudioServer } from '../../src/local/studio/server';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { Activities } from '../../src/orchestrators/contracts';
+import { appFiles } from '../helpers/appFiles';
+import { testStorage } from '../helpers/azurite';
+import { churnTarget, seed } from '../helpers/demoTargets';
+import { hostStarted } from '../helpers/hostProcess';
+import { copyFiles, describeBuild, RemoteBuild, remoteBuild, shippedFiles } from './remoteBuild';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
+const HOST_MAIN = path.join(ROOT, 'dist', 'src', 'local', 'host', 'main.js');
 
-/** Every file the deployment would upload: the tree minus what .funcignore excludes. */
-function shippedFiles(): string[] {
-    const ignored = funcignore(ROOT);
-    const walk = (rel: string): string[] =>
-        readdirSync(path.join(ROOT, rel), { withFileTypes: true }).flatMap((e) => {
-            const p = rel ? `${rel}/${e.name}` : e.name;
-            if (ignored(p)) return [];
-            return e.isDirectory() ? walk(p) : [p];
-        });
-    return walk('');
+/** Functions a happy-path run does not execute: they answer failures only. */
+const FAILURE_ONLY = new Set<string>([Activities.rollback, Activities.cancelJob]);
+
+/** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutInMs = 120_000): Promise<T> {
+    const until = Date.now() + timeoutInMs;
+    for (;;) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/** The functions the app at `appRoot` registers, loaded by the dev host's loader in a fresh process (one app per process). */
+function functionsOf(appRoot: string): string[] {
+    const loader = path.join(ROOT, 'dist', 'src', 'local', 'host', 'core', 'loader.js');
+    const script = `const { loadApp } = require(${JSON.stringify(loader)});
+        process.stdout.write(JSON.stringify([...loadApp(process.argv[1]).registry.functions.keys()].sort()));`;
+    return JSON.parse(execFileSync(process.execPath, ['-e', script, appRoot], { encoding: 'utf8' })) as string[];
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'retrainer-package-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const pkg = path.join(work, 'package');
+const mutant = path.join(work, 'mutant');
+let builds: Promise<[RemoteBuild, RemoteBuild]> | undefined;
+
+/**
+ * Both builds at once (each is mostly one single-threaded tsc): the package as shipped, and a copy
+ * whose postbuild chmods the CLI, which .funcignore leaves out (the fault this test was written for).
+ */
+function bothBuilds(): Promise<[RemoteBuild, RemoteBuild]> {
+    builds ??= (() => {
+        copyFiles(ROOT, pkg, shippedFiles(ROOT));
+        copyFiles(ROOT, mutant, shippedFiles(ROOT));
+        const file = path.join(mutant, 'package.json');
+        const json = JSON.parse(readFileSync(file, 'utf8')) as { scripts: Record<string, string> };
+        json.scripts.postbuild = `node -e "require('fs').chmodSync('dist/src/cli/main.js', 0o755)"`;
+        writeFileSync(file, JSON.stringify(json, null, 4));
+        return Promise.all([
+            remoteBuild(pkg, { seedModulesFrom: ROOT }),
+            remoteBuild(mutant, { seedModulesFrom: ROOT }),
+        ]);
+    })();
+    return builds;
 }
 
 /**
- * What Azure's remote build does with the package azd uploads: the shipped files alone (with the
- * installed dependencies) compile, and the compiled app registers its functions from `main`.
+ * The deployment package built exactly as Azure builds it for `azure.yaml`'s `remoteBuild: true`:
+ * the files `.funcignore` lets azd upload, copied alone into a fresh folder, then the platform's
+ * remote-build lifecycle (see remoteBuild.ts for the steps and their sources), then the result
+ * started on the dev host. The local-build alternative is not covered: azure.yaml does not use it.
  */
-describe('the deployment package builds remotely', () => {
+describe('the deployment package, built as Azure builds it remotely', () => {
+    let build: RemoteBuild;
+
+    before(async () => {
+        [build] = await bothBuilds();
+    });
+
     it('ships only app sources and build inputs', () => {
-        const files = shippedFiles();
+        const files = shippedFiles(ROOT);
         for (const f of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'src/index.ts']) {
             assert.ok(files.includes(f), `${f} is not shipped`);
         }
@@ -57,33 +112,138 @@ describe('the deployment package builds remotely', () => {
         }
     });
 
-    it('compiles from the shipped files and registers every function', () => {
-        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-package-'));
-        for (const f of shippedFiles()) {
-            mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-            copyFileSync(path.join(ROOT, f), path.join(dir, f));
-        }
-        symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-        const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-        try {
-            execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, stdio: 'pipe', encoding: 'utf8' });
-        } catch (err: unknown) {
-            assert.fail(`tsc failed on the shipped files:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
-        }
-        const main = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main: string }).main;
-        const entries = expandGlob(dir, main);
-        const functionSources = readdirSync(path.join(ROOT, 'src', 'functions')).filter((f) => f.endsWith('.ts'));
-        assert.equal(entries.length, functionSources.length + 1);
-        const app = loadApp(dir);
-        assert.ok(app.registry.functions.size >= functionSources.length, `${app.registry.functions.size} functions`);
-        const dirs = (p: string) =>
-            readdirSync(p, { withFileTypes: true })
-                .filter((e) => e.isDirectory())
-                .map((e) => e.name)
-                .sort();
+    it('the remote build succeeds step by step and leaves only production dependencies', () => {
+        assert.ok(build.ok, describeBuild(build));
         assert.deepEqual(
-            dirs(path.join(dir, 'dist', 'src')),
-            dirs(path.join(ROOT, 'src')).filter((d) => d !== 'local' && d !== 'cli'),
+            build.steps.map((s) => `${s.command} @${path.relative(pkg, s.cwd) || '.'}`),
+            ['npm install --production @.oryx_prod_node_modules', 'npm install @.', 'npm run build @.'],
+        );
+        assert.ok(existsSync(path.join(pkg, 'dist', 'src', 'index.js')));
+        assert.ok(!existsSync(path.join(pkg, 'dist', 'src', 'cli')), 'the CLI is not shipped, so not built');
+        assert.ok(!existsSync(path.join(pkg, 'node_modules', 'typescript')), 'dev dependencies are pruned');
+        const pkgJson = JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')) as {
+            dependencies: Record<string, string>;
+        };
+        for (const dep of Object.keys(pkgJson.dependencies)) {
+            assert.ok(existsSync(path.join(pkg, 'node_modules', dep, 'package.json')), `${dep} is not installed`);
+        }
+    });
+
+    it('the built package starts on the dev host: every function registers, and a dropped file is retrained, promoted and served', async (t) => {
+        assert.ok(build.ok, 'the build failed (see the test above)');
+        const expected = functionsOf(ROOT);
+        assert.ok(expected.length >= 10, `the repo registers ${expected.join(', ')}`);
+        assert.deepEqual(functionsOf(pkg), expected, 'the package registers what the repo does');
+
+        const storage = await testStorage();
+        const studio = await StudioServer.start({
+            storageConnectionString: storage.connectionString,
+            seed,
+            log: () => undefined,
+        });
+        t.after(() => studio.close());
+        const files = appFiles(storage.connectionString, studio.url, (w) => [churnTarget(w)], 'Pkg');
+        const stateDir = path.join(files.dir, 'devhost');
+        const output: string[] = [];
+        const proc: ChildProcess = spawn(
+            process.execPath,
+            [
+                HOST_MAIN,
+                pkg,
+                '--port',
+                '0',
+                '--poll-ms',
+                '50',
+                '--lease-ms',
+                '5000',
+                '--blob-scan-ms',
+                '200',
+                '--state-dir',
+                stateDir,
+            ],
+            {
+                // The timer fires every 2 s here, so it runs within the test.
+                env: { ...process.env, ...files.env, RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *' },
+                stdio: ['ignore', 'pipe', 'pipe'],
+            },
+        );
+        t.after(() => {
+            if (proc.exitCode === null) proc.kill('SIGKILL');
+        });
+        const origin = await hostStarted(proc, output);
+        assert.ok(
+            output.some((l) => l.includes(`(task hub ${files.env.TASKHUB_NAME}, ${expected.length} functions)`)),
+            `the host serves ${expected.length} functions:\n${output.join('\n')}`,
+        );
+        const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as HostKeys;
+        const api = (p: string, init: RequestInit = {}) =>
+            fetch(`${origin}/api/${p}`, {
+                ...init,
+                headers: { 'x-functions-key': keys.functionDefault, ...(init.headers ?? {}) },
+            });
+
+        // The blob trigger: a training file lands and a run follows.
+        const data = BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(
+            files.where.dataContainer,
+        );
+        await data.createIfNotExists();
+        const csv = await toText(classificationCsv({ rows: 1500, seed: 8 }));
+        await data.getBlockBlobClient('churn/a.csv').upload(csv, Buffer.byteLength(csv));
+        const [run] = await eventually(async () => {
+            const res = await api('runs?target=churn');
+            if (res.status !== 200) return undefined;
+            const runs = (await res.json()) as RunRecord[];
+            return runs.length > 0 ? runs : undefined;
+        }, 'a run of the dropped file');
+        assert.equal(run.state, 'Promoted', run.reason);
+
+        // The HTTP functions answer.
+        const targets = await api('targets');
+        assert.equal(targets.status, 200);
+        assert.match(await targets.text(), /"churn"/);
+        const scored = await api('score/churn', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+                columnNames: ['tenure', 'monthly_charges', 'support_calls', 'contract_months'],
+                rows: [['12', '70.5', '3', '1']],
+            }),
+        });
+        assert.equal(scored.status, 200, await scored.clone().text());
+        const again = await api('retrain/churn', { method: 'POST' });
+        assert.ok([200, 202, 409].includes(again.status), `retrain answered ${again.status}`);
+        await again.arrayBuffer();
+
+        // Every function ran and succeeded, but those that answer failures only.
+        // Activities and triggers log Executed lines; the durable engine logs an orchestration's end.
+        const succeeded = (id: string) =>
+            output.some(
+                (l) =>
+                    l.includes(`Executed 'Functions.${id}' (Succeeded`) ||
+                    new RegExp(`Orchestration '${id}' \\([^)]*\\) (Completed|ContinuedAsNew)`).test(l),
+            );
+        const allRan = () => expected.every((id) => FAILURE_ONLY.has(id) || succeeded(id));
+        try {
+            await eventually(() => Promise.resolve(allRan() ? true : undefined), 'every function to run', 60_000);
+        } catch {
+            // Named below, function by function.
+        }
+        const missing = expected.filter((id) => !FAILURE_ONLY.has(id) && !succeeded(id));
+        assert.deepEqual(missing, [], `never executed successfully:\n${output.slice(-40).join('\n')}`);
+        assert.ok(!output.some((l) => /Executed 'Functions\.[^']+' \(Failed/.test(l)), output.join('\n'));
+    });
+});
+
+describe('the remote build catches a postbuild that needs an unshipped file (mutation)', () => {
+    it('a copy of the package whose postbuild chmods the CLI (left out by .funcignore) fails at npm run build', async () => {
+        const [, build] = await bothBuilds();
+        assert.equal(build.ok, false, 'the mutant built');
+        const last = build.steps[build.steps.length - 1];
+        assert.equal(last.command, 'npm run build', describeBuild(build));
+        assert.match(last.output, /ENOENT[^\n]*dist\/src\/cli\/main\.js/);
+        assert.ok(
+            statSync(path.join(mutant, 'dist', 'src', 'index.js')).isFile(),
+            'tsc itself ran; the postbuild failed',
         );
     });
 });
