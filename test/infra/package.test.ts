@@ -98,7 +98,7 @@ describe('the deployment package, built as Azure builds it remotely', () => {
     });
 
     it("does not ship the offline stack's emulator credential or its config kind", () => {
-        const shipped = shippedFiles().filter((f) => f.startsWith('src/'));
+        const shipped = shippedFiles(ROOT).filter((f) => f.startsWith('src/'));
         assert.deepEqual(
             shipped.filter((f) => /emulator/i.test(f)),
             [],

@@ -175,7 +175,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
         const updateKey =
             u.kind === 'classic'
                 ? u.apiKeySetting
-                : u.credential.kind === 'emulator'
+                : u.credential.kind === 'emulator' && typeof u.credential.secretSetting === 'string'
                   ? u.credential.secretSetting
                   : undefined;
         checks.push(
@@ -254,7 +254,7 @@ async function checkUpdate(deps: ActivityDeps, t: TargetConfig): Promise<DoctorC
             u.kind === 'classic'
                 ? `the key in ${u.apiKeySetting} was refused: set the endpoint's primary key`
                 : u.credential.kind === 'emulator'
-                  ? `the token was refused: check ${u.credential.secretSetting}`
+                  ? `the token was refused: check ${String(u.credential.secretSetting)}`
                   : "the app identity was refused: grant it the web service role (docs/deploy.md, 'The role for ARM updates')";
         if (status === 401 || status === 403) return fail(check, reason(err), credentialFix);
         if (status === 404)
