@@ -13,5 +13,9 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         activityRetry: { ...t.activityRetry },
         retrainOnScheduleWithoutNewData: t.retrainOnScheduleWithoutNewData,
         verify: { ...t.verify },
+        // Left out entirely when not required, so such targets' plans (and histories) stay as they were.
+        ...(t.approval?.required
+            ? { approval: { timeoutInMs: t.approval.timeoutInMs, onTimeout: t.approval.onTimeout } }
+            : {}),
     };
 }
