@@ -28,7 +28,11 @@ async function findRun(deps: ActivityDeps, client: df.DurableClient, runId: stri
         const status = live?.customStatus as Partial<CustomStatus> | null | undefined;
         if (live && status?.runId === runId) {
             const step = status.step ?? String(live.runtimeStatus);
-            return { target, instanceId: live.instanceId, waiting: step === 'awaiting-approval', state: step };
+            if (step === 'awaiting-approval')
+                return { target, instanceId: live.instanceId, waiting: true, state: step };
+            // Past its record (looking for new data): the recorded outcome says more than the step.
+            const record = await deps.runs.getRun(target.name, runId);
+            return { target, instanceId: live.instanceId, waiting: false, state: record?.state ?? step };
         }
     }
     for (const target of deps.config.targets) {
