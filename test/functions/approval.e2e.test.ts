@@ -219,7 +219,7 @@ describe('approval before promotion, end to end through the dev host', () => {
             assert.equal(run.state, 'Rejected', run.reason);
             assert.equal(run.approval?.decision, 'timeout');
             assert.equal(run.approval?.outcome, 'rejected');
-            assert.equal(Date.parse(run.approval!.until) - Date.parse(run.approval!.since), SHORT);
+            assert.equal(Date.parse(run.approval.until) - Date.parse(run.approval.since), SHORT);
             assert.match(run.reason!, /No approval decision before the deadline/);
             assert.equal(updates(kind), before, 'endpoint untouched');
 
