@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CliError } from './connection';
+import { approveUsage, decideCommand } from './commands/decide';
 import { retrain, retrainUsage } from './commands/retrain';
 import { runs, runsUsage } from './commands/runs';
 import { sample, sampleUsage } from './commands/sample';
@@ -16,11 +17,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
     runs,
     score,
     sample,
+    approve: decideCommand('approve'),
+    reject: decideCommand('reject'),
 };
 
 const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
 
-${[uploadUsage, retrainUsage, statusUsage, runsUsage, scoreUsage, sampleUsage].join('\n\n')}
+${[uploadUsage, retrainUsage, statusUsage, approveUsage, runsUsage, scoreUsage, sampleUsage].join('\n\n')}
 
 Which app: --url URL --key KEY (or RETRAINER_URL, RETRAINER_KEY); by default the stack that
 \`npm start\` runs (it writes .retrainer/stack.json; --stack DIR picks another data folder).
