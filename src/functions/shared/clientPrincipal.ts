@@ -46,7 +46,9 @@ export function parseClientPrincipal(header: string | null | undefined): ClientP
     const claims = Array.isArray(raw.claims) ? raw.claims : [];
     // In the order of `types`: the header's own name_typ/role_typ first, then the usual ones.
     const values = (types: string[]): string[] =>
-        types.flatMap((typ) => claims.flatMap((c) => (c.typ === typ && typeof c.val === 'string' ? [c.val] : [])));
+        [...new Set(types)].flatMap((typ) =>
+            claims.flatMap((c) => (c.typ === typ && typeof c.val === 'string' ? [c.val] : [])),
+        );
     const nameTypes = typeof raw.name_typ === 'string' ? [raw.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS;
     const roleTypes = typeof raw.role_typ === 'string' ? [raw.role_typ, ...ROLE_CLAIMS] : ROLE_CLAIMS;
     const name = values(nameTypes)[0];
