@@ -173,7 +173,7 @@ describe('approval block', () => {
         const raw = sample();
         raw.targets[1].approval = readmeSnippet();
         const c = validateConfig(raw);
-        const houses = c.targets[1]!;
+        const houses = c.targets[1];
         assert.deepEqual(houses.approval, {
             required: true,
             approvers: ['ana', 'ml-leads'],
@@ -182,7 +182,7 @@ describe('approval block', () => {
         });
         assert.deepEqual(targetPlan(houses).approval, { timeoutInMs: 3_600_000, onTimeout: 'reject' });
         // Other targets' plans have no approval key at all, so their orchestration histories do not change.
-        assert.ok(!('approval' in targetPlan(c.targets[0]!)));
+        assert.ok(!('approval' in targetPlan(c.targets[0])));
     });
 
     it('defaults to reject after a day; approve on timeout only when written; required: false asks nobody', () => {
@@ -190,8 +190,8 @@ describe('approval block', () => {
         raw.targets[0].approval = {};
         raw.targets[1].approval = { required: false, onTimeout: 'approve' };
         const c = validateConfig(raw);
-        assert.deepEqual(targetPlan(c.targets[0]!).approval, { timeoutInMs: 86_400_000, onTimeout: 'reject' });
-        assert.ok(!('approval' in targetPlan(c.targets[1]!)));
+        assert.deepEqual(targetPlan(c.targets[0]).approval, { timeoutInMs: 86_400_000, onTimeout: 'reject' });
+        assert.ok(!('approval' in targetPlan(c.targets[1])));
     });
 
     it('names bad approval keys', () => {
