@@ -227,6 +227,18 @@ describe('approval before promotion, end to end through the dev host', () => {
             assert.equal(late.status, 409);
             assert.equal(late.body.state, 'Rejected');
             assert.match(String(late.body.error), /is not waiting for approval: it is Rejected/);
+            // A decision claimed by a request that died before raising its event, retried after the
+            // deadline: the record (timeout) is the outcome, not the claim.
+            const stale = JSON.stringify({ decision: 'approve', by: 'ana', why: 'lost', at: run.approval.since });
+            await app.runsContainer
+                .getBlockBlobClient(`approvals/${n}/${run.runId}.json`)
+                .upload(stale, Buffer.byteLength(stale));
+            const retried = await decide(run.runId, 'approve', { by: 'ana', why: 'lost' });
+            assert.equal(retried.status, 409);
+            assert.match(
+                String(retried.body.error),
+                /ended by timeout before this decision reached it: it is Rejected/,
+            );
             assert.equal((await decide('20260101T000000000Z-nosuchrun', 'approve', { by: 'a', why: 'b' })).status, 404);
         });
 

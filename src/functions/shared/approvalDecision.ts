@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import type { ActivityDeps } from '../../activities/deps';
 import { runtimeDeps } from '../../activities/runtime';
-import { ApprovalDecisionEvent, approvalEventName, CustomStatus } from '../../orchestrators/contracts';
+import { ApprovalDecisionEvent, approvalEventName, ApprovalRecord, CustomStatus } from '../../orchestrators/contracts';
 import type { TargetConfig } from '../../retraining/configSchema';
 import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './clientPrincipal';
 import { decisionBodySchema, parseRequest } from './requestSchemas';
@@ -16,6 +16,8 @@ interface FoundRun {
     waiting: boolean;
     /** The live step (e.g. `training`) or the recorded final state (e.g. `Promoted`). */
     state: string;
+    /** What the run record says the approval step decided, once the run is recorded. */
+    recorded?: ApprovalRecord;
 }
 
 /**
@@ -32,12 +34,26 @@ async function findRun(deps: ActivityDeps, client: df.DurableClient, runId: stri
                 return { target, instanceId: live.instanceId, waiting: true, state: step };
             // Past its record (looking for new data): the recorded outcome says more than the step.
             const record = await deps.runs.getRun(target.name, runId);
-            return { target, instanceId: live.instanceId, waiting: false, state: record?.state ?? step };
+            return {
+                target,
+                instanceId: live.instanceId,
+                waiting: false,
+                state: record?.state ?? step,
+                ...(record?.approval ? { recorded: record.approval } : {}),
+            };
         }
     }
     for (const target of deps.config.targets) {
         const record = await deps.runs.getRun(target.name, runId);
-        if (record) return { target, instanceId: record.instanceId, waiting: false, state: record.state };
+        if (record) {
+            return {
+                target,
+                instanceId: record.instanceId,
+                waiting: false,
+                state: record.state,
+                ...(record.approval ? { recorded: record.approval } : {}),
+            };
+        }
     }
     return undefined;
 }
@@ -116,6 +132,19 @@ export function decisionHandler(
         const existing = await deps.runs.getDecision(target, runId);
         if (existing) {
             if (!same(existing, { decision, by, why })) return refused(existing);
+            // Claimed, but the event never reached the run before its deadline (the request died
+            // before raising it and was not retried in time): the record, not the claim, is the outcome.
+            if (found.recorded && found.recorded.decision !== existing.decision) {
+                return {
+                    status: 409,
+                    jsonBody: {
+                        error: `Run ${runId} of '${target}' ended by ${found.recorded.decision} before this decision reached it: it is ${found.state}.`,
+                        runId,
+                        target,
+                        state: found.state,
+                    },
+                };
+            }
             // A retry of a request that may have died between the claim and the event: send it again
             // while the run still waits (the run takes one event; a second one is never read).
             if (found.waiting) await raise(existing);
