@@ -37,7 +37,7 @@ export function* awaitApproval(
         };
     }
     timer.cancel();
-    const got = decisionOf((winner as df.Task).result);
+    const got = decisionOf(event.result);
     return {
         decision: got.decision,
         outcome: got.decision === 'approve' ? 'approved' : 'rejected',
@@ -59,14 +59,16 @@ export function rejectionReason(approval: ApprovalRecord): string {
 
 /** Reads the event payload defensively: only the routes raise it, but nothing else may approve. */
 function decisionOf(raw: unknown): { decision: 'approve' | 'reject'; by: string; why: string; at?: string } {
-    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<
-        Record<keyof ApprovalDecisionEvent, unknown>
-    >;
-    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    const fields = new Map<string, unknown>(typeof raw === 'object' && raw !== null ? Object.entries(raw) : []);
+    const text = (key: keyof ApprovalDecisionEvent): string | undefined => {
+        const v = fields.get(key);
+        return typeof v === 'string' ? v : undefined;
+    };
+    const decision = text('decision') === 'approve' ? 'approve' : 'reject';
     return {
-        decision: e.decision === 'approve' ? 'approve' : 'reject',
-        by: text(e.by) ?? 'unknown',
-        why: text(e.why) ?? (e.decision === 'approve' ? '' : 'the decision could not be read'),
-        at: text(e.at),
+        decision,
+        by: text('by') ?? 'unknown',
+        why: text('why') ?? (decision === 'approve' ? '' : 'the decision could not be read'),
+        at: text('at'),
     };
 }

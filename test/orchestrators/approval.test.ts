@@ -81,8 +81,10 @@ function run(plan: TargetPlan, decide: (race: FakeTask[], now: Date) => Answer, 
 
 const timerOf = (race: FakeTask[]) => race.find((t) => t.kind === 'timer')!;
 const eventWith = (race: FakeTask[], payload: unknown, at: Date): Answer => {
+    // As the SDK does: the winning event task itself completes, carrying the payload.
     const evt = race.find((t) => t.kind === 'event')!;
-    return { value: { ...evt, result: payload }, at };
+    Object.assign(evt, { isCompleted: true, result: payload });
+    return { value: evt, at };
 };
 const names = (calls: { name: string }[]) => calls.map((c) => c.name);
 
