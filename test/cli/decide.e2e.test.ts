@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -7,6 +9,7 @@ import { promisify } from 'node:util';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
+import { testStorage } from '../helpers/azurite';
 import { churnTarget } from '../helpers/demoTargets';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.js');
@@ -18,7 +21,8 @@ describe('retrainer approve / reject', () => {
     let flags: string[];
     before(async () => {
         app = await startApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
-        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`];
+        const storage = (await testStorage()).connectionString;
+        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
     });
     after(() => app?.stop());
 
@@ -74,5 +78,28 @@ describe('retrainer approve / reject', () => {
             /Run nope is not a run of 'churn'/,
         );
         await fails(['reject', 'churn', '--by', 'ana'], /usage: retrainer approve <target>/);
+    });
+
+    it('upload --wait says the run waits for a decision and how to give it, then exits with the outcome', async () => {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrainer-decide-')), 'b.csv');
+        writeFileSync(file, await toText(classificationCsv({ rows: 400, seed: 6 })));
+        const waiting = cli('upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240');
+        const outcome = assert.rejects(waiting, (e: { code: number; stdout: string; stderr: string }) => {
+            assert.equal(e.code, 10, 'Rejected');
+            assert.match(
+                e.stderr,
+                /\.\.\. awaiting-approval until \S+: decide with `retrainer approve\|reject churn --by NAME --why TEXT`/,
+            );
+            assert.match(e.stdout, /Rejected/);
+            return true;
+        });
+        await until(
+            'the run never waited',
+            async () => (await cli('status', 'churn')).stdout,
+            (s) => s.includes('step awaiting-approval'),
+        );
+        const { stdout } = await cli('reject', 'churn', '--by', 'ana', '--why', 'not this batch');
+        assert.match(stdout, /^Rejected run \S+ of 'churn' \(by ana at \S+: not this batch\)\.$/m);
+        await outcome;
     });
 });
