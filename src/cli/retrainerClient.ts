@@ -43,7 +43,7 @@ export interface TargetView {
     inFlight: {
         instanceId: string;
         status: string;
-        step: { step: string; runId?: string; since?: string } | null;
+        step: { step: string; runId?: string; since?: string; until?: string } | null;
     } | null;
     /** App-wide counts from the last catch-up pass (absent from older apps; null before the first pass). */
     missedEvents?: {
@@ -78,6 +78,16 @@ export interface ScoreView {
     rows: string[][];
 }
 
+/** The answer of POST /api/runs/{runId}/approve or /reject: the decision as recorded. */
+export interface DecisionView {
+    runId: string;
+    target: string;
+    decision: 'approve' | 'reject';
+    by: string;
+    why: string;
+    at: string;
+}
+
 export interface StartView {
     id: string;
 }
@@ -110,6 +120,19 @@ export class RetrainerClient {
 
     startRetrain(target: string, options: RequestOptions = {}): Promise<StartView> {
         return this.#send<StartView>('POST', `retrain/${encodeURIComponent(target)}`, {}, options);
+    }
+
+    /**
+     * Approves or rejects run `runId`, which must be waiting for approval. An identical retry gets
+     * the same answer; throws RetrainerApiError 409 when the run is not waiting or already decided.
+     */
+    decide(
+        runId: string,
+        decision: 'approve' | 'reject',
+        body: { by: string; why: string },
+        options: RequestOptions = {},
+    ): Promise<DecisionView> {
+        return this.#send<DecisionView>('POST', `runs/${encodeURIComponent(runId)}/${decision}`, body, options);
     }
 
     score(target: string, columnNames: string[], rows: string[][], options: RequestOptions = {}): Promise<ScoreView> {

@@ -26,7 +26,13 @@ export async function waitForRun(
         const step = live?.step?.step ?? (live ? live.status : 'waiting for the trigger');
         if (step !== lastStep) {
             lastStep = step;
-            options.onStep?.(step);
+            // A run that waits for a person says so, and how to decide, instead of looking stuck.
+            const until = live?.step?.until;
+            options.onStep?.(
+                step === 'awaiting-approval' && until
+                    ? `${step} until ${until}: decide with \`retrainer approve|reject ${target} --by NAME --why TEXT\``
+                    : step,
+            );
         }
         if (Date.now() > deadline) {
             throw new WaitTimeoutError(

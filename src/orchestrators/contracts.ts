@@ -21,6 +21,14 @@ export const Activities = {
 
 export const DATA_ARRIVED_EVENT = 'data-arrived';
 
+/**
+ * The event that carries an approval decision for one run. The run id is in the name so that a
+ * decision can only ever reach the run it was made for, never a later run of the same instance.
+ */
+export function approvalEventName(runId: string): string {
+    return `approval-${runId}`;
+}
+
 /** The key of an activity in `Activities` (not its registered function name). */
 export type ActivityKey = keyof typeof Activities;
 
@@ -112,6 +120,48 @@ export interface TargetPlan {
      * submitting episode's time, as they did, so their histories still replay.
      */
     stableRunId?: boolean;
+    /**
+     * A person must approve a run that passed the gate before it is promoted. Absent when the
+     * target's config has no `approval` block (or `required: false`), and in plans recorded before
+     * it existed: those runs promote straight after the gate, so their histories still replay.
+     */
+    approval?: ApprovalPlan;
+}
+
+/** How long to wait for an approval decision, and what a timeout means (see the config's `approval`). */
+export interface ApprovalPlan {
+    timeoutInMs: number;
+    /** `approve` only when the config says so explicitly; the default is `reject`. */
+    onTimeout: 'reject' | 'approve';
+}
+
+/**
+ * The payload of the approval event the approve/reject routes raise (`approvalEventName(runId)`).
+ * `at` is when the route accepted the decision (ISO); the route checked the approver already.
+ */
+export interface ApprovalDecisionEvent {
+    decision: 'approve' | 'reject';
+    by: string;
+    why: string;
+    at: string;
+}
+
+/**
+ * The approval step's outcome as the run record keeps it: who decided what, when and why, or that
+ * the deadline passed and what the timeout policy made of it (`outcome`).
+ */
+export interface ApprovalRecord {
+    decision: 'approve' | 'reject' | 'timeout';
+    /** What the run did next: promote (`approved`) or end Rejected (`rejected`). */
+    outcome: 'approved' | 'rejected';
+    /** Who decided (absent for a timeout). */
+    by?: string;
+    why?: string;
+    /** When the decision was made (the route's clock), or the deadline for a timeout; ISO. */
+    at: string;
+    /** When the wait began and when it would time out (orchestration clock, ISO). */
+    since: string;
+    until: string;
 }
 
 export interface ManifestBlob {
@@ -276,6 +326,8 @@ export interface RunRecord {
     verdict?: Verdict;
     promotion?: Promotion;
     verification?: Verification;
+    /** The approval decision, for a target whose plan asks for one and a run that passed the gate. */
+    approval?: ApprovalRecord;
     /** Step name -> ISO time the step started, from the orchestration clock. */
     timings: Record<string, string>;
 }
@@ -286,6 +338,8 @@ export type Step =
     | 'submitting'
     | 'training'
     | 'evaluating'
+    /** Passed the gate; waits for a person's decision (or the deadline) before promoting. */
+    | 'awaiting-approval'
     | 'promoting'
     | 'verifying'
     | 'rolling-back'
@@ -299,4 +353,6 @@ export interface CustomStatus {
     runId?: string;
     jobId?: string;
     since: string;
+    /** While `awaiting-approval`: the deadline (ISO), after which the timeout policy decides. */
+    until?: string;
 }

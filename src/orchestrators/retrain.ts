@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 
+import { awaitApproval, rejectionReason } from './approval';
 import { callActivity } from './callActivity';
 import {
     CustomStatus,
@@ -158,6 +159,21 @@ function* runSteps(
     const verdict = yield* callActivity(context, 'evaluate', { target: input.target, runId: record.runId, job }, retry);
     record.verdict = verdict;
     if (!verdict.passed) return yield* finish('Rejected', verdict.reasons.join('; '));
+
+    // Gated on the plan field: plans without it (and older histories) go straight to promotion.
+    if (plan.approval) {
+        // Not step(): awaitApproval sets the status itself, with the deadline in it.
+        const since = context.df.currentUtcDateTime.toISOString();
+        record.timings['awaiting-approval'] = since;
+        const approval = yield* awaitApproval(
+            context,
+            plan.approval,
+            record.runId,
+            statusOf(record, 'awaiting-approval', since),
+        );
+        record.approval = approval;
+        if (approval.outcome !== 'approved') return yield* finish('Rejected', rejectionReason(approval));
+    }
 
     step('promoting');
     let promotion: Promotion;

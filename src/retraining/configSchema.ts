@@ -105,6 +105,20 @@ const smokeRow = z.strictObject({
     tolerance: z.number().nonnegative().optional(),
 });
 
+/**
+ * A person's decision between the gate and the promotion. `approvers` are names or roles, matched
+ * against the caller's identity when the host provides one (App Service Authentication's
+ * `x-ms-client-principal`), otherwise against the decision's `by`; an empty list lets anyone with
+ * the function key decide. On timeout the run is rejected unless `onTimeout: 'approve'` is written.
+ */
+const approval = z.strictObject({
+    required: z.boolean().default(true),
+    approvers: z.array(z.string().min(1)).default([]),
+    // A day by default: long enough for a person to look, short enough that a target never hangs.
+    timeoutInMs: positiveMs.default(86_400_000),
+    onTimeout: z.enum(['reject', 'approve']).default('reject'),
+});
+
 export const targetSchema = z.strictObject({
     name: z
         .string()
@@ -152,6 +166,7 @@ export const targetSchema = z.strictObject({
             intervalInMs: positiveMs.default(15_000),
         })
         .default({ attempts: 4, intervalInMs: 15_000 }),
+    approval: approval.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -175,4 +190,5 @@ export type RetrainerConfig = z.infer<typeof configSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ClassicUpdateConfig = z.infer<typeof classicUpdate>;
 export type ArmUpdateConfig = z.infer<typeof armUpdate>;
+export type ApprovalConfig = z.infer<typeof approval>;
 export type SmokeTestRow = z.infer<typeof smokeRow>;

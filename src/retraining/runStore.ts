@@ -1,6 +1,6 @@
 import { ContainerClient, RestError } from '@azure/storage-blob';
 
-import type { ChampionRef, RunRecord } from '../orchestrators/contracts';
+import type { ApprovalDecisionEvent, ChampionRef, RunRecord } from '../orchestrators/contracts';
 
 /** The model a target's endpoint serves, as Retrainer last promoted it. */
 export interface Champion extends ChampionRef {
@@ -23,8 +23,9 @@ export class ChampionChangedError extends Error {
 
 /**
  * Run records, run keys and champions, as JSON blobs in one container:
- * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`
- * (and the intake cache, `intake/{target}.json`, see `intake/verdicts.ts`).
+ * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`,
+ * `approvals/{target}/{runId}.json` (and the intake cache, `intake/{target}.json`, see
+ * `intake/verdicts.ts`).
  * Run ids sort by time, so listing a prefix gives history in order.
  */
 export class RunStore {
@@ -102,6 +103,45 @@ export class RunStore {
             }
             throw err;
         }
+    }
+
+    /**
+     * Records the approval decision for a run, create-only: the first decision wins. Returns
+     * `created: true` when this call wrote it, otherwise the decision already stored (which may be
+     * this same decision, sent again by a retried request).
+     */
+    async claimDecision(
+        target: string,
+        runId: string,
+        decision: ApprovalDecisionEvent,
+    ): Promise<{ created: boolean; decision: ApprovalDecisionEvent }> {
+        const name = `approvals/${target}/${runId}.json`;
+        const body = JSON.stringify(decision, null, 2);
+        const put = () =>
+            this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+                blobHTTPHeaders: { blobContentType: 'application/json' },
+                conditions: { ifNoneMatch: '*' },
+            });
+        try {
+            try {
+                await put();
+            } catch (err) {
+                if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+                await this.ensure();
+                await put();
+            }
+            return { created: true, decision };
+        } catch (err) {
+            if (!(err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412))) throw err;
+        }
+        const existing = await this.getDecision(target, runId);
+        if (!existing) throw new Error(`The approval decision for run ${runId} vanished after it was written.`);
+        return { created: false, decision: existing };
+    }
+
+    /** The approval decision recorded for a run, if any. */
+    async getDecision(target: string, runId: string): Promise<ApprovalDecisionEvent | undefined> {
+        return (await this.getJson<ApprovalDecisionEvent>(`approvals/${target}/${runId}.json`))?.value;
     }
 
     private async putJson(name: string, value: unknown): Promise<void> {

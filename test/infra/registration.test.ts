@@ -62,6 +62,8 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
     ],
     retrainHttpStart: http(['POST'], 'retrain/{target}', true),
     runsHttp: http(['GET'], 'runs', false),
+    approveRunHttp: http(['POST'], 'runs/{runId}/approve', true),
+    rejectRunHttp: http(['POST'], 'runs/{runId}/reject', true),
     scoreHttp: http(['POST'], 'score/{target}', false),
     targetsHttp: http(['GET'], 'targets/{target?}', true),
     // Anonymous at the Functions level: App Service Authentication signs people in (src/ui/principal.ts).

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
+import { targetPlan } from '../../src/retraining/plan';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
 
 // The sample and demo ARM targets name the offline stack's `emulator` credential kind.
@@ -170,5 +171,57 @@ describe('retrainer config', () => {
             ['targets[0].data.container', 'targets[1].data.container'],
         );
         assert.match(issues[0] ?? '', /RETRAINER_DATA_CONTAINER='elsewhere'/);
+    });
+});
+
+describe('approval block', () => {
+    const README = path.resolve(__dirname, '../../../README.md');
+    /** The `approval` snippet the README's walkthrough tells users to add to `houses`. */
+    const readmeSnippet = (): unknown => {
+        const m = /```json\n"approval": (\{[^\n]*\})\n```/.exec(readFileSync(README, 'utf8'));
+        assert.ok(m, 'the README shows an approval block');
+        return JSON.parse(m[1]) as unknown;
+    };
+
+    it("accepts the README's snippet, fills defaults, and puts it in the target's plan", () => {
+        const raw = sample();
+        raw.targets[1].approval = readmeSnippet();
+        const c = validateConfig(raw);
+        const houses = c.targets[1];
+        assert.deepEqual(houses.approval, {
+            required: true,
+            approvers: ['ana', 'ml-leads'],
+            timeoutInMs: 3_600_000,
+            onTimeout: 'reject',
+        });
+        assert.deepEqual(targetPlan(houses).approval, { timeoutInMs: 3_600_000, onTimeout: 'reject' });
+        // Other targets' plans have no approval key at all, so their orchestration histories do not change.
+        assert.ok(!('approval' in targetPlan(c.targets[0])));
+    });
+
+    it('defaults to reject after a day; approve on timeout only when written; required: false asks nobody', () => {
+        const raw = sample();
+        raw.targets[0].approval = {};
+        raw.targets[1].approval = { required: false, onTimeout: 'approve' };
+        const c = validateConfig(raw);
+        assert.deepEqual(targetPlan(c.targets[0]).approval, { timeoutInMs: 86_400_000, onTimeout: 'reject' });
+        assert.ok(!('approval' in targetPlan(c.targets[1])));
+    });
+
+    it('names bad approval keys', () => {
+        const raw = sample();
+        raw.targets[0].approval = { timeoutInMs: 0, onTimeout: 'maybe', approvers: [''], whoever: 1 };
+        const issues = issuesOf(() => validateConfig(raw));
+        for (const re of [
+            /^targets\[0\]\.approval\.timeoutInMs: /,
+            /^targets\[0\]\.approval\.onTimeout: /,
+            /^targets\[0\]\.approval\.approvers\[0\]: /,
+            /^targets\[0\]\.approval\.whoever: unknown key/,
+        ]) {
+            assert.ok(
+                issues.some((i) => re.test(i)),
+                `${String(re)} in ${issues.join(' | ')}`,
+            );
+        }
     });
 });

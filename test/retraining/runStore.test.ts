@@ -74,4 +74,25 @@ describe('RunStore (Azurite)', () => {
         const winner = (await store.getChampion(target))!.champion.runId;
         assert.ok(winner === 'r2' || winner === 'r3');
     });
+
+    it('records one approval decision per run: the first of racing claims wins, the others read it', async () => {
+        const fresh = new RunStore(
+            BlobServiceClient.fromConnectionString((await testStorage()).connectionString).getContainerClient(
+                uniqueName('runs'),
+            ),
+        );
+        assert.equal(await fresh.getDecision('churn', 'r1'), undefined);
+        const approve = { decision: 'approve' as const, by: 'ana', why: 'ok', at: '2026-01-01T00:00:00.000Z' };
+        const reject = { decision: 'reject' as const, by: 'bo', why: 'no', at: '2026-01-01T00:00:01.000Z' };
+        // The container does not exist yet: the first claim creates it.
+        const claims = await Promise.all([
+            fresh.claimDecision('churn', 'r1', approve),
+            fresh.claimDecision('churn', 'r1', reject),
+        ]);
+        assert.equal(claims.filter((c) => c.created).length, 1, 'exactly one claim wins');
+        const winner = claims.find((c) => c.created)!.decision;
+        for (const c of claims) assert.deepEqual(c.decision, winner, 'the loser reads the winner');
+        assert.deepEqual(await fresh.getDecision('churn', 'r1'), winner);
+        assert.equal((await fresh.claimDecision('churn', 'r2', reject)).created, true, 'per run');
+    });
 });

@@ -39,7 +39,9 @@ function describeTarget(t: TargetView): string {
     const live = t.inFlight;
     if (!live) lines.push('  in flight: nothing');
     else {
-        const since = live.step?.since ? ` since ${live.step.since}` : '';
+        const since =
+            (live.step?.since ? ` since ${live.step.since}` : '') +
+            (live.step?.until ? ` until ${live.step.until} (then the timeout policy decides)` : '');
         lines.push(`  in flight: ${live.instanceId} ${live.status}, step ${live.step?.step ?? '-'}${since}`);
     }
     const missed = t.missedEvents;

@@ -96,3 +96,25 @@ export function scoreRowsSchema(columnCount: number): z.ZodType<string[][]> {
         .length(columnCount);
     return z.array(row);
 }
+
+const BY = "'by' must name who decides (1 to 200 characters)";
+const WHY = "'why' must say why (1 to 2000 characters)";
+
+/**
+ * POST /api/runs/{runId}/approve and /reject body: who decides and why, both required. Where App
+ * Service Authentication names the caller, the run record keeps that name instead of `by`.
+ */
+export const decisionBodySchema = z.strictObject(
+    {
+        by: z.string({ error: BY }).trim().min(1, { error: BY }).max(200, { error: BY }),
+        why: z.string({ error: WHY }).trim().min(1, { error: WHY }).max(2000, { error: WHY }),
+    },
+    {
+        error: (iss) =>
+            iss.code === 'unrecognized_keys'
+                ? `unknown field(s): ${iss.keys.join(', ')}`
+                : 'the body must be a JSON object with by and why',
+    },
+);
+
+export type DecisionBody = z.infer<typeof decisionBodySchema>;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+    decisionBodySchema,
     MAX_SCORE_ROWS,
     parseRequest,
     retrainBodySchema,
@@ -92,6 +93,24 @@ describe('HTTP request schemas', () => {
         ];
         for (const [body, message] of rows) {
             assert.equal(errorOf(parseRequest(scoreRowsSchema(4), body)), message, JSON.stringify(body));
+        }
+    });
+
+    it('decision body: by and why, trimmed, both required, nothing else', () => {
+        assert.deepEqual(parseRequest(decisionBodySchema, { by: ' ana ', why: 'reviewed' }), {
+            ok: true,
+            value: { by: 'ana', why: 'reviewed' },
+        });
+        const cases: [unknown, string][] = [
+            [[], 'the body must be a JSON object with by and why'],
+            [{}, "'by' must name who decides (1 to 200 characters)"],
+            [{ by: '  ', why: 'x' }, "'by' must name who decides (1 to 200 characters)"],
+            [{ by: 'ana' }, "'why' must say why (1 to 2000 characters)"],
+            [{ by: 'ana', why: 'x'.repeat(2001) }, "'why' must say why (1 to 2000 characters)"],
+            [{ by: 'ana', why: 'x', decision: 'approve' }, 'unknown field(s): decision'],
+        ];
+        for (const [input, message] of cases) {
+            assert.equal(errorOf(parseRequest(decisionBodySchema, input)), message, JSON.stringify(input));
         }
     });
 });

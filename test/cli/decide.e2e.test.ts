@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+import { classificationCsv, toText } from '../../src/local/samples';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { AppUnderTest, startApp } from '../functions/appHost';
+import { testStorage } from '../helpers/azurite';
+import { churnTarget } from '../helpers/demoTargets';
+
+const CLI = path.resolve(__dirname, '../../src/cli/main.js');
+const run = promisify(execFile);
+
+/** `retrainer approve|reject` against the dev host: finds the waiting run, or takes --run. */
+describe('retrainer approve / reject', () => {
+    let app: AppUnderTest;
+    let flags: string[];
+    before(async () => {
+        app = await startApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
+        const storage = (await testStorage()).connectionString;
+        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
+    });
+    after(() => app?.stop());
+
+    const cli = (...args: string[]) =>
+        run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
+    const fails = (args: string[], message: RegExp) =>
+        assert.rejects(cli(...args), (e: { code: number; stderr: string }) => {
+            assert.equal(e.code, 1, e.stderr);
+            assert.match(e.stderr, message);
+            return true;
+        });
+    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+        for (let i = 0; i < 1200; i++) {
+            const v = await probe();
+            if (check(v)) return v;
+            await new Promise((ok) => setTimeout(ok, 50));
+        }
+        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
+    }
+
+    it('approves the waiting run, then refuses what is no longer possible', async () => {
+        await fails(['approve', 'churn', '--by', 'ana', '--why', 'ok'], /No run of 'churn' is waiting for approval/);
+        const text = await toText(classificationCsv({ rows: 400, seed: 5 }));
+        await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
+        const shown = await until(
+            'the run never waited',
+            async () => (await cli('status', 'churn')).stdout,
+            (s) => s.includes('step awaiting-approval'),
+        );
+        assert.match(shown, /until \S+ \(then the timeout policy decides\)/);
+
+        const { stdout } = await cli('approve', 'churn', '--by', 'ana', '--why', 'reviewed the metrics');
+        const m = /^Approved run (\S+) of 'churn' \(by ana at \S+: reviewed the metrics\)\.$/m.exec(stdout);
+        assert.ok(m, stdout);
+        const runId = m[1];
+        const runs = await until(
+            'no run record',
+            async () => (await cli('runs', '--target', 'churn', '--json')).stdout,
+            (s) => s.includes(runId),
+        );
+        const record = (JSON.parse(runs) as RunRecord[]).find((r) => r.runId === runId)!;
+        assert.equal(record.approval?.by, 'ana');
+
+        // The same decision again, naming the run: the same answer, counted once.
+        const again = await cli('approve', 'churn', '--run', runId, '--by', 'ana', '--why', 'reviewed the metrics');
+        assert.equal(again.stdout, stdout);
+        await fails(
+            ['reject', 'churn', '--run', runId, '--by', 'ana', '--why', 'no'],
+            /answered 409: Run \S+ already has a decision: approve by ana/,
+        );
+        await fails(
+            ['reject', 'churn', '--run', 'nope', '--by', 'ana', '--why', 'no'],
+            /Run nope is not a run of 'churn'/,
+        );
+        await fails(['reject', 'churn', '--by', 'ana'], /usage: retrainer approve <target>/);
+    });
+
+    it('upload --wait says the run waits for a decision and how to give it, then exits with the outcome', async () => {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrainer-decide-')), 'b.csv');
+        writeFileSync(file, await toText(classificationCsv({ rows: 400, seed: 6 })));
+        const waiting = cli('upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240');
+        const outcome = assert.rejects(waiting, (e: { code: number; stdout: string; stderr: string }) => {
+            assert.equal(e.code, 10, 'Rejected');
+            assert.match(
+                e.stderr,
+                /\.\.\. awaiting-approval until \S+: decide with `retrainer approve\|reject churn --by NAME --why TEXT`/,
+            );
+            assert.match(e.stdout, /Rejected/);
+            return true;
+        });
+        await until(
+            'the run never waited',
+            async () => (await cli('status', 'churn')).stdout,
+            (s) => s.includes('step awaiting-approval'),
+        );
+        const { stdout } = await cli('reject', 'churn', '--by', 'ana', '--why', 'not this batch');
+        assert.match(stdout, /^Rejected run \S+ of 'churn' \(by ana at \S+: not this batch\)\.$/m);
+        await outcome;
+    });
+});
