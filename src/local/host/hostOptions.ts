@@ -28,6 +28,12 @@ export interface HostOptions {
     blobQueuePollMs?: number;
     /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
     blobRetryDelayMs?: number;
+    /**
+     * The durableClient binding JSON of another durable engine (the real Durable extension in the
+     * conformance host). When set, the app's durable clients get it, and this host's own engine is
+     * not started: the other engine runs the orchestrations.
+     */
+    externalDurableClient?: string;
 }
 
 export function defaultHostId(appRoot: string): string {

@@ -17,11 +17,25 @@ public static class NodeBridge
         Environment.GetEnvironmentVariable("CONFORMANCE_BRIDGE_URL")
         ?? throw new InvalidOperationException("CONFORMANCE_BRIDGE_URL is not set: the proxies have no Node bridge to call.");
 
+    /// <summary>
+    /// Posts to the bridge. A 503 means the app is not loaded yet (the engine can resume work the
+    /// moment it starts, before the bridge has the client binding); that is polled for up to 120 s.
+    /// </summary>
     private static async Task<JsonObject> Post(string path, string body)
     {
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var res = await Http.PostAsync($"{BaseUrl}{path}", content);
-        var text = await res.Content.ReadAsStringAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        HttpResponseMessage res;
+        string text;
+        while (true)
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            res = await Http.PostAsync($"{BaseUrl}{path}", content);
+            text = await res.Content.ReadAsStringAsync();
+            if (res.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline) break;
+            res.Dispose();
+            await Task.Delay(200);
+        }
+        using var _ = res;
         if (!res.IsSuccessStatusCode)
             throw new InvalidOperationException($"Node bridge {path} answered {(int)res.StatusCode}: {text}");
         return JsonNode.Parse(text) as JsonObject

@@ -31,3 +31,38 @@ app.http('SpikeStart', {
         return { status: 202, jsonBody: { instanceId } };
     },
 });
+
+df.app.orchestration('SpikeFails', function* (context) {
+    // A number where the activity wants a string: the activity throws and nothing catches it.
+    yield context.df.callActivity('SpikeSayHello', 42);
+    return 'unreachable';
+});
+
+app.http('SpikeStartFailing', {
+    route: 'spike-fails',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    extraInputs: [df.input.durableClient()],
+    handler: async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+        const instanceId = await df.getClient(ctx).startNew('SpikeFails');
+        return { status: 202, jsonBody: { instanceId } };
+    },
+});
+
+app.http('SpikeStatus', {
+    route: 'spike-status/{id}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    extraInputs: [df.input.durableClient()],
+    handler: async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+        const s = await df.getClient(ctx).getStatus(req.params.id);
+        return {
+            jsonBody: {
+                runtimeStatus: s.runtimeStatus,
+                input: s.input,
+                output: s.output,
+                customStatus: s.customStatus,
+            },
+        };
+    },
+});

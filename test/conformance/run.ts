@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { startAzurite } from '../../src/local/common/azurite';
+import { HostKind, startHost } from './hosts';
+import { buildConformanceHost, dotnetVersion, REPO_ROOT } from './realEngine';
+import { differingKeys, Outcome, Scenario } from './scenario';
+import { spikeScenarios } from './spikeScenarios';
+
+/**
+ * `npm run test:conformance [-- <id substring>...]`: runs each scenario on the dev host and on the
+ * real Durable Task engine (test/conformance/host), compares their outcomes and writes
+ * test/conformance/results/latest.json. Without the .NET SDK it says so and exits 0 without running
+ * or claiming anything. Exit 1 when a scenario could not finish on either host.
+ */
+
+export interface ScenarioResult {
+    id: string;
+    title: string;
+    /** Per host: the outcome, or the error that stopped the scenario. */
+    devHost: Outcome | { error: string };
+    realEngine: Outcome | { error: string };
+    /** Outcome keys whose values differ (empty when the hosts agree); absent when a run failed. */
+    differences?: string[];
+}
+
+export interface ResultsFile {
+    engine: { extension: string; azureStorage: string; dotnet: string };
+    timings: { buildInMs: number; scenariosInMs: number };
+    scenarios: ScenarioResult[];
+}
+
+const SCENARIOS: Scenario[] = [...spikeScenarios];
+
+async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promise<Outcome | { error: string }> {
+    const env = await scenario.prepare(storage);
+    try {
+        const host = await startHost(kind, scenario.appRoot, env.settings);
+        try {
+            return await scenario.run(host, env);
+        } catch (err: unknown) {
+            const tail = host.logs.slice(-25).join('\n');
+            return { error: `${err instanceof Error ? err.message : String(err)}\n--- last host lines ---\n${tail}` };
+        } finally {
+            await host.stop();
+        }
+    } catch (err: unknown) {
+        return { error: err instanceof Error ? err.message : String(err) };
+    } finally {
+        await env.close();
+    }
+}
+
+async function main(): Promise<number> {
+    const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+    const dotnet = await dotnetVersion();
+    if (!dotnet) {
+        process.stdout.write(
+            'conformance: SKIPPED, nothing was run: the .NET SDK (dotnet) is not on PATH, and the real Durable Task engine needs it.\n',
+        );
+        return 0;
+    }
+    const scenarios = SCENARIOS.filter((s) => filter.length === 0 || filter.some((f) => s.id.includes(f)));
+    if (scenarios.length === 0) throw new Error(`No scenario matched ${filter.join(' ')}`);
+    const t0 = Date.now();
+    const build = await buildConformanceHost([...new Set(SCENARIOS.map((s) => s.appRoot))]);
+    process.stdout.write(`conformance: built the host (.NET ${dotnet}) in ${Date.now() - t0} ms\n`);
+    const azurite = await startAzurite();
+    const results: ScenarioResult[] = [];
+    const t1 = Date.now();
+    try {
+        for (const s of scenarios) {
+            const devHost = await runOn('dev-host', s, azurite.connectionString);
+            const realEngine = await runOn('real-engine', s, azurite.connectionString);
+            const failed = 'error' in devHost || 'error' in realEngine;
+            const differences = failed ? undefined : differingKeys(devHost, realEngine);
+            results.push({ id: s.id, title: s.title, devHost, realEngine, differences });
+            const verdict = failed
+                ? 'FAILED'
+                : differences!.length === 0
+                  ? 'same'
+                  : `differs in ${differences!.join(', ')}`;
+            process.stdout.write(`conformance: ${s.id}: ${verdict}\n`);
+            if (failed) process.stdout.write(`${JSON.stringify({ devHost, realEngine }, null, 2)}\n`);
+        }
+    } finally {
+        await azurite.stop();
+    }
+    const file: ResultsFile = {
+        engine: { extension: '3.19.0', azureStorage: '2.11.2', dotnet },
+        timings: { buildInMs: build.buildInMs + build.proxiesInMs, scenariosInMs: Date.now() - t1 },
+        scenarios: results,
+    };
+    const dir = path.join(REPO_ROOT, 'test', 'conformance', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(file, null, 2) + '\n');
+    const failed = results.filter((r) => r.differences === undefined).length;
+    process.stdout.write(`conformance: ${results.length - failed} passed, ${failed} failed\n`);
+    return failed > 0 ? 1 : 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        process.stderr.write(`conformance: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+    },
+);
