@@ -5,6 +5,7 @@ import { startAzurite } from '../../src/local/common/azurite';
 import { HostKind, startHost } from './hosts';
 import { buildConformanceHost, dotnetVersion, REPO_ROOT } from './realEngine';
 import { differingKeys, Outcome, Scenario } from './scenario';
+import { retrainerScenarios } from './retrainerScenarios';
 import { spikeScenarios } from './spikeScenarios';
 
 /**
@@ -30,7 +31,7 @@ export interface ResultsFile {
     scenarios: ScenarioResult[];
 }
 
-const SCENARIOS: Scenario[] = [...spikeScenarios];
+const SCENARIOS: Scenario[] = [...spikeScenarios, ...retrainerScenarios];
 
 async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promise<Outcome | { error: string }> {
     const env = await scenario.prepare(storage);
