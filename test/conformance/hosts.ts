@@ -19,6 +19,11 @@ export interface AppHost {
     stop(): Promise<void>;
     /** Kills the process that runs orchestrations (SIGKILL) and starts a new one on the same state. */
     crashAndRestartEngine(): Promise<void>;
+    /**
+     * Real engine only: the instances the extension itself lists (its own status API), as proof
+     * that the orchestrations ran there and not in the dev host's engine.
+     */
+    engineInstances?(): Promise<{ name: string; runtimeStatus: string }[]>;
 }
 
 const DEV_HOST_MAIN = path.join(REPO_ROOT, 'dist', 'src', 'local', 'host', 'main.js');
@@ -92,6 +97,12 @@ async function startRealEngineHost(appRoot: string, env: Record<string, string>)
         crashAndRestartEngine: async () => {
             await app.killEngine();
             await app.restartEngine();
+        },
+        engineInstances: async () => {
+            const res = await fetch(`${app.rpcBaseUrl}instances/`);
+            if (res.status !== 200) throw new Error(`the extension's instance list answered ${res.status}`);
+            const list = (await res.json()) as { name: string; runtimeStatus: string }[];
+            return list.map((i) => ({ name: i.name, runtimeStatus: i.runtimeStatus }));
         },
     };
 }

@@ -138,6 +138,17 @@ export async function startRealEngine(opts: StartRealEngineOptions): Promise<Rea
     const env = {
         ...process.env,
         ...opts.env,
+        // The dev host runs the scenarios with a 1.5 s activity lease; the engine's equivalent is how
+        // long a dequeued activity message stays invisible when its worker dies (5 min by default;
+        // the control queue's floor is 1 min). Idle queue polling backs off to 30 s by default,
+        // which only slows the scenarios down.
+        CONFORMANCE_DURABLETASK_OVERRIDES: JSON.stringify({
+            storageProvider: {
+                workItemQueueVisibilityTimeout: '00:00:05',
+                controlQueueVisibilityTimeout: '00:01:00',
+                maxQueuePollingInterval: '00:00:01',
+            },
+        }),
         CONFORMANCE_STATE_DIR: opts.stateDir,
         CONFORMANCE_HOST_ID: opts.hostId,
     };

@@ -21,6 +21,8 @@ export interface ScenarioResult {
     /** Per host: the outcome, or the error that stopped the scenario. */
     devHost: Outcome | { error: string };
     realEngine: Outcome | { error: string };
+    /** The instances the real extension listed after the run (proof it ran them). */
+    engineInstances?: { name: string; runtimeStatus: string }[];
     /** Outcome keys whose values differ (empty when the hosts agree); absent when a run failed. */
     differences?: string[];
 }
@@ -31,22 +33,43 @@ export interface ResultsFile {
     scenarios: ScenarioResult[];
 }
 
+const RESULTS_DIR = path.join(REPO_ROOT, 'test', 'conformance', 'results');
+
 const SCENARIOS: Scenario[] = [...spikeScenarios, ...retrainerScenarios];
 
-async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promise<Outcome | { error: string }> {
+interface HostRun {
+    outcome: Outcome | { error: string };
+    engineInstances?: { name: string; runtimeStatus: string }[];
+}
+
+async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promise<HostRun> {
     const env = await scenario.prepare(storage);
     try {
         const host = await startHost(kind, scenario.appRoot, env.settings);
         try {
-            return await scenario.run(host, env);
+            const outcome = await scenario.run(host, env);
+            const engineInstances = await host.engineInstances?.();
+            if (engineInstances && engineInstances.length === 0) {
+                throw new Error('the real engine lists no orchestration instance: the run did not happen there');
+            }
+            return { outcome, engineInstances };
         } catch (err: unknown) {
-            const tail = host.logs.slice(-25).join('\n');
-            return { error: `${err instanceof Error ? err.message : String(err)}\n--- last host lines ---\n${tail}` };
+            // The whole log goes to a file; the message keeps the last lines that are not polling.
+            writeFileSync(path.join(RESULTS_DIR, `${scenario.id}.${kind}.log`), host.logs.join('\n') + '\n');
+            const tail = host.logs
+                .filter((l) => !l.includes('runsHttp') && !l.includes('SpikeStatus'))
+                .slice(-25)
+                .join('\n');
+            return {
+                outcome: {
+                    error: `${err instanceof Error ? err.message : String(err)}\n--- last host lines ---\n${tail}`,
+                },
+            };
         } finally {
             await host.stop();
         }
     } catch (err: unknown) {
-        return { error: err instanceof Error ? err.message : String(err) };
+        return { outcome: { error: err instanceof Error ? err.message : String(err) } };
     } finally {
         await env.close();
     }
@@ -63,6 +86,7 @@ async function main(): Promise<number> {
     }
     const scenarios = SCENARIOS.filter((s) => filter.length === 0 || filter.some((f) => s.id.includes(f)));
     if (scenarios.length === 0) throw new Error(`No scenario matched ${filter.join(' ')}`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
     const t0 = Date.now();
     const build = await buildConformanceHost([...new Set(SCENARIOS.map((s) => s.appRoot))]);
     process.stdout.write(`conformance: built the host (.NET ${dotnet}) in ${Date.now() - t0} ms\n`);
@@ -71,11 +95,19 @@ async function main(): Promise<number> {
     const t1 = Date.now();
     try {
         for (const s of scenarios) {
-            const devHost = await runOn('dev-host', s, azurite.connectionString);
-            const realEngine = await runOn('real-engine', s, azurite.connectionString);
+            const devHost = (await runOn('dev-host', s, azurite.connectionString)).outcome;
+            const real = await runOn('real-engine', s, azurite.connectionString);
+            const realEngine = real.outcome;
             const failed = 'error' in devHost || 'error' in realEngine;
             const differences = failed ? undefined : differingKeys(devHost, realEngine);
-            results.push({ id: s.id, title: s.title, devHost, realEngine, differences });
+            results.push({
+                id: s.id,
+                title: s.title,
+                devHost,
+                realEngine,
+                differences,
+                engineInstances: real.engineInstances,
+            });
             const verdict = failed
                 ? 'FAILED'
                 : differences!.length === 0
@@ -92,9 +124,7 @@ async function main(): Promise<number> {
         timings: { buildInMs: build.buildInMs + build.proxiesInMs, scenariosInMs: Date.now() - t1 },
         scenarios: results,
     };
-    const dir = path.join(REPO_ROOT, 'test', 'conformance', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(file, null, 2) + '\n');
+    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(file, null, 2) + '\n');
     const failed = results.filter((r) => r.differences === undefined).length;
     process.stdout.write(`conformance: ${results.length - failed} passed, ${failed} failed\n`);
     return failed > 0 ? 1 : 0;

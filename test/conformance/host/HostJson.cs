@@ -33,6 +33,26 @@ public static class HostJson
         }
     }
 
+    /// <summary>A JSON object shaped like host.json's durableTask section, applied over it.</summary>
+    public static void AddDurableTaskOverrides(string json, IDictionary<string, string?> settings)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new HostJsonException($"CONFORMANCE_DURABLETASK_OVERRIDES: {e.Message}");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new HostJsonException("CONFORMANCE_DURABLETASK_OVERRIDES: expected a JSON object.");
+            Flatten("CONFORMANCE_DURABLETASK_OVERRIDES", "AzureWebJobs:extensions:durableTask", doc.RootElement, settings);
+        }
+    }
+
     private static void Flatten(string path, string prefix, JsonElement e, IDictionary<string, string?> settings)
     {
         switch (e.ValueKind)

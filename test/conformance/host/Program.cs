@@ -43,6 +43,10 @@ if (mode == "serve")
     try
     {
         HostJson.AddDurableTaskSettings(Path.Combine(args[1], "host.json"), settings);
+        // The harness shortens what the dev host also runs shortened (its --lease-ms), e.g. how long
+        // a crashed worker's queue messages stay invisible; the same durableTask shape as host.json.
+        var overrides = Environment.GetEnvironmentVariable("CONFORMANCE_DURABLETASK_OVERRIDES");
+        if (!string.IsNullOrEmpty(overrides)) HostJson.AddDurableTaskOverrides(overrides, settings);
     }
     catch (HostJsonException e)
     {
