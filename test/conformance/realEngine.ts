@@ -60,6 +60,27 @@ export async function buildConformanceHost(appRoots: string[]): Promise<BuildTim
     return { proxiesInMs: t1 - t0, buildInMs: Date.now() - t1 };
 }
 
+/**
+ * The engine alone: the host's C# orchestrator and activity on a fresh task hub, no Node. Throws
+ * with the host's output when it does not complete, so a package or Azurite problem is named before
+ * any scenario blames the bridge.
+ */
+export async function engineSelfTest(connectionString: string): Promise<string> {
+    try {
+        const { stdout } = await run('dotnet', [HOST_DLL, 'selftest'], {
+            env: { ...process.env, AzureWebJobsStorage: connectionString, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+            timeout: 300_000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        const line = stdout.split('\n').find((l) => l.startsWith('CONFORMANCE_SELFTEST '));
+        return line ?? 'no result line';
+    } catch (err: unknown) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        const tail = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.split('\n').slice(-30).join('\n');
+        throw new Error(`the engine self test failed: ${e.message}\n${tail}`, { cause: err });
+    }
+}
+
 /** Resolves with the first capture of `pattern` in the process's output; rejects if it exits first. */
 function waitForLine(proc: ChildProcess, output: string[], pattern: RegExp, what: string): Promise<string> {
     return new Promise<string>((resolve, reject) => {

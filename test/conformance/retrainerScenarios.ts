@@ -79,6 +79,20 @@ function besCounts(studio: StudioServer): Record<string, number> {
     return { besSubmits: ops.submitJob ?? 0, besStarts: ops.startJob ?? 0 };
 }
 
+interface TargetView {
+    inFlight: { step: { step?: string } | null } | null;
+}
+
+/** The target's in-flight step (the orchestration's custom status), undefined when nothing runs. */
+async function inFlightStep(host: AppHost, target = 'churn'): Promise<string | null | undefined> {
+    const res = await fetch(`${host.origin}/api/targets/${target}`, {
+        headers: { 'x-functions-key': host.keys.functionDefault },
+    });
+    if (res.status !== 200) throw new Error(`GET /api/targets/${target} answered ${res.status}`);
+    const view = (await res.json()) as TargetView;
+    return view.inFlight ? (view.inFlight.step?.step ?? null) : undefined;
+}
+
 export const retrainerScenarios: Scenario[] = [
     {
         id: 'retrainer-promoted',
@@ -159,7 +173,99 @@ export const retrainerScenarios: Scenario[] = [
             );
             await host.crashAndRestartEngine();
             const list = await waitForRuns(host, 1);
-            return { runs: list.map(runFacts), ...besCounts(studio) };
+            // Whether the job was started once or twice depends on where the kill landed (the
+            // activity runs again after a crash, on both hosts), so only "at least once" is compared.
+            const { besSubmits, besStarts } = besCounts(studio);
+            return { runs: list.map(runFacts), besSubmits, besStartedAtLeastOnce: besStarts >= 1 };
+        },
+    },
+    {
+        id: 'retrainer-rejected',
+        title: 'after a promotion, noisy data trains a worse model: the run is Rejected',
+        appRoot: REPO_ROOT,
+        prepare: prepareWith((w) => [churnTarget(w)]),
+        run: async (host, env): Promise<Outcome> => {
+            const { data, studio } = retrainerEnv(env);
+            await put(data, 'churn/good.csv', await csv(21, 2000));
+            await waitForRuns(host, 1);
+            const noise = await toText(classificationCsv({ rows: 20_000, seed: 99, shuffleLabels: true }));
+            await put(data, 'churn/zz-noise.csv', noise);
+            const list = await waitForRuns(host, 2);
+            return {
+                runs: list.map(runFacts),
+                rejectedForGate: list.map((r) => r.state === 'Rejected' && /AUC/.test(r.reason ?? '')),
+                ...besCounts(studio),
+            };
+        },
+    },
+    {
+        id: 'retrainer-late-upload',
+        title: 'a file lands while a run trains: the same instance continues as new and trains it',
+        appRoot: REPO_ROOT,
+        prepare: prepareWith((w) => [churnTarget(w)]),
+        run: async (host, env): Promise<Outcome> => {
+            const { data, studio } = retrainerEnv(env);
+            studio.faults.set('churn-training', { jobDurationInMs: 2000 });
+            await put(data, 'churn/first.csv', await csv(31));
+            await eventually(
+                async () => ((await inFlightStep(host)) === 'training' ? true : undefined),
+                'the first run to reach training',
+                120_000,
+                50,
+            );
+            await put(data, 'churn/late.csv', await csv(32));
+            const list = await waitForRuns(host, 2);
+            return {
+                runs: list.map((r) => ({ ...runFacts(r), blobs: r.manifest?.blobs.map((b) => b.name) ?? null })),
+                secondTrigger: list[1].trigger,
+                sameInstance: list[0].instanceId === list[1].instanceId,
+                ...besCounts(studio),
+            };
+        },
+    },
+    {
+        id: 'retrainer-concurrent-starts',
+        knownDifferences: {
+            oneStartAccepted:
+                'Observed: on the real engine several racing starts of one instance id are all accepted (202). ' +
+                'DurableClient.StartNewAsync hands the id to DTFx with the statuses not to override ' +
+                '(OverridableExistingInstanceStates, default NonRunningStates); with Azure Storage the check of the ' +
+                'existing instance and the write of the new one are not one atomic step, so racers that all see ' +
+                '"no instance" all succeed. The dev host inserts its instance row create-only and refuses every ' +
+                'loser with 409. The app must not treat a successful start as proof it won; here it still trained ' +
+                'once (one run, one BES job).',
+        },
+        title: 'five HTTP starts of one target at once: one run; the dev host accepts exactly one start',
+        appRoot: REPO_ROOT,
+        prepare: async (storage) => {
+            const env = await prepareWith((w) => [churnTarget(w)])(storage);
+            // Only the HTTP starts may start runs here, not the file the scenario puts in place.
+            env.settings['AzureWebJobs.onTrainingData.Disabled'] = 'true';
+            return env;
+        },
+        run: async (host, env): Promise<Outcome> => {
+            const { data, studio } = retrainerEnv(env);
+            await put(data, 'churn/a.csv', await csv(41));
+            const start = () =>
+                fetch(`${host.origin}/api/retrain/churn`, {
+                    method: 'POST',
+                    headers: { 'x-functions-key': host.keys.functionDefault },
+                }).then((r) => r.status);
+            // Five racers rather than two make the race's outcome stable from run to run.
+            const statuses = await Promise.all(Array.from({ length: 5 }, start));
+            await waitForRuns(host, 1);
+            await eventually(
+                async () => ((await inFlightStep(host)) === undefined ? true : undefined),
+                'the instance to end',
+            );
+            const list = await waitForRuns(host, 1);
+            const accepted = statuses.filter((st) => st === 202).length;
+            return {
+                oneStartAccepted: accepted === 1,
+                othersToldInFlight: statuses.every((st) => st === 202 || st === 409),
+                runs: list.map(runFacts),
+                ...besCounts(studio),
+            };
         },
     },
 ];

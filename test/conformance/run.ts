@@ -1,37 +1,30 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { startAzurite } from '../../src/local/common/azurite';
 import { HostKind, startHost } from './hosts';
-import { buildConformanceHost, dotnetVersion, REPO_ROOT } from './realEngine';
+import { buildConformanceHost, dotnetVersion, engineSelfTest, REPO_ROOT } from './realEngine';
+import {
+    COMMITTED_RESULTS,
+    FIDELITY_DOC,
+    renderFidelityDoc,
+    ResultsFile,
+    resultsDisagreement,
+    ScenarioResult,
+} from './results';
 import { differingKeys, Outcome, Scenario } from './scenario';
 import { retrainerScenarios } from './retrainerScenarios';
 import { spikeScenarios } from './spikeScenarios';
 
 /**
- * `npm run test:conformance [-- <id substring>...]`: runs each scenario on the dev host and on the
- * real Durable Task engine (test/conformance/host), compares their outcomes and writes
- * test/conformance/results/latest.json. Without the .NET SDK it says so and exits 0 without running
- * or claiming anything. Exit 1 when a scenario could not finish on either host.
+ * `npm run test:conformance [-- <id substring>...] [-- --update]`: runs each scenario on the dev
+ * host and on the real Durable Task engine (test/conformance/host), compares their outcomes and
+ * writes test/conformance/results/latest.json. A scenario fails when it could not finish on a host,
+ * when the hosts differ in a way the scenario does not explain (knownDifferences), or (full runs)
+ * when the outcomes disagree with the committed results.json. `--update` (full runs only) rewrites
+ * results.json and docs/fidelity-real-engine.md from this run instead of comparing. Without the
+ * .NET SDK it says so and exits 0 without running or claiming anything.
  */
-
-export interface ScenarioResult {
-    id: string;
-    title: string;
-    /** Per host: the outcome, or the error that stopped the scenario. */
-    devHost: Outcome | { error: string };
-    realEngine: Outcome | { error: string };
-    /** The instances the real extension listed after the run (proof it ran them). */
-    engineInstances?: { name: string; runtimeStatus: string }[];
-    /** Outcome keys whose values differ (empty when the hosts agree); absent when a run failed. */
-    differences?: string[];
-}
-
-export interface ResultsFile {
-    engine: { extension: string; azureStorage: string; dotnet: string };
-    timings: { buildInMs: number; scenariosInMs: number };
-    scenarios: ScenarioResult[];
-}
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test', 'conformance', 'results');
 
@@ -77,6 +70,9 @@ async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promi
 
 async function main(): Promise<number> {
     const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+    const update = process.argv.includes('--update');
+    if (update && filter.length > 0)
+        throw new Error('--update rewrites the results of every scenario: run it without a filter.');
     const dotnet = await dotnetVersion();
     if (!dotnet) {
         process.stdout.write(
@@ -91,7 +87,14 @@ async function main(): Promise<number> {
     const build = await buildConformanceHost([...new Set(SCENARIOS.map((s) => s.appRoot))]);
     process.stdout.write(`conformance: built the host (.NET ${dotnet}) in ${Date.now() - t0} ms\n`);
     const azurite = await startAzurite();
+    try {
+        process.stdout.write(`conformance: engine self test: ${await engineSelfTest(azurite.connectionString)}\n`);
+    } catch (err: unknown) {
+        await azurite.stop();
+        throw err;
+    }
     const results: ScenarioResult[] = [];
+    const failures: string[] = [];
     const t1 = Date.now();
     try {
         for (const s of scenarios) {
@@ -119,15 +122,25 @@ async function main(): Promise<number> {
     } finally {
         await azurite.stop();
     }
-    const file: ResultsFile = {
-        engine: { extension: '3.19.0', azureStorage: '2.11.2', dotnet },
-        timings: { buildInMs: build.buildInMs + build.proxiesInMs, scenariosInMs: Date.now() - t1 },
-        scenarios: results,
-    };
-    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify(file, null, 2) + '\n');
-    const failed = results.filter((r) => r.differences === undefined).length;
-    process.stdout.write(`conformance: ${results.length - failed} passed, ${failed} failed\n`);
-    return failed > 0 ? 1 : 0;
+    const file: ResultsFile = { engine: { extension: '3.19.0', azureStorage: '2.11.2', dotnet }, scenarios: results };
+    const timings = { buildInMs: build.buildInMs + build.proxiesInMs, scenariosInMs: Date.now() - t1 };
+    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), JSON.stringify({ ...file, timings }, null, 2) + '\n');
+    process.stdout.write(`conformance: build ${timings.buildInMs} ms, scenarios ${timings.scenariosInMs} ms\n`);
+    if (update) {
+        if (failures.length > 0) throw new Error(`Not updating the committed results: ${failures.join(', ')} failed.`);
+        writeFileSync(COMMITTED_RESULTS, JSON.stringify(file, null, 2) + '\n');
+        writeFileSync(FIDELITY_DOC, renderFidelityDoc(file));
+        process.stdout.write(`conformance: wrote ${COMMITTED_RESULTS} and ${FIDELITY_DOC}\n`);
+    } else if (existsSync(COMMITTED_RESULTS)) {
+        const committed = JSON.parse(readFileSync(COMMITTED_RESULTS, 'utf8')) as ResultsFile;
+        for (const line of resultsDisagreement(committed, file)) {
+            process.stdout.write(`conformance: disagrees with results.json: ${line}\n`);
+            const id = line.slice(0, line.indexOf(':'));
+            if (!failures.includes(id)) failures.push(id);
+        }
+    }
+    process.stdout.write(`conformance: ${results.length - failures.length} passed, ${failures.length} failed\n`);
+    return failures.length > 0 ? 1 : 0;
 }
 
 main().then(

@@ -23,6 +23,11 @@ export interface Scenario {
     appRoot: string;
     /** Builds the app settings (fresh hub and containers per run); may start helpers such as the studio. */
     prepare(storage: string): Promise<ScenarioEnv & { close(): Promise<void> }>;
+    /**
+     * Outcome keys known to differ between the hosts, each with its cause (source and reason). A
+     * difference not listed here fails the run: it must be fixed in the dev host or explained.
+     */
+    knownDifferences?: Record<string, string>;
     /** Drives the app on `host` and reports what happened. Throws when it could not finish. */
     run(host: AppHost, env: ScenarioEnv): Promise<Outcome>;
 }
