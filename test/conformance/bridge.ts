@@ -96,8 +96,13 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     let invoker: Invoker | undefined;
     let starting: Promise<void> | undefined;
     let sentClient: string | undefined;
+    let protocolLogged = false;
 
-    const startApp = async (clientJson: string): Promise<void> => {
+    const clientJson = (): string => {
+        if (sentClient === undefined) throw new NotReadyError('No durable client binding yet.');
+        return sentClient;
+    };
+    const startApp = async (): Promise<void> => {
         host = await DevHost.start({
             appRoot: opts.appRoot,
             connectionString: opts.connectionString,
@@ -111,7 +116,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         });
         const inv = new Invoker(host.registry, log);
         inv.extraInputProviders.push((_fn, _name, type) =>
-            type === 'durableClient' || type === 'orchestrationClient' ? { string: clientJson } : undefined,
+            type === 'durableClient' || type === 'orchestrationClient' ? { string: clientJson() } : undefined,
         );
         invoker = inv;
         opts.onAppStarted?.(host.origin);
@@ -124,6 +129,13 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
 
     const orchestrate = async (name: string, contextText: string): Promise<unknown> => {
         const { registry, invoker: inv } = ready();
+        if (!protocolLogged) {
+            // The payload's protocol fields (schema versions, timer limits), once, for the record:
+            // they are what the dev host's orchestratorCall.ts has to imitate.
+            protocolLogged = true;
+            const { history: _h, input: _i, ...fields } = JSON.parse(contextText) as Record<string, unknown>;
+            log.host(`CONFORMANCE_CONTEXT_FIELDS ${JSON.stringify(fields)}`);
+        }
         const fn = registry.get(name);
         if (!fn || fn.trigger.type !== 'orchestrationTrigger') throw new Error(`'${name}' is not an orchestrator.`);
         const { response } = await inv.invoke(name, {
@@ -147,12 +159,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     };
     const client = async (body: string): Promise<unknown> => {
         JSON.parse(body); // a malformed binding is refused here, not deep inside the app
-        if (sentClient !== undefined && sentClient !== body) {
-            // A restarted engine with another RPC address: the app's clients would call the old one.
-            throw new Error('The durable client binding changed since the app started; restart the bridge too.');
-        }
+        // A restarted engine sends it again (its RPC port may differ): later invocations get the new one.
         sentClient = body;
-        starting ??= startApp(body);
+        starting ??= startApp();
         await starting;
         return { ok: true };
     };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { REPO_ROOT } from './realEngine';
-import type { Outcome } from './scenario';
+import { isObservation, type Outcome } from './scenario';
 
 export const COMMITTED_RESULTS = path.join(REPO_ROOT, 'test', 'conformance', 'results.json');
 export const FIDELITY_DOC = path.join(REPO_ROOT, 'docs', 'fidelity-real-engine.md');
@@ -33,6 +33,12 @@ export interface ResultsFile {
     scenarios: ScenarioResult[];
 }
 
+/** An outcome without its observation keys (races), or the value unchanged when not an outcome. */
+function compared(value: unknown): unknown {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !isObservation(k)));
+}
+
 /** The parts of two results files that must agree run after run (not timings, not the SDK patch). */
 export function resultsDisagreement(committed: ResultsFile, fresh: ResultsFile): string[] {
     const out: string[] = [];
@@ -44,7 +50,7 @@ export function resultsDisagreement(committed: ResultsFile, fresh: ResultsFile):
             continue;
         }
         for (const key of ['devHost', 'realEngine', 'differences'] as const) {
-            if (JSON.stringify(c[key]) !== JSON.stringify(s[key])) {
+            if (JSON.stringify(compared(c[key])) !== JSON.stringify(compared(s[key]))) {
                 out.push(`${s.id}: ${key} was ${JSON.stringify(c[key])}, now ${JSON.stringify(s[key])}`);
             }
         }
@@ -85,6 +91,21 @@ export function renderFidelityDoc(results: ResultsFile): string {
         lines.push(`| \`${s.id}\` | ${s.title} | ${cell(s.realEngine)} | ${devCell} | ${verdict(s)} |`);
     }
     const differing = results.scenarios.filter((s) => s.differences && s.differences.length > 0);
+    const observed = results.scenarios.flatMap((s) =>
+        [s.devHost, s.realEngine].some((o) => Object.keys(o).some(isObservation)) ? [s] : [],
+    );
+    if (observed.length > 0) {
+        lines.push(
+            '',
+            'Keys starting with `observed` depend on a race and are recorded, not compared:',
+            '',
+            ...observed.map((s) => {
+                const pick = (o: Outcome | { error: string }) =>
+                    Object.fromEntries(Object.entries(o).filter(([k]) => isObservation(k)));
+                return `- \`${s.id}\`: real engine ${cell(pick(s.realEngine))}, dev host ${cell(pick(s.devHost))}`;
+            }),
+        );
+    }
     lines.push('', '## Differences and their causes', '');
     if (differing.length === 0) lines.push('None.');
     for (const s of differing) {

@@ -225,17 +225,7 @@ export const retrainerScenarios: Scenario[] = [
     },
     {
         id: 'retrainer-concurrent-starts',
-        knownDifferences: {
-            oneStartAccepted:
-                'Observed: on the real engine several racing starts of one instance id are all accepted (202). ' +
-                'DurableClient.StartNewAsync hands the id to DTFx with the statuses not to override ' +
-                '(OverridableExistingInstanceStates, default NonRunningStates); with Azure Storage the check of the ' +
-                'existing instance and the write of the new one are not one atomic step, so racers that all see ' +
-                '"no instance" all succeed. The dev host inserts its instance row create-only and refuses every ' +
-                'loser with 409. The app must not treat a successful start as proof it won; here it still trained ' +
-                'once (one run, one BES job).',
-        },
-        title: 'five HTTP starts of one target at once: one run; the dev host accepts exactly one start',
+        title: 'five HTTP starts of one target at once: one run, one BES job; how many starts were accepted is a race (observed)',
         appRoot: REPO_ROOT,
         prepare: async (storage) => {
             const env = await prepareWith((w) => [churnTarget(w)])(storage);
@@ -251,7 +241,6 @@ export const retrainerScenarios: Scenario[] = [
                     method: 'POST',
                     headers: { 'x-functions-key': host.keys.functionDefault },
                 }).then((r) => r.status);
-            // Five racers rather than two make the race's outcome stable from run to run.
             const statuses = await Promise.all(Array.from({ length: 5 }, start));
             await waitForRuns(host, 1);
             await eventually(
@@ -259,9 +248,13 @@ export const retrainerScenarios: Scenario[] = [
                 'the instance to end',
             );
             const list = await waitForRuns(host, 1);
-            const accepted = statuses.filter((st) => st === 202).length;
+            // How many racers were told 202 depends on the race on the real engine: the extension
+            // checks for an existing instance and then writes the new one, not in one atomic step
+            // (DurableClient.StartNewAsync with OverridableExistingInstanceStates), so several may
+            // succeed; the dev host inserts its instance row create-only and accepts exactly one.
+            // Recorded, not compared: what must hold on both is one run and one BES job.
             return {
-                oneStartAccepted: accepted === 1,
+                observedStartsAccepted: statuses.filter((st) => st === 202).length,
                 othersToldInFlight: statuses.every((st) => st === 202 || st === 409),
                 runs: list.map(runFacts),
                 ...besCounts(studio),

@@ -3,6 +3,8 @@ import { AppHost } from './hosts';
 /**
  * What a scenario observed, as plain JSON facts that do not depend on timing or ids (final states,
  * counts, outputs, custom status values), so the two hosts' outcomes can be compared key by key.
+ * Keys starting with `observed` hold facts that depend on a race (which of two racers won): they are
+ * recorded and shown, never compared.
  */
 export type Outcome = Record<string, unknown>;
 
@@ -48,8 +50,13 @@ export async function eventually<T>(
     }
 }
 
-/** The keys whose values differ between two outcomes (deep, by JSON), sorted. */
+/** True for an outcome key that is recorded but not compared (see Outcome). */
+export function isObservation(key: string): boolean {
+    return key.startsWith('observed');
+}
+
+/** The compared keys whose values differ between two outcomes (deep, by JSON), sorted. */
 export function differingKeys(a: Outcome, b: Outcome): string[] {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => !isObservation(k)));
     return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }

@@ -107,8 +107,9 @@ export class DevHost {
         if (external !== undefined) {
             // The real Durable extension (test/conformance) owns orchestrations: the app's clients
             // get its binding JSON, and this host's engine stays idle so nothing runs twice.
+            const json = typeof external === 'string' ? () => external : external;
             invoker.extraInputProviders.push((_fn, _name, type) =>
-                type === 'durableClient' || type === 'orchestrationClient' ? { string: external } : undefined,
+                type === 'durableClient' || type === 'orchestrationClient' ? { string: json() } : undefined,
             );
         }
         invoker.extraInputProviders.push(clientBindingInput(binding));

@@ -30,10 +30,11 @@ export interface HostOptions {
     blobRetryDelayMs?: number;
     /**
      * The durableClient binding JSON of another durable engine (the real Durable extension in the
-     * conformance host). When set, the app's durable clients get it, and this host's own engine is
-     * not started: the other engine runs the orchestrations.
+     * conformance host), or a function read at each invocation (the engine may restart elsewhere).
+     * When set, the app's durable clients get it, and this host's own engine is not started: the
+     * other engine runs the orchestrations.
      */
-    externalDurableClient?: string;
+    externalDurableClient?: string | (() => string);
 }
 
 export function defaultHostId(appRoot: string): string {
