@@ -24,6 +24,8 @@ export interface ScenarioResult {
     differences?: string[];
     /** Why each differing key differs (from the scenario's knownDifferences). */
     causes?: Record<string, string>;
+    /** Why the scenario's `observed` keys may differ (from the scenario). */
+    observationNotes?: string;
     /** The instances the real extension listed after the run (proof it ran them). */
     engineInstances?: { name: string; runtimeStatus: string }[];
 }
@@ -102,7 +104,8 @@ export function renderFidelityDoc(results: ResultsFile): string {
             ...observed.map((s) => {
                 const pick = (o: Outcome | { error: string }) =>
                     Object.fromEntries(Object.entries(o).filter(([k]) => isObservation(k)));
-                return `- \`${s.id}\`: real engine ${cell(pick(s.realEngine))}, dev host ${cell(pick(s.devHost))}`;
+                const note = s.observationNotes ? ` ${s.observationNotes}` : '';
+                return `- \`${s.id}\`: real engine ${cell(pick(s.realEngine))}, dev host ${cell(pick(s.devHost))}.${note}`;
             }),
         );
     }

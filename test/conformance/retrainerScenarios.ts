@@ -125,10 +125,15 @@ export const retrainerScenarios: Scenario[] = [
     },
     {
         id: 'retrainer-verification-rollback',
-        title: 'golden rows can never pass: the promotion is rolled back',
+        title:
+            'churn promotes; then target strict (same endpoint, golden rows that never pass) promotes, fails ' +
+            'verification and rolls back to the previous model',
         appRoot: REPO_ROOT,
         prepare: prepareWith((w) => [
+            churnTarget(w),
             churnTarget(w, {
+                name: 'strict',
+                data: { ...(churnTarget(w).data as object), prefixPattern: 'strict/*.csv' },
                 smokeTest: {
                     rows: [
                         {
@@ -141,9 +146,19 @@ export const retrainerScenarios: Scenario[] = [
         ]),
         run: async (host, env): Promise<Outcome> => {
             const { data, studio } = retrainerEnv(env);
-            await put(data, 'churn/a.csv', await csv(7));
-            const list = await waitForRuns(host, 1);
-            return { runs: list.map(runFacts), ...besCounts(studio) };
+            const text = await csv(7);
+            await put(data, 'churn/a.csv', text);
+            const churn = await waitForRuns(host, 1, 'churn');
+            await put(data, 'strict/a.csv', text);
+            const strict = await waitForRuns(host, 1, 'strict');
+            return {
+                churnRuns: churn.map(runFacts),
+                strictRuns: strict.map(runFacts),
+                strictRestoredPrevious: strict.map(
+                    (r) => r.state === 'RolledBack' && (r.promotion?.before ?? null) !== null,
+                ),
+                ...besCounts(studio),
+            };
         },
     },
     {
@@ -225,6 +240,12 @@ export const retrainerScenarios: Scenario[] = [
     },
     {
         id: 'retrainer-concurrent-starts',
+        observationNotes:
+            'On the real engine the extension checks for an existing instance and then writes the new one, not in ' +
+            'one atomic step (DurableClient.StartNewAsync hands DTFx the statuses not to override, ' +
+            'OverridableExistingInstanceStates), so several racing starts of one instance id can all be told 202; ' +
+            'the dev host inserts its instance row create-only and accepts exactly one. The app must not take a ' +
+            'successful start as proof it won; the compared facts (one run, one BES job) held on both.',
         title: 'five HTTP starts of one target at once: one run, one BES job; how many starts were accepted is a race (observed)',
         appRoot: REPO_ROOT,
         prepare: async (storage) => {
@@ -248,11 +269,8 @@ export const retrainerScenarios: Scenario[] = [
                 'the instance to end',
             );
             const list = await waitForRuns(host, 1);
-            // How many racers were told 202 depends on the race on the real engine: the extension
-            // checks for an existing instance and then writes the new one, not in one atomic step
-            // (DurableClient.StartNewAsync with OverridableExistingInstanceStates), so several may
-            // succeed; the dev host inserts its instance row create-only and accepts exactly one.
-            // Recorded, not compared: what must hold on both is one run and one BES job.
+            // How many racers were told 202 is a race on the real engine (see observationNotes):
+            // recorded, not compared. What must hold on both is one run and one BES job.
             return {
                 observedStartsAccepted: statuses.filter((st) => st === 202).length,
                 othersToldInFlight: statuses.every((st) => st === 202 || st === 409),

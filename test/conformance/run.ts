@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import * as prettier from 'prettier';
+
 import { startAzurite } from '../../src/local/common/azurite';
 import { HostKind, startHost } from './hosts';
 import { buildConformanceHost, dotnetVersion, engineSelfTest, REPO_ROOT } from './realEngine';
@@ -47,8 +49,7 @@ async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promi
             }
             return { outcome, engineInstances };
         } catch (err: unknown) {
-            // The whole log goes to a file; the message keeps the last lines that are not polling.
-            writeFileSync(path.join(RESULTS_DIR, `${scenario.id}.${kind}.log`), host.logs.join('\n') + '\n');
+            // The whole log is in the file written below; the message keeps the last lines that are not polling.
             const tail = host.logs
                 .filter((l) => !l.includes('runsHttp') && !l.includes('SpikeStatus'))
                 .slice(-25)
@@ -60,6 +61,7 @@ async function runOn(kind: HostKind, scenario: Scenario, storage: string): Promi
             };
         } finally {
             await host.stop();
+            writeFileSync(path.join(RESULTS_DIR, `${scenario.id}.${kind}.log`), host.logs.join('\n') + '\n');
         }
     } catch (err: unknown) {
         return { outcome: { error: err instanceof Error ? err.message : String(err) } };
@@ -116,6 +118,7 @@ async function main(): Promise<number> {
                 realEngine,
                 differences,
                 ...(Object.keys(causes).length > 0 ? { causes } : {}),
+                ...(s.observationNotes ? { observationNotes: s.observationNotes } : {}),
                 engineInstances: real.engineInstances,
             });
             let verdict: string;
@@ -138,7 +141,9 @@ async function main(): Promise<number> {
     process.stdout.write(`conformance: build ${timings.buildInMs} ms, scenarios ${timings.scenariosInMs} ms\n`);
     if (update) {
         if (failures.length > 0) throw new Error(`Not updating the committed results: ${failures.join(', ')} failed.`);
-        writeFileSync(COMMITTED_RESULTS, JSON.stringify(file, null, 2) + '\n');
+        // Formatted as the repo's Prettier config wants, so `npm run format:check` accepts the file.
+        const options = (await prettier.resolveConfig(COMMITTED_RESULTS)) ?? {};
+        writeFileSync(COMMITTED_RESULTS, await prettier.format(JSON.stringify(file), { ...options, parser: 'json' }));
         writeFileSync(FIDELITY_DOC, renderFidelityDoc(file));
         process.stdout.write(`conformance: wrote ${COMMITTED_RESULTS} and ${FIDELITY_DOC}\n`);
     } else if (existsSync(COMMITTED_RESULTS)) {

@@ -30,6 +30,8 @@ export interface Scenario {
      * difference not listed here fails the run: it must be fixed in the dev host or explained.
      */
     knownDifferences?: Record<string, string>;
+    /** What the `observed` keys show and why they may differ (rendered in the docs). */
+    observationNotes?: string;
     /** Drives the app on `host` and reports what happened. Throws when it could not finish. */
     run(host: AppHost, env: ScenarioEnv): Promise<Outcome>;
 }
