@@ -128,10 +128,19 @@ export class DevHost {
         // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME names the host.
         process.env.WEBSITE_HOSTNAME = origin.replace(/^https?:\/\//, '');
         const binding = clientBindingData(origin, config.hubName, keys.durableSystem);
+        const external = opts.externalDurableClient;
+        if (external !== undefined) {
+            // The real Durable extension (test/conformance) owns orchestrations: the app's clients
+            // get its binding JSON, and this host's engine stays idle so nothing runs twice.
+            const json = typeof external === 'string' ? () => external : external;
+            invoker.extraInputProviders.push((_fn, _name, type) =>
+                type === 'durableClient' || type === 'orchestrationClient' ? { string: json() } : undefined,
+            );
+        }
         invoker.extraInputProviders.push(clientBindingInput(binding));
         const host = new DevHost(registry, config, keys, server, durable, binding, blob, log, semantics);
         ref.host = host;
-        await durable.start();
+        if (external === undefined) await durable.start();
         for (const fn of active.filter((f) => f.trigger.type === 'timerTrigger')) {
             const timer = new TimerTrigger(fn, invoker, hosts, hostId, log, clock);
             host.#timers.push(timer);

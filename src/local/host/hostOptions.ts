@@ -37,6 +37,13 @@ export interface HostOptions {
     blobRetryDelayMs?: number;
     /** Semantics profile, `default` or `azure` (src/local/host/semantics); default from RETRAINER_HOST_SEMANTICS. */
     semantics?: string;
+    /**
+     * The durableClient binding JSON of another durable engine (the real Durable extension in the
+     * conformance host), or a function read at each invocation (the engine may restart elsewhere).
+     * When set, the app's durable clients get it, and this host's own engine is not started: the
+     * other engine runs the orchestrations.
+     */
+    externalDurableClient?: string | (() => string);
 }
 
 export function defaultHostId(appRoot: string): string {
