@@ -30,13 +30,21 @@ describe('security and hostile input over HTTP and blob names', () => {
 
     const origin = (): string => app.host.origin;
     const keys = () => app.host.keys;
-    /** Every app.http registration in src/functions, so a new HTTP function is covered by default. */
+    /**
+     * Every app.http registration in src/functions, so a new HTTP function is covered by default;
+     * the anonymous ones (signed in by App Service Authentication instead) are listed apart.
+     */
+    const ANONYMOUS: string[] = [];
     const FUNCTIONS: [string, string][] = readdirSync(path.join(APP_ROOT, 'src', 'functions'))
         .filter((f) => f.endsWith('.ts'))
         .flatMap((f) => {
             const text = readFileSync(path.join(APP_ROOT, 'src', 'functions', f), 'utf8');
             const reg = /app\.http\('\w+',\s*\{[^}]*?methods:\s*\[([^\]]*)\][^}]*?route:\s*'([^']+)'/s.exec(text);
             if (!reg) return [];
+            if (/authLevel:\s*'anonymous'/.test(text)) {
+                ANONYMOUS.push(reg[2]);
+                return [];
+            }
             const route = `/api/${reg[2].replace(/\{\w+\??\}/g, 'guarded')}`;
             return [...reg[1].matchAll(/'(\w+)'/g)].map((m): [string, string] => [m[1], route]);
         });
@@ -71,6 +79,8 @@ describe('security and hostile input over HTTP and blob names', () => {
         assert.ok(FUNCTIONS.length >= 4, `found the HTTP functions: ${FUNCTIONS.map((f) => f.join(' ')).join(', ')}`);
         const ok = await fetch(`${origin()}/api/targets`, { headers: { 'x-functions-key': k } });
         assert.equal(ok.status, 200, 'the right key works');
+        // Only the status page goes without a key; its principal check is tested in test/ui/handler.
+        assert.deepEqual(ANONYMOUS, ['ui/{*path}']);
     });
 
     it('admin and durable endpoints need the master (or durable system) key; function keys do not open them', async () => {
