@@ -31,7 +31,7 @@ function el(tag, attrs, ...children) {
         else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
         else e.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
         if (c === undefined || c === null || c === false) continue;
         e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -122,12 +122,27 @@ function renderList() {
                 'td',
                 {},
                 t.inFlight
-                    ? el(
-                          'span',
-                          { class: 'inflight' },
-                          `${t.inFlight.step || t.inFlight.runtimeStatus}`,
-                          t.inFlight.since ? ` for ${elapsed(t.inFlight.since)}` : '',
-                      )
+                    ? [
+                          el(
+                              'span',
+                              { class: 'inflight' },
+                              `${t.inFlight.step || t.inFlight.runtimeStatus}`,
+                              t.inFlight.since ? ` for ${elapsed(t.inFlight.since)}` : '',
+                          ),
+                          t.inFlight.step === 'awaiting-approval' && t.inFlight.runId
+                              ? [
+                                    ' ',
+                                    el(
+                                        'a',
+                                        {
+                                            href: `#/run/${encodeURIComponent(t.name)}/${encodeURIComponent(t.inFlight.runId)}`,
+                                        },
+                                        'decide',
+                                        el('span', { class: 'visually-hidden' }, ` on ${t.name}'s waiting run`),
+                                    ),
+                                ]
+                              : null,
+                      ]
                     : el('span', { class: 'muted' }, 'idle'),
             ),
         ),
@@ -333,8 +348,84 @@ function kv(rows) {
     );
 }
 
+/** The summary's in-flight step for this run, when it waits for a person's decision. */
+function awaitingApproval(target, runId) {
+    const t = summary && summary.targets.find((x) => x.name === target);
+    const f = t && t.inFlight;
+    return f && f.step === 'awaiting-approval' && f.runId === runId ? f : null;
+}
+
+function approvalPanel(target, runId, waiting) {
+    const note = el('p', { role: 'status', 'aria-live': 'polite' });
+    const why = el('textarea', { id: 'why', rows: 2, cols: 50, required: true });
+    const decide = async (decision) => {
+        if (!why.value.trim()) {
+            note.textContent = 'Say why first: the decision is recorded with its reason.';
+            why.focus();
+            return;
+        }
+        const res = await fetch(`${API}runs/${encodeURIComponent(target)}/${encodeURIComponent(runId)}/${decision}`, {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/json', 'x-retrainer-ui': '1' },
+            body: JSON.stringify({ why: why.value }),
+        });
+        const body = await res.json().catch(() => ({}));
+        note.textContent = res.ok
+            ? `Recorded: ${decision} by ${body.by}. The run goes on.`
+            : `Not recorded: ${body.error || res.status}`;
+        if (res.ok) for (const b of panel.querySelectorAll('button')) b.disabled = true;
+    };
+    const mayApprove = summary && summary.user.mayApprove;
+    const panel = el(
+        'section',
+        { 'aria-labelledby': 'approval-h', class: 'approval' },
+        el('h3', { id: 'approval-h' }, 'Waiting for approval'),
+        el(
+            'p',
+            {},
+            `Since ${new Date(waiting.since).toLocaleString()}`,
+            waiting.until ? `; decided by timeout at ${new Date(waiting.until).toLocaleString()}` : '',
+        ),
+        mayApprove
+            ? [
+                  el('label', { for: 'why' }, 'Why (recorded with the decision)'),
+                  el('br'),
+                  why,
+                  el(
+                      'p',
+                      {},
+                      el('button', { type: 'button', onclick: () => void decide('approve') }, 'Approve'),
+                      ' ',
+                      el(
+                          'button',
+                          { type: 'button', class: 'secondary', onclick: () => void decide('reject') },
+                          'Reject',
+                      ),
+                  ),
+                  note,
+              ]
+            : el('p', { class: 'muted' }, 'You may view but not decide approvals.'),
+    );
+    return panel;
+}
+
 async function renderRun(target, runId) {
-    const run = await getJson(`runs/${encodeURIComponent(target)}/${encodeURIComponent(runId)}`);
+    const waiting = awaitingApproval(target, runId);
+    let run;
+    try {
+        run = await getJson(`runs/${encodeURIComponent(target)}/${encodeURIComponent(runId)}`);
+    } catch (err) {
+        // A run in flight has no record yet; one that waits for a decision still shows its panel.
+        if (!waiting) throw err;
+        clear();
+        main.append(
+            el('p', {}, el('a', { href: `#/target/${encodeURIComponent(target)}` }, `← Target ${target}`)),
+            el('h2', {}, 'Run ', el('code', {}, runId)),
+            approvalPanel(target, runId, waiting),
+        );
+        return;
+    }
     clear();
     main.append(
         el('p', {}, el('a', { href: `#/target/${encodeURIComponent(target)}` }, `← Target ${target}`)),
@@ -345,6 +436,7 @@ async function renderRun(target, runId) {
             ['Trigger', run.trigger.kind + (run.trigger.blobName ? `: ${run.trigger.blobName}` : '')],
         ]),
     );
+    if (waiting) main.append(approvalPanel(target, runId, waiting));
     const blobs = (run.manifest && run.manifest.blobs) || [];
     const refused = (run.manifest && run.manifest.rejected) || [];
     main.append(

@@ -3,6 +3,8 @@ import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
 import { handleUi } from '../ui/handler';
+import { PRINCIPAL_HEADER } from '../ui/principal';
+import { decisionHandler } from './shared/approvalDecision';
 import { liveStatus } from './shared/startRetrain';
 
 /** GET /api/ui/{*path}: the status page, signed in by App Service Authentication (no function key). */
@@ -15,6 +17,17 @@ export async function uiHttp(request: HttpRequest, context: InvocationContext): 
         champion: async (t) => (await deps.runs.getChampion(t))?.champion,
         runs: (t, limit) => deps.runs.listRuns(t, limit),
         run: (t, id) => deps.runs.getRun(t, id),
+        decide: (decision, runId, why, principal) =>
+            decisionHandler(decision)(
+                new HttpRequest({
+                    method: 'POST',
+                    url: request.url,
+                    headers: { [PRINCIPAL_HEADER]: request.headers.get(PRINCIPAL_HEADER) ?? '' },
+                    params: { runId },
+                    body: { string: JSON.stringify({ by: principal.name, why }) },
+                }),
+                context,
+            ),
         live: async (t) => {
             const s = await liveStatus(client, t);
             return s ? { runtimeStatus: s.runtimeStatus, customStatus: s.customStatus } : undefined;

@@ -15,7 +15,15 @@ export interface UiDeps {
     runs(target: string, limit: number): Promise<RunRecord[]>;
     run(target: string, runId: string): Promise<RunRecord | undefined>;
     live(target: string): Promise<LiveRun | undefined>;
+    /**
+     * Records an approve/reject decision for a run that waits for approval, as the signed-in
+     * principal (the approval routes' own logic: claimed once, idempotent, 409 when not waiting).
+     */
+    decide(decision: 'approve' | 'reject', runId: string, why: string, principal: Principal): Promise<HttpResponseInit>;
 }
+
+/** A browser form cannot send this header cross-site without a CORS preflight the app never grants. */
+const UI_REQUEST_HEADER = 'x-retrainer-ui';
 
 /** Every answer of the page says: no caching of data, no framing, no script but our own. */
 const SECURITY_HEADERS = {
@@ -36,7 +44,8 @@ function json(status: number, body: unknown): HttpResponseInit {
  * App Service Authentication signed in (see principal.ts) holding one of the config's viewer roles.
  *
  * Routes: `` (the page), `app.js`, `app.css`, `chart.umd.js`; `api/summary` (every target, for the
- * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record).
+ * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record),
+ * and `POST api/runs/{target}/{runId}/approve|reject` `{ why }` for principals with an approver role.
  */
 export async function handleUi(request: HttpRequest, path: string, deps: UiDeps): Promise<HttpResponseInit> {
     if (!easyAuthEnabled(deps.env)) {
@@ -59,6 +68,29 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
     }
     const parts = path.split('/').slice(1);
     const target = (name: string | undefined) => deps.config.targets.find((t) => t.name === name);
+    if (request.method === 'POST' && parts[0] === 'runs' && parts.length === 4) {
+        const decision = parts[3];
+        if (decision !== 'approve' && decision !== 'reject') return json(404, { error: `No API at '${path}'.` });
+        if (request.headers.get(UI_REQUEST_HEADER) !== '1') {
+            return json(403, { error: `A decision from the status page carries the ${UI_REQUEST_HEADER} header.` });
+        }
+        if (!mayApprove(principal, deps.config)) {
+            return json(403, {
+                error: `'${principal.name}' has none of the roles that may approve (${deps.config.ui.approverRoles.join(', ')}).`,
+            });
+        }
+        if (!target(parts[1])) return json(404, { error: `Unknown target '${parts[1]}'.` });
+        let why: string;
+        try {
+            const body = (await request.json()) as { why?: unknown };
+            why = typeof body.why === 'string' ? body.why.trim() : '';
+        } catch {
+            return json(400, { error: 'The body must be JSON: { "why": "..." }.' });
+        }
+        if (!why) return json(400, { error: 'Say why: the decision is recorded with its reason.' });
+        const answer = await deps.decide(decision, parts[2] ?? '', why, principal);
+        return { ...answer, headers: { ...SECURITY_HEADERS, ...(answer.headers as Record<string, string>) } };
+    }
     if (request.method !== 'GET') return json(405, { error: 'Only GET.' });
     if (parts[0] === 'summary' && parts.length === 1) {
         const targets = await Promise.all(

@@ -6,22 +6,14 @@
  * Contract: https://learn.microsoft.com/azure/app-service/configure-authentication-user-identities
  * ("Decode the client principal header").
  */
+import { CLIENT_PRINCIPAL_HEADER, parseClientPrincipal } from '../functions/shared/clientPrincipal';
+
 export interface Principal {
     name: string;
     roles: string[];
 }
 
-export const PRINCIPAL_HEADER = 'x-ms-client-principal';
-
-interface RawPrincipal {
-    auth_typ?: unknown;
-    claims?: unknown;
-    name_typ?: unknown;
-    role_typ?: unknown;
-}
-
-const DEFAULT_NAME_TYPE = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name';
-const DEFAULT_ROLE_TYPE = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role';
+export const PRINCIPAL_HEADER = CLIENT_PRINCIPAL_HEADER;
 
 /** Whether App Service Authentication fronts this app (only then is the principal header real). */
 export function easyAuthEnabled(env: Record<string, string | undefined>): boolean {
@@ -29,28 +21,15 @@ export function easyAuthEnabled(env: Record<string, string | undefined>): boolea
 }
 
 /**
- * Decodes the principal header; undefined when absent or unreadable (never throws: a bad header is
- * the same as no sign-in).
+ * Decodes the principal header (the approval routes' parser); undefined when absent or unreadable:
+ * a bad header is the same as no sign-in here.
  */
 export function parsePrincipal(header: string | null | undefined): Principal | undefined {
-    if (!header) return undefined;
-    let raw: RawPrincipal;
     try {
-        raw = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as RawPrincipal;
+        return parseClientPrincipal(header);
     } catch {
         return undefined;
     }
-    if (!Array.isArray(raw.claims)) return undefined;
-    const nameType = typeof raw.name_typ === 'string' && raw.name_typ ? raw.name_typ : DEFAULT_NAME_TYPE;
-    const roleType = typeof raw.role_typ === 'string' && raw.role_typ ? raw.role_typ : DEFAULT_ROLE_TYPE;
-    const claims = (raw.claims as unknown[]).filter(
-        (c): c is { typ: string; val: string } =>
-            typeof (c as { typ?: unknown }).typ === 'string' && typeof (c as { val?: unknown }).val === 'string',
-    );
-    const name = claims.find((c) => c.typ === nameType)?.val ?? claims.find((c) => c.typ === 'name')?.val;
-    if (!name) return undefined;
-    const roles = claims.filter((c) => c.typ === roleType || c.typ === 'roles').map((c) => c.val);
-    return { name, roles };
 }
 
 /** Encodes a principal the way App Service does (the dev host signs people in with it). */

@@ -9,7 +9,14 @@ export interface TargetSummary {
     update: string;
     champion: { runId: string; promotedAt: string; metrics: Record<string, number> } | null;
     lastRun: { runId: string; state: string; reason?: string; endedAt?: string } | null;
-    inFlight: { runtimeStatus: string; step: string | null; since: string | null; runId: string | null } | null;
+    inFlight: {
+        runtimeStatus: string;
+        step: string | null;
+        since: string | null;
+        /** Set while the run waits for approval: when the timeout decides. */
+        until: string | null;
+        runId: string | null;
+    } | null;
 }
 
 /** The live part of a target: its instance's runtime status and custom status, if a run is in flight. */
@@ -46,6 +53,7 @@ export function targetSummary(
                   runtimeStatus: live.runtimeStatus,
                   step: text(status?.step),
                   since: text(status?.since),
+                  until: text(status?.until),
                   runId: text(status?.runId),
               }
             : null,

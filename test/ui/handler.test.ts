@@ -14,8 +14,14 @@ const config = validateConfig({
     ui: { viewerRoles: ['Ops.Viewer'], approverRoles: ['Ops.Approver'] },
 });
 
+const decisions: { decision: string; runId: string; why: string; by: string }[] = [];
+
 function deps(env: Record<string, string> = { WEBSITE_AUTH_ENABLED: 'True' }): UiDeps {
     return {
+        decide: (decision, runId, why, principal) => {
+            decisions.push({ decision, runId, why, by: principal.name });
+            return Promise.resolve({ status: 202, jsonBody: { runId, decision } });
+        },
         config,
         env,
         champion: () => Promise.resolve(undefined),
@@ -61,5 +67,37 @@ describe('status page handler: who may see it', () => {
         assert.match(String((page.headers as Record<string, string>)['content-security-policy']), /default-src 'self'/);
         assert.equal((await handleUi(get('../package.json', ['Ops.Viewer']), '../package.json', deps())).status, 404);
         assert.equal((await handleUi(get('api/targets/nope', ['Ops.Viewer']), 'api/targets/nope', deps())).status, 404);
+    });
+});
+
+describe('status page handler: approvals', () => {
+    const post = (path: string, roles: string[], body: unknown, ui = true): HttpRequest =>
+        new HttpRequest({
+            method: 'POST',
+            url: `http://localhost/api/ui/${path}`,
+            headers: {
+                'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles }),
+                'content-type': 'application/json',
+                ...(ui ? { 'x-retrainer-ui': '1' } : {}),
+            },
+            body: { string: JSON.stringify(body) },
+        });
+    const path = 'api/runs/churn/r1/approve';
+
+    it('passes an approver decision on with the principal as who decided', async () => {
+        decisions.length = 0;
+        const res = await handleUi(post(path, ['Ops.Approver'], { why: 'looks right' }), path, deps());
+        assert.equal(res.status, 202);
+        assert.deepEqual(decisions, [{ decision: 'approve', runId: 'r1', why: 'looks right', by: 'ana@contoso.com' }]);
+    });
+
+    it('refuses a viewer, a request without the page header, and a decision without a reason', async () => {
+        decisions.length = 0;
+        assert.equal((await handleUi(post(path, ['Ops.Viewer'], { why: 'x' }), path, deps())).status, 403);
+        assert.equal((await handleUi(post(path, ['Ops.Approver'], { why: 'x' }, false), path, deps())).status, 403);
+        assert.equal((await handleUi(post(path, ['Ops.Approver'], { why: ' ' }), path, deps())).status, 400);
+        const other = 'api/runs/churn/r1/promote';
+        assert.equal((await handleUi(post(other, ['Ops.Approver'], { why: 'x' }), other, deps())).status, 404);
+        assert.deepEqual(decisions, []);
     });
 });

@@ -97,15 +97,16 @@ describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
         assert.match(text, new RegExp(runs[0].runId), 'the champion is the promoted run');
         assert.match(text, /Rejected/);
         assert.match(await page.locator('#who').innerText(), /Signed in as developer@localhost/);
-        // A caller cannot claim an identity: the principal header is App Service's alone.
-        const forged = await fetch(`${app.host.origin}/api/ui/api/summary`, {
+        // A principal without a viewer role is refused (the dev host lets a caller sign in as anyone).
+        const stranger = await fetch(`${app.host.origin}/api/ui/api/summary`, {
             headers: {
                 'x-ms-client-principal': Buffer.from(
                     JSON.stringify({ claims: [{ typ: 'name', val: 'mallory' }], name_typ: 'name', role_typ: 'roles' }),
                 ).toString('base64'),
             },
         });
-        assert.equal(((await forged.json()) as { user: { name: string } }).user.name, 'developer@localhost');
+        assert.equal(stranger.status, 403);
+        assert.match(((await stranger.json()) as { error: string }).error, /'mallory' has none of the roles/);
         const html = await page.content();
         assert.ok(!html.includes(app.host.keys.functionDefault), 'no function key in the page');
         await page.screenshot({ path: path.join(SCREENSHOTS, 'targets.png') });

@@ -31,19 +31,23 @@ export function devPrincipal(env: Record<string, string | undefined>): Principal
 }
 
 /**
- * What App Service Authentication does to a request before the app sees it: headers a caller set
- * for the principal are removed (only the platform sets them), then the signed-in principal's are
- * added. Source: https://learn.microsoft.com/azure/app-service/configure-authentication-user-identities
+ * Signs the development principal in for the status page (`/api/ui/`), as App Service
+ * Authentication would for a browser session. Other requests (the CLI, with a function key) go as
+ * they came: in Azure they carry no principal unless the caller signed in. A caller may send its own
+ * `x-ms-client-principal` here to act as someone else (tests do); in Azure only the platform sets
+ * that header, so this is a local convenience, not a check the app relies on.
+ * Source: https://learn.microsoft.com/azure/app-service/configure-authentication-user-identities
  */
 export function signIn(req: HostRequest, principal: Principal | undefined): HostRequest {
-    const headers: HostRequest['headers'] = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-        if (!k.toLowerCase().startsWith('x-ms-client-principal')) headers[k] = v;
-    }
-    if (principal) {
-        headers['x-ms-client-principal'] = encodePrincipal(principal);
-        headers['x-ms-client-principal-name'] = principal.name;
-        headers['x-ms-client-principal-idp'] = 'aad';
-    }
-    return { ...req, headers };
+    if (!principal || req.headers['x-ms-client-principal'] !== undefined) return req;
+    if (!/^\/api\/ui(\/|$)/i.test(req.url.pathname)) return req;
+    return {
+        ...req,
+        headers: {
+            ...req.headers,
+            'x-ms-client-principal': encodePrincipal(principal),
+            'x-ms-client-principal-name': principal.name,
+            'x-ms-client-principal-idp': 'aad',
+        },
+    };
 }
