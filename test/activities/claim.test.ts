@@ -8,6 +8,7 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { CLAIM_LEASE_IN_SECONDS, ClaimHandle, readRecord, withClaim } from '../../src/activities/claim';
 import { promote } from '../../src/activities/promote';
 import { rollback } from '../../src/activities/rollback';
+import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJob } from '../../src/activities/submitJob';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { isClaimPending } from '../../src/orchestrators/claims';
@@ -142,10 +143,8 @@ describe('submit, promote, rollback: two copies at once act once (Azurite + stud
 
     it('both copies run concurrently; one submits and starts, the other answers pending; asking again returns the job', async () => {
         const ops = () => fx.studio.stats().operations;
-        const manifest = {
-            runKey: 'k',
-            blobs: [{ name: 'churn/a.csv', etag: 'e', contentLength: 1 }],
-        };
+        // The run's own snapshot: the submit writes the canonical CSV from exactly these versions.
+        const manifest = await snapshotManifest(fx.deps, { target: 'churn', trigger: { kind: 'http' } });
         const input = { target: 'churn', runId: 'twice', manifest, globalParameters: {} };
         const before = { submit: ops().submitJob ?? 0, start: ops().startJob ?? 0 };
         const results = await Promise.all([submitJob(fx.deps, input), submitJob(fx.deps, input)]);
@@ -162,7 +161,7 @@ describe('submit, promote, rollback: two copies at once act once (Azurite + stud
 
     it('a holder that dies after BES answered the submit, before recording it: the next copy submits again and reports the unstarted job', async () => {
         const ops = () => fx.studio.stats().operations;
-        const manifest = { runKey: 'k', blobs: [{ name: 'churn/a.csv', etag: 'e', contentLength: 1 }] };
+        const manifest = await snapshotManifest(fx.deps, { target: 'churn', trigger: { kind: 'http' } });
         const input = { target: 'churn', runId: 'lost-answer', manifest, globalParameters: {} };
         const dying = {
             ...fx.deps,

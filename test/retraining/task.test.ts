@@ -3,9 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
+import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { ConfigError, validateConfig } from '../../src/retraining/config';
 import { intakeDataOf, intakeSchemaOf } from '../../src/retraining/intake';
 import { inferTask, taskOf } from '../../src/retraining/task';
+
+// The sample's ARM target names the offline stack's `emulator` credential kind.
+registerEmulatorCredential();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely

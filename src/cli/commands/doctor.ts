@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { registerEmulatorCredential } from '../../local/studio/emulatorCredential';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 
 import { createDeps, RUNS_CONTAINER_SETTING } from '../../activities/runtime';
@@ -341,6 +342,8 @@ export function readSettingsFile(file: string): Record<string, string> {
 
 /** `retrainer doctor`: prints one line per check and exits 1 when any failed. */
 export async function doctor(argv: string[]): Promise<void> {
+    // The local stack's ARM targets name the emulator's credential kind; the CLI knows it.
+    registerEmulatorCredential();
     const { values } = parseArgs({
         args: argv,
         options: {

@@ -143,7 +143,8 @@ describe('retrainer doctor', () => {
             [
                 'RETRAINER_DATA_CONTAINER',
                 'no-such-container',
-                /^FAIL watched container: 'no-such-container' does not exist/m,
+                // The config check refuses it first: no target's data would ever be seen there.
+                /^FAIL config: .*is not the container the blob trigger watches \(RETRAINER_DATA_CONTAINER='no-such-container'\)/m,
             ],
             ['RETRAINER_RUNS_CONTAINER', 'no-such-runs', /^FAIL runs container: 'no-such-runs' does not exist/m],
             ['RETRAINER_CONFIG_PATH', path.join(dir, 'missing.json'), /^FAIL config:.*cannot read the file/m],
