@@ -45,6 +45,37 @@ async function getJson(path) {
     return body;
 }
 
+/**
+ * A labelled data table: `columns` are the header cells, each row an array of cells (text or
+ * elements); the first cell of a row is its header (`th scope=row`) when `rowHeaders` is set.
+ */
+function dataTable(label, columns, rows, rowHeaders = false) {
+    return el(
+        'table',
+        { 'aria-label': label },
+        el(
+            'thead',
+            {},
+            el(
+                'tr',
+                {},
+                columns.map((c) => el('th', { scope: 'col' }, c)),
+            ),
+        ),
+        el(
+            'tbody',
+            {},
+            rows.map((cells) =>
+                el(
+                    'tr',
+                    {},
+                    cells.map((c, i) => (rowHeaders && i === 0 ? el('th', { scope: 'row' }, c) : el('td', {}, c))),
+                ),
+            ),
+        ),
+    );
+}
+
 function ago(iso) {
     if (!iso) return '';
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -229,42 +260,17 @@ function chartFor(history, rule) {
         'data-metric': rule.metric,
     });
     const box = el('div', { class: 'chart' }, canvas);
-    const table = el(
-        'table',
-        { 'aria-label': `${rule.metric} by run` },
-        el(
-            'thead',
-            {},
-            el(
-                'tr',
-                {},
-                el('th', { scope: 'col' }, 'Run'),
-                el('th', { scope: 'col' }, 'Outcome'),
-                el('th', { scope: 'col' }, rule.metric),
-            ),
-        ),
-        el(
-            'tbody',
-            {},
-            runs.map((r, i) =>
-                el(
-                    'tr',
-                    {},
-                    el(
-                        'td',
-                        {},
-                        `${i + 1}. `,
-                        el(
-                            'a',
-                            { href: `#/run/${encodeURIComponent(history.name)}/${encodeURIComponent(r.runId)}` },
-                            r.runId,
-                        ),
-                    ),
-                    el('td', {}, stateCell(r.state)),
-                    el('td', {}, fmt(r.metrics[rule.key])),
-                ),
-            ),
-        ),
+    const table = dataTable(
+        `${rule.metric} by run`,
+        ['Run', 'Outcome', rule.metric],
+        runs.map((r, i) => [
+            [
+                `${i + 1}. `,
+                el('a', { href: `#/run/${encodeURIComponent(history.name)}/${encodeURIComponent(r.runId)}` }, r.runId),
+            ],
+            stateCell(r.state),
+            fmt(r.metrics[rule.key]),
+        ]),
     );
     const section = el(
         'section',
@@ -442,37 +448,17 @@ async function renderRun(target, runId) {
     main.append(
         el('h3', {}, 'Data'),
         blobs.length
-            ? el(
-                  'table',
-                  { 'aria-label': 'Training files' },
-                  el(
-                      'thead',
-                      {},
-                      el('tr', {}, el('th', { scope: 'col' }, 'File'), el('th', { scope: 'col' }, 'Bytes')),
-                  ),
-                  el(
-                      'tbody',
-                      {},
-                      blobs.map((b) =>
-                          el('tr', {}, el('td', {}, el('code', {}, b.name)), el('td', {}, b.contentLength)),
-                      ),
-                  ),
+            ? dataTable(
+                  'Training files',
+                  ['File', 'Bytes'],
+                  blobs.map((b) => [el('code', {}, b.name), b.contentLength]),
               )
             : el('p', { class: 'muted' }, 'No files.'),
         refused.length
-            ? el(
-                  'table',
-                  { 'aria-label': 'Refused files' },
-                  el(
-                      'thead',
-                      {},
-                      el('tr', {}, el('th', { scope: 'col' }, 'Refused file'), el('th', { scope: 'col' }, 'Why')),
-                  ),
-                  el(
-                      'tbody',
-                      {},
-                      refused.map((r) => el('tr', {}, el('td', {}, el('code', {}, r.name)), el('td', {}, r.reason))),
-                  ),
+            ? dataTable(
+                  'Refused files',
+                  ['Refused file', 'Why'],
+                  refused.map((r) => [el('code', {}, r.name), r.reason]),
               )
             : null,
     );
@@ -490,33 +476,15 @@ async function renderRun(target, runId) {
         const champion = run.verdict.comparedTo;
         main.append(
             el('h3', {}, 'Metrics'),
-            el(
-                'table',
-                { 'aria-label': 'Metrics' },
-                el(
-                    'thead',
-                    {},
-                    el(
-                        'tr',
-                        {},
-                        el('th', { scope: 'col' }, 'Metric'),
-                        el('th', { scope: 'col' }, 'This run'),
-                        el('th', { scope: 'col' }, 'Champion'),
-                    ),
-                ),
-                el(
-                    'tbody',
-                    {},
-                    Object.entries(run.verdict.metrics).map(([m, v]) =>
-                        el(
-                            'tr',
-                            {},
-                            el('th', { scope: 'row' }, m),
-                            el('td', {}, fmt(v)),
-                            el('td', {}, champion && champion.metrics ? fmt(champion.metrics[m]) : '—'),
-                        ),
-                    ),
-                ),
+            dataTable(
+                'Metrics',
+                ['Metric', 'This run', 'Champion'],
+                Object.entries(run.verdict.metrics).map(([m, v]) => [
+                    m,
+                    fmt(v),
+                    champion && champion.metrics ? fmt(champion.metrics[m]) : '—',
+                ]),
+                true,
             ),
             run.verdict.reasons.length
                 ? el(
@@ -530,35 +498,15 @@ async function renderRun(target, runId) {
     const steps = Object.entries(run.timings).sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
     main.append(
         el('h3', {}, 'Steps'),
-        el(
-            'table',
-            { 'aria-label': 'Steps' },
-            el(
-                'thead',
-                {},
-                el(
-                    'tr',
-                    {},
-                    el('th', { scope: 'col' }, 'Step'),
-                    el('th', { scope: 'col' }, 'Started'),
-                    el('th', { scope: 'col' }, 'Took'),
-                ),
-            ),
-            el(
-                'tbody',
-                {},
-                steps.map(([step, at], i) => {
-                    const next = steps[i + 1];
-                    const took = next ? `${((Date.parse(next[1]) - Date.parse(at)) / 1000).toFixed(1)} s` : '';
-                    return el(
-                        'tr',
-                        {},
-                        el('th', { scope: 'row' }, step),
-                        el('td', {}, new Date(at).toLocaleString()),
-                        el('td', {}, took),
-                    );
-                }),
-            ),
+        dataTable(
+            'Steps',
+            ['Step', 'Started', 'Took'],
+            steps.map(([step, at], i) => {
+                const next = steps[i + 1];
+                const took = next ? `${((Date.parse(next[1]) - Date.parse(at)) / 1000).toFixed(1)} s` : '';
+                return [step, new Date(at).toLocaleString(), took];
+            }),
+            true,
         ),
     );
     if (run.promotion || run.verification) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
@@ -8,17 +8,12 @@ import { Browser, chromium, Page } from 'playwright-core';
 
 import { sampleScenario } from '../../src/local/samples/scenarios';
 import { churnTarget } from '../helpers/demoTargets';
+import { browserMissing, CHROMIUM, SCREENSHOTS } from '../helpers/browser';
 import { waitFor } from '../helpers/stackProcess';
 import { AppUnderTest, startApp } from '../functions/appHost';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
 const AXE = require.resolve('axe-core/axe.min.js');
-const missing = existsSync(CHROMIUM)
-    ? undefined
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-if (missing && process.env.CI) throw new Error(`The browser tests need Chromium in CI: ${missing}.`);
+const missing = browserMissing();
 
 interface RunJson {
     runId: string;

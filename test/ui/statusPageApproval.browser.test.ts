@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
@@ -8,16 +7,11 @@ import { Browser, chromium } from 'playwright-core';
 
 import { sampleScenario } from '../../src/local/samples/scenarios';
 import { churnTarget } from '../helpers/demoTargets';
+import { browserMissing, CHROMIUM, SCREENSHOTS } from '../helpers/browser';
 import { waitFor } from '../helpers/stackProcess';
 import { AppUnderTest, startApp } from '../functions/appHost';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
-const missing = existsSync(CHROMIUM)
-    ? undefined
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-if (missing && process.env.CI) throw new Error(`The browser tests need Chromium in CI: ${missing}.`);
+const missing = browserMissing();
 
 interface RunJson {
     runId: string;
