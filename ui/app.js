@@ -20,6 +20,9 @@ let shown = { view: '', key: '', lastRunId: '' };
 const charts = [];
 
 const main = document.getElementById('main');
+/** Appends the given nodes to the page, leaving out the absent ones (a section with nothing to show). */
+const show = (...nodes) =>
+    main.append(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
 const statusLine = document.getElementById('status');
 
 /** Builds an element: el('a', { href: '#/' }, 'text', child...). Text is always set as text. */
@@ -114,7 +117,7 @@ function clear() {
 
 function renderList() {
     clear();
-    main.append(el('h2', {}, 'Targets'));
+    show(el('h2', {}, 'Targets'));
     const rows = summary.targets.map((t) =>
         el(
             'tr',
@@ -178,7 +181,7 @@ function renderList() {
             ),
         ),
     );
-    main.append(
+    show(
         el(
             'table',
             { 'aria-label': 'Targets' },
@@ -314,16 +317,16 @@ function draw(canvas, datasets, rule) {
 async function renderTarget(name) {
     const history = await getJson(`targets/${encodeURIComponent(name)}`);
     clear();
-    main.append(el('p', {}, el('a', { href: '#/' }, '← All targets')), el('h2', {}, `Target ${history.name}`));
-    if (history.runs.length === 0) main.append(el('p', { class: 'muted' }, 'No judged runs yet.'));
+    show(el('p', {}, el('a', { href: '#/' }, '← All targets')), el('h2', {}, `Target ${history.name}`));
+    if (history.runs.length === 0) show(el('p', { class: 'muted' }, 'No judged runs yet.'));
     for (const rule of history.metrics) {
         const { section, canvas, datasets } = chartFor(history, rule);
-        main.append(section);
+        show(section);
         draw(canvas, datasets, rule);
     }
-    main.append(el('h3', {}, 'Lineage of the serving model'));
+    show(el('h3', {}, 'Lineage of the serving model'));
     if (history.champion) {
-        main.append(
+        show(
             el(
                 'ol',
                 { class: 'lineage' },
@@ -338,7 +341,7 @@ async function renderTarget(name) {
             ),
         );
     } else {
-        main.append(el('p', { class: 'muted' }, 'No model promoted yet.'));
+        show(el('p', { class: 'muted' }, 'No model promoted yet.'));
     }
 }
 
@@ -425,7 +428,7 @@ async function renderRun(target, runId) {
         // A run in flight has no record yet; one that waits for a decision still shows its panel.
         if (!waiting) throw err;
         clear();
-        main.append(
+        show(
             el('p', {}, el('a', { href: `#/target/${encodeURIComponent(target)}` }, `← Target ${target}`)),
             el('h2', {}, 'Run ', el('code', {}, runId)),
             approvalPanel(target, runId, waiting),
@@ -433,7 +436,7 @@ async function renderRun(target, runId) {
         return;
     }
     clear();
-    main.append(
+    show(
         el('p', {}, el('a', { href: `#/target/${encodeURIComponent(target)}` }, `← Target ${target}`)),
         el('h2', {}, 'Run ', el('code', {}, run.runId)),
         kv([
@@ -442,10 +445,10 @@ async function renderRun(target, runId) {
             ['Trigger', run.trigger.kind + (run.trigger.blobName ? `: ${run.trigger.blobName}` : '')],
         ]),
     );
-    if (waiting) main.append(approvalPanel(target, runId, waiting));
+    if (waiting) show(approvalPanel(target, runId, waiting));
     const blobs = (run.manifest && run.manifest.blobs) || [];
     const refused = (run.manifest && run.manifest.rejected) || [];
-    main.append(
+    show(
         el('h3', {}, 'Data'),
         blobs.length
             ? dataTable(
@@ -463,7 +466,7 @@ async function renderRun(target, runId) {
             : null,
     );
     if (run.job) {
-        main.append(
+        show(
             el('h3', {}, 'Job'),
             kv([
                 ['Job id', el('code', {}, run.job.jobId)],
@@ -474,7 +477,7 @@ async function renderRun(target, runId) {
     }
     if (run.verdict) {
         const champion = run.verdict.comparedTo;
-        main.append(
+        show(
             el('h3', {}, 'Metrics'),
             dataTable(
                 'Metrics',
@@ -496,7 +499,7 @@ async function renderRun(target, runId) {
         );
     }
     const steps = Object.entries(run.timings).sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
-    main.append(
+    show(
         el('h3', {}, 'Steps'),
         dataTable(
             'Steps',
@@ -510,7 +513,7 @@ async function renderRun(target, runId) {
         ),
     );
     if (run.promotion || run.verification) {
-        main.append(
+        show(
             el('h3', {}, 'Promotion and verification'),
             kv([
                 run.promotion && run.promotion.before
@@ -525,7 +528,7 @@ async function renderRun(target, runId) {
             ]),
         );
     }
-    main.append(
+    show(
         el('h3', {}, 'Lineage'),
         el(
             'p',

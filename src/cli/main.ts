@@ -52,9 +52,16 @@ async function main(argv: string[]): Promise<number> {
             console.error(err.message);
             return WAIT_TIMEOUT_EXIT_CODE;
         }
-        if (err instanceof CliError || err instanceof RetrainerApiError) console.error(err.message);
-        else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+        // A command used wrongly (its usage, an unknown option) exits 2, as the README says.
+        if (err instanceof CliError && err.message.startsWith('usage: ')) {
+            console.error(err.message);
+            return 2;
+        }
+        if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
             console.error(`${err.message}\n\n${HELP}`);
+            return 2;
+        }
+        if (err instanceof CliError || err instanceof RetrainerApiError) console.error(err.message);
         else console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
         return 1;
     }

@@ -62,6 +62,10 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
     }
     if (!path.startsWith('api/')) {
         if (request.method !== 'GET') return json(405, { error: 'Only GET.' });
+        // The page's assets are relative: /api/ui must become /api/ui/ or they resolve beside it.
+        if (path === '' && !new URL(request.url).pathname.endsWith('/')) {
+            return { status: 301, headers: { ...SECURITY_HEADERS, location: 'ui/' } };
+        }
         const asset = await readAsset(path);
         if (!asset) return json(404, { error: `No page at '${path}'.` });
         return { status: 200, body: asset.body, headers: { ...SECURITY_HEADERS, 'content-type': asset.type } };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { exitCodeOf, RUN_EXIT_CODES, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
@@ -25,5 +27,22 @@ describe('--wait exit codes', () => {
         const code = exitCodeOf({ state: 'SomethingNew' });
         assert.notEqual(code, 0);
         assert.ok(!Object.values(RUN_EXIT_CODES).includes(code));
+    });
+});
+
+describe('usage errors', () => {
+    it('exit 2, as the README says: a command without its arguments, and an unknown option', () => {
+        const cli = path.resolve(__dirname, '../../src/cli/main.js');
+        for (const args of [
+            ['upload', '--wait'],
+            ['retrain', '--wait'],
+            ['runs', '--bogus'],
+        ]) {
+            const r = spawnSync(process.execPath, [cli, ...args], {
+                encoding: 'utf8',
+                env: { PATH: process.env.PATH },
+            });
+            assert.equal(r.status, 2, `retrainer ${args.join(' ')}: ${r.stderr}`);
+        }
     });
 });

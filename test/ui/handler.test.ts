@@ -61,6 +61,17 @@ describe('status page handler: who may see it', () => {
         assert.deepEqual((approver.jsonBody as { user: unknown }).user, { name: 'ana@contoso.com', mayApprove: true });
     });
 
+    it('sends /api/ui to /api/ui/, where the relative asset links resolve', async () => {
+        const bare = new HttpRequest({
+            method: 'GET',
+            url: 'http://localhost/api/ui',
+            headers: { 'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles: ['Ops.Viewer'] }) },
+        });
+        const res = await handleUi(bare, '', deps());
+        assert.equal(res.status, 301);
+        assert.equal((res.headers as Record<string, string>).location, 'ui/');
+    });
+
     it('serves only the listed assets, each with a strict content security policy', async () => {
         const page = await handleUi(get('', ['Ops.Viewer']), '', deps());
         assert.equal(page.status, 200);
