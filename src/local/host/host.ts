@@ -106,6 +106,7 @@ export class DevHost {
         const blob = createBlobListener(active, storage, hosts, invoker, log, {
             hostId,
             maxDequeueCount: config.maxDequeueCount,
+            maxParallelism: config.maxBlobParallelism,
             retryDelayMs: opts.blobRetryDelayMs ?? 0,
             ...(sem.injectFailure ? { injectFailure: sem.injectFailure } : {}),
             ...(sem.eventGrid ? { runChangedBlobs: true } : {}),

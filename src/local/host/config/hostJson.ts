@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 
 import { OverridableStates, parseOverridableStates } from '../semantics/starts';
@@ -10,6 +11,12 @@ export interface HostConfig {
     maxConcurrentActivityFunctions: number;
     maxConcurrentOrchestratorFunctions: number;
     maxDequeueCount: number;
+    /**
+     * extensions.blobs.maxDegreeOfParallelism: how many blob-triggered invocations run at once in
+     * the app (the blob extension 5.x setting; its default is 8 per core). Each holds its whole blob
+     * in memory, as the real host's binding downloads it, so this bounds the host's memory.
+     */
+    maxBlobParallelism: number;
     /** extensions.durableTask.overridableExistingInstanceStates (default NonRunningStates, as the extension's). */
     overridableExistingInstanceStates: OverridableStates;
 }
@@ -58,6 +65,7 @@ export function readHostConfig(appRoot: string, env: Env = process.env): HostCon
     const http = obj(ext.http);
     const durable = obj(ext.durableTask);
     const queues = obj(ext.queues);
+    const blobs = obj(ext.blobs);
     const prefix = typeof http.routePrefix === 'string' ? http.routePrefix : 'api';
     const hub = typeof durable.hubName === 'string' ? resolveSettingRefs(durable.hubName, env) : 'TestHubName';
     return {
@@ -74,6 +82,11 @@ export function readHostConfig(appRoot: string, env: Env = process.env): HostCon
             'maxConcurrentOrchestratorFunctions',
         ),
         maxDequeueCount: positiveInt(queues.maxDequeueCount, 5, 'maxDequeueCount'),
+        maxBlobParallelism: positiveInt(
+            blobs.maxDegreeOfParallelism,
+            8 * cpus().length,
+            'blobs.maxDegreeOfParallelism',
+        ),
         overridableExistingInstanceStates: overridable(durable.overridableExistingInstanceStates),
     };
 }

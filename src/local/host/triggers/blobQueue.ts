@@ -14,6 +14,8 @@ export interface BlobQueueOptions {
     retryDelayMs: number;
     /** How long a dequeued message stays hidden while its function runs. */
     visibilityTimeoutMs: number;
+    /** At most this many invocations at once (host.json extensions.blobs.maxDegreeOfParallelism). */
+    maxParallelism?: number;
     /** Semantics profile: true for a blob whose invocation is to fail (an injected, recorded fault). */
     injectFailure?: (blobName: string) => boolean;
     /**
@@ -40,10 +42,13 @@ export class BlobQueueProcessor {
         private readonly options: BlobQueueOptions,
     ) {}
 
-    /** One drain of the trigger queue. */
+    /**
+     * One drain of the trigger queue: at most maxParallelism messages (the queue gives at most 32),
+     * run together; the poll loop never overlaps two drains, so no more run at once.
+     */
     async drain(): Promise<void> {
         const { receivedMessageItems } = await this.queue.receiveMessages({
-            numberOfMessages: 16,
+            numberOfMessages: Math.max(1, Math.min(32, this.options.maxParallelism ?? 16)),
             visibilityTimeout: Math.ceil(this.options.visibilityTimeoutMs / 1000),
         });
         await Promise.all(

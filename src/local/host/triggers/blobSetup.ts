@@ -14,6 +14,7 @@ export interface BlobSetupOptions {
     hostId: string;
     maxDequeueCount: number;
     retryDelayMs: number;
+    maxParallelism?: number;
     injectFailure?: (blobName: string) => boolean;
     runChangedBlobs?: boolean;
 }
@@ -45,6 +46,7 @@ export function createBlobListener(
             maxDequeueCount: opts.maxDequeueCount,
             retryDelayMs: opts.retryDelayMs,
             visibilityTimeoutMs: 600000,
+            ...(opts.maxParallelism ? { maxParallelism: opts.maxParallelism } : {}),
             ...(opts.injectFailure ? { injectFailure: opts.injectFailure } : {}),
             ...(opts.runChangedBlobs ? { runChangedBlobs: true } : {}),
         },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -56,6 +57,7 @@ describe('settings and host.json', () => {
             maxConcurrentActivityFunctions: 3,
             maxConcurrentOrchestratorFunctions: 10,
             maxDequeueCount: 5,
+            maxBlobParallelism: 8 * cpus().length,
             overridableExistingInstanceStates: 'NonRunningStates',
         });
         assert.equal(readHostConfig(dir(), {}).hubName, 'TestHubName');
@@ -64,6 +66,25 @@ describe('settings and host.json', () => {
             JSON.stringify({ extensions: { durableTask: { hubName: 'bad-hub!' } } }),
         );
         assert.throws(() => readHostConfig(d, {}), SettingsError);
+    });
+
+    it('reads the blob trigger parallelism from extensions.blobs.maxDegreeOfParallelism, and the app sets it', () => {
+        const d = dir();
+        writeFileSync(
+            path.join(d, 'host.json'),
+            JSON.stringify({ extensions: { blobs: { maxDegreeOfParallelism: 2 } } }),
+        );
+        assert.equal(readHostConfig(d, {}).maxBlobParallelism, 2);
+        writeFileSync(
+            path.join(d, 'host.json'),
+            JSON.stringify({ extensions: { blobs: { maxDegreeOfParallelism: 0 } } }),
+        );
+        assert.throws(() => readHostConfig(d, {}), /blobs\.maxDegreeOfParallelism must be a positive integer/);
+        // The app's own host.json bounds it: each invocation holds its whole blob in memory.
+        assert.equal(
+            readHostConfig(path.resolve(__dirname, '../../../../..'), { TASKHUB_NAME: 'Hub' }).maxBlobParallelism,
+            2,
+        );
     });
 
     it('reads overridableExistingInstanceStates (default NonRunningStates) and names a bad value', () => {
