@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,9 +28,9 @@ describe('retrainer approve / reject', () => {
 
     const cli = (...args: string[]) =>
         run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
-    const fails = (args: string[], message: RegExp) =>
+    const fails = (args: string[], message: RegExp, code = 1) =>
         assert.rejects(cli(...args), (e: { code: number; stderr: string }) => {
-            assert.equal(e.code, 1, e.stderr);
+            assert.equal(e.code, code, e.stderr);
             assert.match(e.stderr, message);
             return true;
         });
@@ -77,29 +77,38 @@ describe('retrainer approve / reject', () => {
             ['reject', 'churn', '--run', 'nope', '--by', 'ana', '--why', 'no'],
             /Run nope is not a run of 'churn'/,
         );
-        await fails(['reject', 'churn', '--by', 'ana'], /usage: retrainer approve <target>/);
+        // A usage error exits 2, as for every command (README, CLI reference).
+        await fails(['reject', 'churn', '--by', 'ana'], /usage: retrainer approve <target>/, 2);
     });
 
     it('upload --wait says the run waits for a decision and how to give it, then exits with the outcome', async () => {
         const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrainer-decide-')), 'b.csv');
         writeFileSync(file, await toText(classificationCsv({ rows: 400, seed: 6 })));
-        const waiting = cli('upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240');
-        const outcome = assert.rejects(waiting, (e: { code: number; stdout: string; stderr: string }) => {
-            assert.equal(e.code, 10, 'Rejected');
-            assert.match(
-                e.stderr,
-                /\.\.\. awaiting-approval until \S+: decide with `retrainer approve\|reject churn --by NAME --why TEXT`/,
-            );
-            assert.match(e.stdout, /Rejected/);
-            return true;
-        });
+        // The waiting CLI is read as it prints: the decision is given only once it has said the run waits.
+        const child = spawn(
+            process.execPath,
+            [CLI, 'upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240', ...flags],
+            {
+                env: { PATH: process.env.PATH },
+            },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
         await until(
-            'the run never waited',
-            async () => (await cli('status', 'churn')).stdout,
-            (s) => s.includes('step awaiting-approval'),
+            'the waiting CLI never said the run waits for a decision',
+            () => Promise.resolve(err),
+            (e) => e.includes('awaiting-approval'),
+        );
+        assert.match(
+            err,
+            /\.\.\. awaiting-approval until \S+: decide with `retrainer approve\|reject churn --by NAME --why TEXT`/,
         );
         const { stdout } = await cli('reject', 'churn', '--by', 'ana', '--why', 'not this batch');
         assert.match(stdout, /^Rejected run \S+ of 'churn' \(by ana at \S+: not this batch\)\.$/m);
-        await outcome;
+        assert.equal(await exited, 10, `exits with the Rejected code: ${err}`);
+        assert.match(out, /Rejected/);
     });
 });
