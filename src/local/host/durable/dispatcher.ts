@@ -84,6 +84,9 @@ export class OrchestrationDispatcher {
             );
             return false;
         }
+        // A suspended instance runs nothing; its messages wait for a resume, as in the extension
+        // (events to a Suspended orchestration are kept until it is resumed).
+        if (inst.runtimeStatus === 'Suspended') return false;
         if (isTerminal(inst.runtimeStatus)) {
             await this.store.deleteMessages(
                 instanceId,
