@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { readCsv } from '../../../src/local/studio/training/csv';
 import { canonicalLine, foldName, matchHeader, readRecords, targetColumnsOf } from '../../../src/retraining/dialect';
 import { IntakeSchema, intakeSchemaOf, judgeCsv, JudgedContent } from '../../../src/retraining/intake';
+import { parseCsv } from '../../../src/retraining/csv';
 import { validateUpload } from '../../../src/retraining/validateUpload';
 
 /** Bounded so the file runs in a few seconds; a failure prints its seed to replay it. */
@@ -340,25 +341,12 @@ describe('the CSV dialect (trigger check, validate-and-hash pass, merge, canonic
     });
 });
 
-/** A canonical line back to its values (the canonical CSV is a file of the dialect). */
+/**
+ * A canonical line back to its values (the canonical CSV is a file of the dialect): the project's
+ * small RFC 4180 reader. A canonical line is never blank (the dialect skips blank rows).
+ */
 function parseBack(line: string): string[] {
-    const out: string[] = [];
-    let field = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-        const c = line[i];
-        if (quoted) {
-            if (c === '"' && line[i + 1] === '"') {
-                field += '"';
-                i++;
-            } else if (c === '"') quoted = false;
-            else field += c;
-        } else if (c === '"') quoted = true;
-        else if (c === ',') {
-            out.push(field);
-            field = '';
-        } else field += c;
-    }
-    out.push(field);
-    return out;
+    const [row] = parseCsv(line);
+    assert.ok(row, `canonical line '${line}' read back as no row`);
+    return row;
 }
