@@ -364,6 +364,47 @@ function awaitingApproval(target, runId) {
     return f && f.step === 'awaiting-approval' && f.runId === runId ? f : null;
 }
 
+/** What the approver decides on: the challenger's metrics beside the champion's. */
+function judgedTable(judged) {
+    if (!judged) return null;
+    const champion = judged.champion;
+    const names = Object.keys(judged.metrics);
+    const fmt = (v) => (typeof v !== 'number' ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(4));
+    return el(
+        'table',
+        { class: 'judged' },
+        el(
+            'caption',
+            {},
+            champion ? `This run against the champion, run ${champion.runId}` : 'This run (no champion yet)',
+        ),
+        el(
+            'thead',
+            {},
+            el(
+                'tr',
+                {},
+                el('th', { scope: 'col' }, 'Metric'),
+                el('th', { scope: 'col' }, 'This run'),
+                champion ? el('th', { scope: 'col' }, 'Champion') : null,
+            ),
+        ),
+        el(
+            'tbody',
+            {},
+            names.map((m) =>
+                el(
+                    'tr',
+                    {},
+                    el('th', { scope: 'row' }, m),
+                    el('td', {}, fmt(judged.metrics[m])),
+                    champion ? el('td', {}, fmt(champion.metrics[m])) : null,
+                ),
+            ),
+        ),
+    );
+}
+
 function approvalPanel(target, runId, waiting) {
     const note = el('p', { role: 'status', 'aria-live': 'polite' });
     const why = el('textarea', { id: 'why', rows: 2, cols: 50, required: true });
@@ -396,6 +437,7 @@ function approvalPanel(target, runId, waiting) {
             `Since ${new Date(waiting.since).toLocaleString()}`,
             waiting.until ? `; decided by timeout at ${new Date(waiting.until).toLocaleString()}` : '',
         ),
+        judgedTable(waiting.judged),
         mayApprove
             ? [
                   el('label', { for: 'why' }, 'Why (recorded with the decision)'),

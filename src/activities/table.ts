@@ -35,4 +35,5 @@ export const activityImplementations: ActivityImplementations = {
     rollback,
     record: recordRun,
     arrivals: (deps, input) => arrivals(outboxOf(deps), input),
+    readDecision: async (deps, input) => (await deps.runs.getDecision(input.target, input.runId)) ?? null,
 };

@@ -1,10 +1,13 @@
 import * as df from 'durable-functions';
 
+import { callActivity } from './callActivity';
 import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord, CustomStatus } from './contracts';
 
 /**
  * Waits for a person's decision on run `runId`, raced against a durable timer at `since +
- * plan.timeoutInMs`: no polling, no activity held open. Both the start and the timer are in the
+ * plan.timeoutInMs`; every `plan.decisionCheckEveryInMs` it reads the decision the routes claimed
+ * (activity `readDecision`), so a decision whose event was lost still counts. No activity is held
+ * open. Both the start and the timer are in the
  * orchestration's history, so a host that crashes while waiting resumes with the original deadline.
  * Sets the custom status to `awaiting-approval` with `since` and `until` (on top of `status`).
  * Returns what the record keeps; `outcome` is `approved` only for an approve decision, or for a
@@ -14,6 +17,7 @@ import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord,
 export function* awaitApproval(
     context: df.OrchestrationContext,
     plan: ApprovalPlan,
+    target: string,
     runId: string,
     status: CustomStatus,
 ): Generator<df.Task, ApprovalRecord, unknown> {
@@ -24,20 +28,36 @@ export function* awaitApproval(
     const waiting: CustomStatus = { ...status, step: 'awaiting-approval', since, until };
     context.df.setCustomStatus(waiting);
 
-    const timer = context.df.createTimer(deadline);
     const event = context.df.waitForExternalEvent(approvalEventName(runId));
-    const winner = yield context.df.Task.any([timer, event]);
-    if (winner === timer) {
-        return {
-            decision: 'timeout',
-            outcome: plan.onTimeout === 'approve' ? 'approved' : 'rejected',
-            at: until,
-            since,
-            until,
-        };
+    for (;;) {
+        const now = context.df.currentUtcDateTime.getTime();
+        const check = plan.decisionCheckEveryInMs;
+        // Plans without `decisionCheckEveryInMs` wait on the deadline alone (their histories replay).
+        const wakeAt = check === undefined ? deadline.getTime() : Math.min(now + check, deadline.getTime());
+        const timer = context.df.createTimer(new Date(wakeAt));
+        const winner = yield context.df.Task.any([timer, event]);
+        if (winner === event) {
+            timer.cancel();
+            return recordOf(event.result, since, until, context);
+        }
+        if (wakeAt >= deadline.getTime()) {
+            return {
+                decision: 'timeout',
+                outcome: plan.onTimeout === 'approve' ? 'approved' : 'rejected',
+                at: until,
+                since,
+                until,
+            };
+        }
+        // The route claims a decision before it raises the event; one that died in between left
+        // the claim only, so the claim is read back rather than waiting out the deadline.
+        const claimed = yield* callActivity(context, 'readDecision', { target, runId });
+        if (claimed) return recordOf(claimed, since, until, context);
     }
-    timer.cancel();
-    const got = decisionOf(event.result);
+}
+
+function recordOf(raw: unknown, since: string, until: string, context: df.OrchestrationContext): ApprovalRecord {
+    const got = decisionOf(raw);
     return {
         decision: got.decision,
         outcome: got.decision === 'approve' ? 'approved' : 'rejected',

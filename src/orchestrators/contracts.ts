@@ -17,6 +17,7 @@ export const Activities = {
     rollback: 'retrain-rollback',
     record: 'retrain-record',
     arrivals: 'retrain-arrivals',
+    readDecision: 'retrain-read-decision',
 } as const;
 
 export const DATA_ARRIVED_EVENT = 'data-arrived';
@@ -51,6 +52,14 @@ export interface ActivityTypes {
     rollback: { input: RollbackInput; output: null | ClaimPending };
     record: { input: RunRecord; output: void };
     arrivals: { input: ArrivalsInput; output: ArrivalsView };
+    /** The decision the approve/reject routes claimed for a run, or null while there is none. */
+    readDecision: { input: DecisionRef; output: ApprovalDecisionEvent | null };
+}
+
+/** Names one run's approval decision: `approvals/{target}/{runId}.json` in the run store. */
+export interface DecisionRef {
+    target: string;
+    runId: string;
 }
 
 export type ActivityInput<K extends ActivityKey> = ActivityTypes[K]['input'];
@@ -133,6 +142,12 @@ export interface ApprovalPlan {
     timeoutInMs: number;
     /** `approve` only when the config says so explicitly; the default is `reject`. */
     onTimeout: 'reject' | 'approve';
+    /**
+     * How often the wait reads the claimed decision back from the run store, in case the route
+     * claimed it but died before raising the event (the event is a hint; the claim is the decision).
+     * Absent in plans recorded before it existed: those waits take the event alone, so they replay.
+     */
+    decisionCheckEveryInMs?: number;
 }
 
 /**
@@ -355,4 +370,9 @@ export interface CustomStatus {
     since: string;
     /** While `awaiting-approval`: the deadline (ISO), after which the timeout policy decides. */
     until?: string;
+    /**
+     * While `awaiting-approval`: the challenger's metrics and the champion's it was judged against
+     * (null: no champion yet), so an approver sees what they decide on before the run is recorded.
+     */
+    judged?: { metrics: Record<string, number>; champion: { runId: string; metrics: Record<string, number> } | null };
 }

@@ -165,12 +165,15 @@ function* runSteps(
         // Not step(): awaitApproval sets the status itself, with the deadline in it.
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings['awaiting-approval'] = since;
-        const approval = yield* awaitApproval(
-            context,
-            plan.approval,
-            record.runId,
-            statusOf(record, 'awaiting-approval', since),
-        );
+        const approval = yield* awaitApproval(context, plan.approval, input.target, record.runId, {
+            ...statusOf(record, 'awaiting-approval', since),
+            judged: {
+                metrics: verdict.metrics,
+                champion: verdict.comparedTo
+                    ? { runId: verdict.comparedTo.runId, metrics: verdict.comparedTo.metrics }
+                    : null,
+            },
+        });
         record.approval = approval;
         if (approval.outcome !== 'approved') return yield* finish('Rejected', rejectionReason(approval));
     }

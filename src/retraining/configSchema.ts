@@ -117,6 +117,8 @@ const approval = z.strictObject({
     // A day by default: long enough for a person to look, short enough that a target never hangs.
     timeoutInMs: positiveMs.default(86_400_000),
     onTimeout: z.enum(['reject', 'approve']).default('reject'),
+    // How soon a decision whose event was lost (route died after claiming it) still reaches the run.
+    decisionCheckEveryInMs: positiveMs.default(60_000),
 });
 
 export const targetSchema = z.strictObject({

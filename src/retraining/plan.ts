@@ -17,7 +17,13 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         stableRunId: true,
         // Left out entirely when not required, so such targets' plans (and histories) stay as they were.
         ...(t.approval?.required
-            ? { approval: { timeoutInMs: t.approval.timeoutInMs, onTimeout: t.approval.onTimeout } }
+            ? {
+                  approval: {
+                      timeoutInMs: t.approval.timeoutInMs,
+                      onTimeout: t.approval.onTimeout,
+                      decisionCheckEveryInMs: t.approval.decisionCheckEveryInMs,
+                  },
+              }
             : {}),
     };
 }

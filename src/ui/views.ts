@@ -16,7 +16,15 @@ export interface TargetSummary {
         /** Set while the run waits for approval: when the timeout decides. */
         until: string | null;
         runId: string | null;
+        /** Set while the run waits for approval: its metrics and the champion's, as judged. */
+        judged: JudgedMetrics | null;
     } | null;
+}
+
+/** A waiting run's metrics beside the champion's (null: no champion yet); see `CustomStatus.judged`. */
+export interface JudgedMetrics {
+    metrics: Record<string, number>;
+    champion: { runId: string; metrics: Record<string, number> } | null;
 }
 
 /** The live part of a target: its instance's runtime status and custom status, if a run is in flight. */
@@ -55,9 +63,25 @@ export function targetSummary(
                   since: text(status?.since),
                   until: text(status?.until),
                   runId: text(status?.runId),
+                  judged: judgedOf(status?.judged),
               }
             : null,
     };
+}
+
+/** Reads `judged` from a custom status defensively: it is whatever the instance last set. */
+function judgedOf(raw: unknown): JudgedMetrics | null {
+    const numbers = (v: unknown): Record<string, number> | null =>
+        typeof v === 'object' && v !== null && Object.values(v).every((n) => typeof n === 'number')
+            ? (v as Record<string, number>)
+            : null;
+    if (typeof raw !== 'object' || raw === null) return null;
+    const { metrics, champion } = raw as { metrics?: unknown; champion?: unknown };
+    const own = numbers(metrics);
+    if (!own) return null;
+    const c = typeof champion === 'object' && champion !== null ? (champion as Record<string, unknown>) : null;
+    const theirs = c && typeof c.runId === 'string' ? numbers(c.metrics) : null;
+    return { metrics: own, champion: c && theirs ? { runId: String(c.runId), metrics: theirs } : null };
 }
 
 function endedAt(run: RunRecord): string | undefined {

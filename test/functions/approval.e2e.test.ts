@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, housesTarget, Where } from '../helpers/demoTargets';
+import { RunStore } from '../../src/retraining/runStore';
 import { AppUnderTest, startApp } from './appHost';
 
 /**
@@ -31,6 +32,8 @@ const TARGETS = {
         waits: target('classic', 'c-waits', { required: true, approvers: ['ana', 'ml-leads'], timeoutInMs: LONG }),
         rejects: target('classic', 'c-times-out', { required: true, timeoutInMs: SHORT }),
         approves: target('classic', 'c-times-out-ok', { required: true, timeoutInMs: SHORT, onTimeout: 'approve' }),
+        // The route died between claiming the decision and raising the event: the run reads the claim.
+        lost: target('classic', 'c-lost-event', { required: true, timeoutInMs: LONG, decisionCheckEveryInMs: 500 }),
     },
     arm: {
         waits: target('arm', 'a-waits', { required: true, approvers: ['ana', 'ml-leads'], timeoutInMs: LONG }),
@@ -105,6 +108,28 @@ describe('approval before promotion, end to end through the dev host', () => {
             (r) => r.length >= count,
         );
     const updates = (kind: Kind): number => app.studio.stats().operations[UPDATE_OPS[kind]] ?? 0;
+
+    it('classic: a decision claimed by a route that died before raising its event still promotes', async () => {
+        const n = 'c-lost-event';
+        await upload('classic', `${n}/a.csv`, 12);
+        const s = (await waiting(n))!;
+        assert.ok(s.runId, JSON.stringify(s));
+        // What approveRunHttp writes first; the event it would raise next never comes.
+        const claim = await new RunStore(app.runsContainer).claimDecision(n, s.runId, {
+            decision: 'approve',
+            by: 'ana',
+            why: 'claimed, event lost',
+            at: new Date().toISOString(),
+        });
+        assert.equal(claim.created, true);
+        const [run] = await recorded(n);
+        assert.equal(run.state, 'Promoted', run.reason);
+        assert.equal(run.approval?.by, 'ana');
+        assert.equal(run.approval?.why, 'claimed, event lost');
+        // The route's retry now answers from the claim and the record, the same decision.
+        const retried = await decide(s.runId, 'approve', { by: 'ana', why: 'claimed, event lost' });
+        assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    });
 
     for (const kind of ['classic', 'arm'] as const) {
         const t = TARGETS[kind];

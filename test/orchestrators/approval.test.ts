@@ -38,7 +38,12 @@ const input: RetrainInput = { target: 'churn', trigger: { kind: 'http', blobName
  * Answers the pipeline's activities with a passing run; at the approval race `decide` picks the
  * winner: an event with a payload (arriving `afterMs` into the wait) or the timer.
  */
-function run(plan: TargetPlan, decide: (race: FakeTask[], now: Date) => Answer, passed = true) {
+function run(
+    plan: TargetPlan,
+    decide: (race: FakeTask[], now: Date) => Answer,
+    passed = true,
+    claimed: (now: Date) => unknown = () => null,
+) {
     const events: string[] = [];
     const answer = (task: FakeTask, now: Date): Answer => {
         if (task.kind === 'timer') return { value: undefined };
@@ -66,11 +71,20 @@ function run(plan: TargetPlan, decide: (race: FakeTask[], now: Date) => Answer, 
             case Activities.getJobStatus:
                 return { value: { state: 'Finished' } };
             case Activities.evaluate:
-                return { value: { passed, reasons: passed ? [] : ['AUC too low'], metrics: {}, comparedTo: champion } };
+                return {
+                    value: {
+                        passed,
+                        reasons: passed ? [] : ['AUC too low'],
+                        metrics: { auc: 0.81 },
+                        comparedTo: champion,
+                    },
+                };
             case Activities.promote:
                 return { value: { before: champion.model, after: job.modelOutput } };
             case Activities.verify:
                 return { value: { passed: true, reasons: [] } };
+            case Activities.readDecision:
+                return { value: claimed(now) };
             default:
                 return { value: undefined };
         }
@@ -173,5 +187,67 @@ describe('approval before promotion (orchestrator)', () => {
         assert.equal(plain.output.state, 'Promoted');
         assert.equal(plain.output.approval, undefined);
         assert.ok(!plain.statuses.some((s) => (s as CustomStatus).step === 'awaiting-approval'));
+    });
+
+    it('shows the challenger and champion metrics while it waits, before any record exists', () => {
+        const r = run(plan, (race, now) => eventWith(race, { decision: 'approve', by: 'ana', why: 'ok' }, now));
+        const waiting = r.statuses.find((s) => (s as CustomStatus).step === 'awaiting-approval') as CustomStatus;
+        assert.deepEqual(waiting.judged, { metrics: { auc: 0.81 }, champion: { runId: 'old-run', metrics: {} } });
+    });
+});
+
+describe('approval whose event was lost (orchestrator)', () => {
+    // The route claims the decision, then raises the event; a route that died in between left the claim.
+    const checking = planWith({ timeoutInMs: 150_000, onTimeout: 'reject', decisionCheckEveryInMs: 60_000 });
+
+    it('reads the claimed decision back at each check and acts on it without waiting out the deadline', () => {
+        const decidedAt = new Date(START.getTime() + 90_000);
+        const r = run(
+            checking,
+            (race) => ({ value: timerOf(race) }),
+            true,
+            (now) =>
+                now >= decidedAt
+                    ? { decision: 'approve', by: 'ana', why: 'event lost', at: decidedAt.toISOString() }
+                    : null,
+        );
+        assert.equal(r.output.state, 'Promoted', r.output.reason);
+        const reads = r.calls.filter((c) => c.name === Activities.readDecision);
+        assert.equal(reads.length, 2, 'one read finds nothing, the next finds the claim');
+        assert.deepEqual(reads[0].input, { target: 'churn', runId: r.output.runId });
+        assert.equal(r.output.approval?.by, 'ana');
+        assert.equal(r.output.approval?.at, decidedAt.toISOString());
+        const waiting = r.statuses.find((s) => (s as CustomStatus).step === 'awaiting-approval') as CustomStatus;
+        const since = Date.parse(waiting.since);
+        assert.deepEqual(
+            r.timers.filter((t) => t.getTime() > since).map((t) => t.getTime() - since),
+            [60_000, 120_000],
+            'a check every minute, never past the deadline',
+        );
+    });
+
+    it('still times out at the deadline when nothing was claimed, reading the claim before each later wait', () => {
+        const r = run(checking, (race) => ({ value: timerOf(race) }));
+        assert.equal(r.output.state, 'Rejected');
+        assert.equal(r.output.approval?.decision, 'timeout');
+        const waiting = r.statuses.find((s) => (s as CustomStatus).step === 'awaiting-approval') as CustomStatus;
+        const since = Date.parse(waiting.since);
+        assert.deepEqual(
+            r.timers.filter((t) => t.getTime() > since).map((t) => t.getTime() - since),
+            [60_000, 120_000, 150_000],
+        );
+        assert.equal(r.calls.filter((c) => c.name === Activities.readDecision).length, 2);
+    });
+
+    it('a claimed rejection ends the run Rejected with who and why', () => {
+        const r = run(
+            checking,
+            (race) => ({ value: timerOf(race) }),
+            true,
+            () => ({ decision: 'reject', by: 'bo', why: 'drift', at: START.toISOString() }),
+        );
+        assert.equal(r.output.state, 'Rejected');
+        assert.equal(r.output.reason, 'Rejected by bo: drift');
+        assert.ok(!names(r.calls).includes(Activities.promote));
     });
 });

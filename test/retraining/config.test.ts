@@ -193,8 +193,13 @@ describe('approval block', () => {
             approvers: ['ana', 'ml-leads'],
             timeoutInMs: 3_600_000,
             onTimeout: 'reject',
+            decisionCheckEveryInMs: 60_000,
         });
-        assert.deepEqual(targetPlan(houses).approval, { timeoutInMs: 3_600_000, onTimeout: 'reject' });
+        assert.deepEqual(targetPlan(houses).approval, {
+            timeoutInMs: 3_600_000,
+            onTimeout: 'reject',
+            decisionCheckEveryInMs: 60_000,
+        });
         // Other targets' plans have no approval key at all, so their orchestration histories do not change.
         assert.ok(!('approval' in targetPlan(c.targets[0])));
     });
@@ -204,7 +209,11 @@ describe('approval block', () => {
         raw.targets[0].approval = {};
         raw.targets[1].approval = { required: false, onTimeout: 'approve' };
         const c = validateConfig(raw);
-        assert.deepEqual(targetPlan(c.targets[0]).approval, { timeoutInMs: 86_400_000, onTimeout: 'reject' });
+        assert.deepEqual(targetPlan(c.targets[0]).approval, {
+            timeoutInMs: 86_400_000,
+            onTimeout: 'reject',
+            decisionCheckEveryInMs: 60_000,
+        });
         assert.ok(!('approval' in targetPlan(c.targets[1])));
     });
 

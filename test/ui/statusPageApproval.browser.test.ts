@@ -63,6 +63,10 @@ describe('status page approvals in Chromium', { skip: missing }, () => {
             );
         });
         await link.click();
+        // The approver sees what they decide on before the run has a record: its metrics as judged.
+        const judged = page.locator('table.judged');
+        await judged.waitFor({ timeout: 20_000 });
+        assert.match(await judged.innerText(), /auc\s+0\.\d{4}/i);
         await page.fill('#why', 'baseline looks right');
         await page.keyboard.press('Tab');
         await page.click('button:has-text("Approve")');
