@@ -109,7 +109,9 @@ describe('retrainer init-target: your own model in one command', () => {
 
         await assert.rejects(
             cliAlone(dir, 'init-target', 'shop', 'shop-sample.csv', '--label', 'bought', '--task', 'classification'),
-            (e: { stderr?: string }) => /already has a target named 'shop'/.test(e.stderr ?? ''),
+            // Refused before the baseline trains: a taken name costs no training time.
+            (e: { stderr?: string; stdout?: string }) =>
+                /already has a target named 'shop'/.test(e.stderr ?? '') && !/Training a baseline/.test(e.stdout ?? ''),
         );
         stack = await StackProcess.start({
             data: path.join(dir, 'data'),

@@ -81,25 +81,6 @@ export async function initTarget(argv: string[]): Promise<void> {
         ...(values['positive-label'] ? { positiveLabel: values['positive-label'] } : {}),
     };
 
-    // Train before writing anything: a sample that cannot train leaves every file as it was.
-    console.log(`Training a baseline on ${sampleFile} (${featureColumns.length} features, label '${labelColumn}')...`);
-    let baseline: Awaited<ReturnType<typeof trainExperiment>>;
-    try {
-        baseline = await trainExperiment(
-            () => Promise.resolve(createReadStream(sampleFile)),
-            {
-                algorithm: task === 'classification' ? 'two-class-logistic-regression' : 'linear-regression',
-                labelColumn,
-                featureColumns,
-                ...(task === 'classification' ? { positiveLabel: spec.positiveLabel ?? '1' } : {}),
-            },
-            {},
-        );
-    } catch (err) {
-        if (err instanceof TrainingError) throw new CliError(`${sampleFile} cannot train: ${err.message}`);
-        throw err;
-    }
-
     const settingsPath = path.resolve(values.settings);
     const settings = readJson<SettingsFile>(settingsPath) ?? { IsEncrypted: false, Values: {} };
     const existing = settings.Values ?? {};
@@ -116,6 +97,26 @@ export async function initTarget(argv: string[]): Promise<void> {
         }>(seedPath) ?? readJson(path.join(PACKAGE_ROOT, 'studio.seed.json'))!;
     if (config.targets.some((t) => t.name === name)) {
         throw new CliError(`${configPath} already has a target named '${name}'.`);
+    }
+
+    // Train before writing anything (but after the checks that need no training): a sample that
+    // cannot train leaves every file as it was.
+    console.log(`Training a baseline on ${sampleFile} (${featureColumns.length} features, label '${labelColumn}')...`);
+    let baseline: Awaited<ReturnType<typeof trainExperiment>>;
+    try {
+        baseline = await trainExperiment(
+            () => Promise.resolve(createReadStream(sampleFile)),
+            {
+                algorithm: task === 'classification' ? 'two-class-logistic-regression' : 'linear-regression',
+                labelColumn,
+                featureColumns,
+                ...(task === 'classification' ? { positiveLabel: spec.positiveLabel ?? '1' } : {}),
+            },
+            {},
+        );
+    } catch (err) {
+        if (err instanceof TrainingError) throw new CliError(`${sampleFile} cannot train: ${err.message}`);
+        throw err;
     }
 
     const first = config.targets[0];
