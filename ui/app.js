@@ -263,9 +263,11 @@ function chartFor(history, rule) {
         'data-metric': rule.metric,
     });
     const box = el('div', { class: 'chart' }, canvas);
+    // The approval column appears once any run went through the approval step.
+    const approvals = runs.some((r) => r.approval);
     const table = dataTable(
         `${rule.metric} by run`,
-        ['Run', 'Outcome', rule.metric],
+        ['Run', 'Outcome', rule.metric, ...(approvals ? ['Approval'] : [])],
         runs.map((r, i) => [
             [
                 `${i + 1}. `,
@@ -273,6 +275,7 @@ function chartFor(history, rule) {
             ],
             stateCell(r.state),
             fmt(r.metrics[rule.key]),
+            ...(approvals ? [r.approval || '—'] : []),
         ]),
     );
     const section = el(
@@ -285,7 +288,7 @@ function chartFor(history, rule) {
     return { section, canvas, datasets };
 }
 
-function draw(canvas, datasets, rule) {
+function draw(canvas, datasets, rule, runCount) {
     if (!window.Chart) return;
     charts.push(
         new window.Chart(canvas, {
@@ -295,8 +298,15 @@ function draw(canvas, datasets, rule) {
                 responsive: true,
                 maintainAspectRatio: false,
                 scales: {
-                    x: { type: 'linear', title: { display: true, text: 'run' }, ticks: { stepSize: 1, precision: 0 } },
-                    y: { title: { display: true, text: rule.metric } },
+                    // Half a run of room on each side, so the first and last points are not cut by the axes.
+                    x: {
+                        type: 'linear',
+                        min: 0.5,
+                        max: runCount + 0.5,
+                        title: { display: true, text: 'run' },
+                        ticks: { stepSize: 1, precision: 0, callback: (v) => (Number.isInteger(v) ? v : '') },
+                    },
+                    y: { grace: '10%', title: { display: true, text: rule.metric } },
                 },
                 plugins: {
                     legend: { labels: { usePointStyle: true, color: '#1b1b1b' } },
@@ -322,7 +332,7 @@ async function renderTarget(name) {
     for (const rule of history.metrics) {
         const { section, canvas, datasets } = chartFor(history, rule);
         show(section);
-        draw(canvas, datasets, rule);
+        draw(canvas, datasets, rule, history.runs.length);
     }
     show(el('h3', {}, 'Lineage of the serving model'));
     if (history.champion) {

@@ -105,6 +105,8 @@ export interface RunPoint {
     endedAt?: string;
     metrics: Record<string, number>;
     reason?: string;
+    /** The approval step's outcome in words (`approve by ana`, `timeout: rejected`), when it had one. */
+    approval?: string;
 }
 
 /** The per-target page: the gate's metrics, every judged run as a point, the champion lineage. */
@@ -147,6 +149,14 @@ export function targetHistory(
             metrics: r.verdict!.metrics,
             ...(endedAt(r) ? { endedAt: endedAt(r) } : {}),
             ...(r.reason ? { reason: r.reason } : {}),
+            ...(r.approval
+                ? {
+                      approval:
+                          r.approval.decision === 'timeout'
+                              ? `timeout: ${r.approval.outcome}`
+                              : `${r.approval.decision} by ${r.approval.by ?? 'unknown'}`,
+                  }
+                : {}),
         }));
     return {
         name: target.name,
