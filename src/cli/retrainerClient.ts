@@ -66,7 +66,7 @@ export interface RunView {
         runKey: string;
         blobs: { name: string; etag: string; rows?: number; blankRows?: number; extraColumns?: string[] }[];
         rejected?: { name: string; reason: string; etag?: string }[];
-        leftOut?: { name: string; why: string; reason: string; runId?: string }[];
+        leftOut?: { name: string; etag: string; why: string; reason: string; runId?: string }[];
         previousRunId?: string;
     };
     forced?: boolean;

@@ -216,6 +216,7 @@ export interface ManifestSnapshot {
 /** A file that could train, left out of a run, and why. */
 export interface LeftOutBlob {
     name: string;
+    etag: string;
     why: 'excluded' | 'quarantined' | 'window';
     /** One line for people. */
     reason: string;

@@ -62,6 +62,8 @@ export type LeftOutWhy = 'excluded' | 'quarantined' | 'window';
 /** A file that could train but a run leaves out, and why (the run record keeps these). */
 export interface LeftOutFile {
     name: string;
+    /** The version left out (a listing's ETag). */
+    etag: string;
     why: LeftOutWhy;
     /** One line for people, e.g. `excluded by ana at 2026-…: duplicate export`. */
     reason: string;
@@ -110,6 +112,7 @@ export function selectTrainingFiles(
         if (ex) {
             leftOut.set(f.name, {
                 name: f.name,
+                etag: f.etag,
                 why: 'excluded',
                 reason: `excluded by ${ex.by} at ${ex.at}${ex.why ? `: ${ex.why}` : ''}`,
                 by: ex.by,
@@ -118,6 +121,7 @@ export function selectTrainingFiles(
         } else if (quarantineHolds(q, f)) {
             leftOut.set(f.name, {
                 name: f.name,
+                etag: f.etag,
                 why: 'quarantined',
                 reason: `quarantined: its run ${q.runId} was Rejected`,
                 runId: q.runId,
@@ -139,7 +143,7 @@ export function selectTrainingFiles(
             outside = newestFirst.filter((f) => Date.parse(f.lastModified) < from);
             why = `outside the window of the last ${policy.lastDays} day(s) (written before ${new Date(from).toISOString()})`;
         }
-        for (const f of outside) leftOut.set(f.name, { name: f.name, why: 'window', reason: why });
+        for (const f of outside) leftOut.set(f.name, { name: f.name, etag: f.etag, why: 'window', reason: why });
     }
     return {
         trained: files.filter((f) => !leftOut.has(f.name)),
