@@ -207,6 +207,26 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         assert.match(await expect(0, 'data', 'list', 'houses'), /houses\/1\.csv\s+no\s+included, outside the window/);
     });
 
+    it('lists a file the intake pass refused, with its reason (once a run has read it)', async () => {
+        const text = 'sqft,bedrooms,age,distance_km,price\n1200,3,10,5.5,250\n1300,NaN,12,4.0,260\n';
+        await app.data.getBlockBlobClient('houses/bad.csv').upload(text, Buffer.byteLength(text));
+        let bad: DataListView['files'][number] | undefined;
+        for (let i = 0; i < 240 && bad?.state !== 'refused'; i++) {
+            if (i > 0) await new Promise((ok) => setTimeout(ok, 500));
+            bad = (await list('houses')).files.find((f) => f.name === 'houses/bad.csv');
+        }
+        assert.equal(bad?.state, 'refused', JSON.stringify(bad));
+        assert.equal(bad.judged, true);
+        assert.match(
+            bad.refused?.reason ?? '',
+            /'houses\/bad\.csv' cannot train: line 3, column 'bedrooms': 'NaN' is not a number/,
+        );
+        assert.match(
+            await expect(0, 'data', 'list', 'houses'),
+            /houses\/bad\.csv\s+no\s+refused: 'houses\/bad\.csv' cannot train: line 3/,
+        );
+    });
+
     it('the routes need the function key, and answer 400 and 404 naming the field or the file', async () => {
         const api = `${app.host.origin}/api`;
         const key = { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' };
