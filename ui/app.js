@@ -495,11 +495,15 @@ async function renderRun(target, runId) {
             ['Outcome', stateCell(run.state)],
             run.reason ? ['Reason', run.reason] : null,
             ['Trigger', run.trigger.kind + (run.trigger.blobName ? `: ${run.trigger.blobName}` : '')],
+            run.forced
+                ? ['Forced', `re-judged the data of run ${run.manifest ? run.manifest.previousRunId : '?'}`]
+                : null,
         ]),
     );
     if (waiting) show(approvalPanel(target, runId, waiting));
     const blobs = (run.manifest && run.manifest.blobs) || [];
     const refused = (run.manifest && run.manifest.rejected) || [];
+    const leftOut = (run.manifest && run.manifest.leftOut) || [];
     show(
         el('h3', {}, 'Data'),
         blobs.length
@@ -514,6 +518,13 @@ async function renderRun(target, runId) {
                   'Refused files',
                   ['Refused file', 'Why'],
                   refused.map((r) => [el('code', {}, r.name), r.reason]),
+              )
+            : null,
+        leftOut.length
+            ? dataTable(
+                  'Files left out by the data policy',
+                  ['Left-out file', 'Why'],
+                  leftOut.map((l) => [el('code', {}, l.name), l.reason]),
               )
             : null,
     );

@@ -1,5 +1,13 @@
-import type { ManifestBlob, ManifestSnapshot, RefusedBlob, SnapshotInput } from '../orchestrators/contracts';
+import type {
+    LeftOutBlob,
+    ManifestBlob,
+    ManifestSnapshot,
+    RefusedBlob,
+    SnapshotInput,
+} from '../orchestrators/contracts';
 import { listPrefix, matchesDataPattern } from '../retraining/dataPattern';
+import { CandidateFile, selectTrainingFiles } from '../retraining/dataPolicy';
+import { DataStateStore } from '../retraining/dataState';
 import { intakeDataOf, intakeSchemaOf, judgeTargetFiles, ListedFile } from '../retraining/intake';
 import { runKeyOf } from '../retraining/runKey';
 import { ActivityDeps, targetOf } from './deps';
@@ -12,7 +20,10 @@ export type { SnapshotInput };
  * named), each validated and hashed once per ETag by the intake pass (cached in the runs
  * container), with the run key over the files' content hashes and the earlier run that already
  * judged exactly this data. A file that cannot train stays in the container; it is left out here
- * with its reason (file, line, column), or it would fail every later run of the target.
+ * with its reason (file, line, column), or it would fail every later run of the target. Of the
+ * files that can train, the target's `dataPolicy` and data state (exclusions, quarantines) pick
+ * those the run trains on; the others are named in `leftOut` with why. Blobs an HTTP call named
+ * skip the window (they were chosen) but not exclusions or quarantines.
  */
 export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput): Promise<ManifestSnapshot> {
     const target = targetOf(deps, input.target);
@@ -20,11 +31,13 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
     const named = input.trigger.kind === 'http' ? input.trigger.blobNames : undefined;
     if (!(await container.exists())) return { runKey: runKeyOf([]), blobs: [] };
     const listed: ListedFile[] = [];
+    const lastModified = new Map<string, string>();
     for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
         if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
         if (named && !named.includes(b.name)) continue;
         if (!b.properties.contentLength) continue; // empty files cannot be training data
         listed.push({ name: b.name, etag: b.properties.etag ?? '', contentLength: b.properties.contentLength });
+        lastModified.set(b.name, b.properties.lastModified.toISOString());
     }
     const { verdicts } = await judgeTargetFiles({
         data: container,
@@ -35,6 +48,16 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
         complete: !named,
         now: () => deps.now(),
     });
+    const state = await new DataStateStore(deps.runs.stateContainer).load(target.name);
+    const candidates: CandidateFile[] = verdicts.flatMap((v) =>
+        v.accepted
+            ? [{ name: v.name, etag: v.etag, contentHash: v.contentHash, lastModified: lastModified.get(v.name) ?? '' }]
+            : [],
+    );
+    const policy = named ? { ...target.dataPolicy, trainOn: 'all' as const } : target.dataPolicy;
+    const selection = selectTrainingFiles(candidates, state, policy, deps.now());
+    const leftOut: LeftOutBlob[] = selection.leftOut;
+    const out = new Set(leftOut.map((l) => l.name));
     const blobs: ManifestBlob[] = [];
     const rejected: RefusedBlob[] = [];
     for (const v of verdicts) {
@@ -42,6 +65,7 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
             rejected.push({ name: v.name, reason: v.reason, etag: v.etag, problems: v.problems.slice(0, 5) });
             continue;
         }
+        if (out.has(v.name)) continue;
         blobs.push({
             name: v.name,
             etag: v.etag,
@@ -55,7 +79,10 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
     if (named) {
         const missing = named.filter((n) => !blobs.some((b) => b.name === n));
         if (missing.length > 0) {
-            const why = rejected.filter((r) => named.includes(r.name)).map((r) => ` ${r.reason}.`);
+            const why = [
+                ...rejected.filter((r) => named.includes(r.name)).map((r) => ` ${r.reason}.`),
+                ...leftOut.filter((l) => named.includes(l.name)).map((l) => ` '${l.name}' is ${l.reason}.`),
+            ];
             throw new Error(
                 `Named data blob(s) not found for target '${target.name}': ${missing.join(', ')}.${why.join('')}`,
             );
@@ -63,6 +90,7 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
     }
     blobs.sort((a, b) => (a.name < b.name ? -1 : 1));
     rejected.sort((a, b) => (a.name < b.name ? -1 : 1));
+    leftOut.sort((a, b) => (a.name < b.name ? -1 : 1));
     const runKey = runKeyOf(blobs);
     const previousRunId = await deps.runs.findRunByKey(target.name, runKey);
     return {
@@ -70,5 +98,6 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
         blobs,
         ...(previousRunId ? { previousRunId } : {}),
         ...(rejected.length > 0 ? { rejected } : {}),
+        ...(leftOut.length > 0 ? { leftOut } : {}),
     };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CliError } from './connection';
+import { data, dataUsage } from './commands/data';
 import { approveUsage, decideCommand } from './commands/decide';
 import { doctor, doctorUsage } from './commands/doctor';
 import { initTarget, initTargetUsage } from './commands/initTarget';
@@ -21,13 +22,14 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
     sample,
     'init-target': initTarget,
     doctor,
+    data,
     approve: decideCommand('approve'),
     reject: decideCommand('reject'),
 };
 
 const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
 
-${[uploadUsage, retrainUsage, statusUsage, approveUsage, runsUsage, scoreUsage, sampleUsage, initTargetUsage, doctorUsage].join('\n\n')}
+${[uploadUsage, retrainUsage, statusUsage, dataUsage, approveUsage, runsUsage, scoreUsage, sampleUsage, initTargetUsage, doctorUsage].join('\n\n')}
 
 Which app: --url URL --key KEY (or RETRAINER_URL, RETRAINER_KEY); by default the stack that
 \`npm start\` runs (it writes .retrainer/stack.json; --stack DIR picks another data folder).

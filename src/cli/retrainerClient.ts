@@ -66,7 +66,10 @@ export interface RunView {
         runKey: string;
         blobs: { name: string; etag: string; rows?: number; blankRows?: number; extraColumns?: string[] }[];
         rejected?: { name: string; reason: string; etag?: string }[];
+        leftOut?: { name: string; etag: string; why: string; reason: string; runId?: string }[];
+        previousRunId?: string;
     };
+    forced?: boolean;
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
     timings: Record<string, string>;
 }
@@ -90,6 +93,39 @@ export interface DecisionView {
 
 export interface StartView {
     id: string;
+}
+
+/** One data file as `GET /api/data/{target}` shows it (see src/functions/shared/dataManagement.ts). */
+export interface DataFileView {
+    name: string;
+    size: number;
+    lastModified: string;
+    state: 'included' | 'excluded' | 'quarantined' | 'refused';
+    excluded?: { by: string; at: string; why?: string };
+    quarantined?: { runId: string; at: string };
+    refused?: { reason: string; problems: { line: number; column?: string; message: string }[] };
+    judged: boolean;
+    outsideWindow?: boolean;
+    inLastRun: boolean;
+}
+
+export interface DataListView {
+    target: string;
+    policy: { trainOn: 'all' | 'window'; lastFiles?: number; lastDays?: number; onRejected: 'keep' | 'quarantine' };
+    lastRun: { runId: string; state: string } | null;
+    files: DataFileView[];
+}
+
+/** The answer of `POST /api/data/{target}/exclude` or `/include`. */
+export interface DataChangeView {
+    target: string;
+    file: string;
+    action: 'exclude' | 'include';
+    changed: boolean;
+    excluded?: { by: string; at: string; why?: string };
+    releasedFromQuarantine?: { runId: string };
+    by: string;
+    at: string;
 }
 
 export class RetrainerClient {
@@ -118,8 +154,25 @@ export class RetrainerClient {
         return this.#send<RunView[]>('GET', `runs${qs}`, undefined, options);
     }
 
-    startRetrain(target: string, options: RequestOptions = {}): Promise<StartView> {
-        return this.#send<StartView>('POST', `retrain/${encodeURIComponent(target)}`, {}, options);
+    /** Starts a run; `force` re-judges data an earlier run already judged instead of Skipping it. */
+    startRetrain(target: string, options: RequestOptions & { force?: boolean } = {}): Promise<StartView> {
+        const body = options.force ? { force: true } : {};
+        return this.#send<StartView>('POST', `retrain/${encodeURIComponent(target)}`, body, options);
+    }
+
+    /** The target's data files with their states (`GET /api/data/{target}`). */
+    listData(target: string, options: RequestOptions = {}): Promise<DataListView> {
+        return this.#send<DataListView>('GET', `data/${encodeURIComponent(target)}`, undefined, options);
+    }
+
+    /** Excludes a data file from later runs, or includes it again (lifting an exclusion or quarantine). */
+    changeData(
+        target: string,
+        action: 'exclude' | 'include',
+        body: { file: string; by: string; why?: string },
+        options: RequestOptions = {},
+    ): Promise<DataChangeView> {
+        return this.#send<DataChangeView>('POST', `data/${encodeURIComponent(target)}/${action}`, body, options);
     }
 
     /**

@@ -73,6 +73,8 @@ export class WaitTimeoutError extends CliError {
 
 export function describeRun(run: RunView): string {
     const lines = [`Run ${run.runId} of '${run.target}': ${run.state}`];
+    if (run.forced) lines.push(`  forced: re-judged the data of run ${run.manifest?.previousRunId ?? '?'}`);
+    for (const l of run.manifest?.leftOut ?? []) lines.push(`  left out: ${l.name}: ${l.reason}`);
     const gate = run.verdict?.reasons ?? [];
     for (const r of gate) lines.push(`  gate: ${r}`);
     // A rejection's reason is the gate's reasons again; other reasons (a failed step, a skip) are news.

@@ -68,7 +68,13 @@ export type ActivityOutput<K extends ActivityKey> = ActivityTypes[K]['output'];
 export type RunTrigger =
     | { kind: 'blob'; blobName: string }
     | { kind: 'timer'; scheduledAt: string }
-    | { kind: 'http'; blobNames?: string[]; globalParameters?: Record<string, string> };
+    | {
+          kind: 'http';
+          blobNames?: string[];
+          globalParameters?: Record<string, string>;
+          /** Re-judge data an earlier run already judged (e.g. after a gate change) instead of Skipping it. */
+          force?: boolean;
+      };
 
 export interface RetrainInput {
     target: string;
@@ -215,6 +221,25 @@ export interface ManifestSnapshot {
     previousRunId?: string;
     /** Files under the data pattern left out because they cannot be training data, with why. */
     rejected?: RefusedBlob[];
+    /**
+     * Files that could train but the target's data policy or data state left out: excluded by a
+     * person, quarantined after a Rejected run, or outside the window (see `retraining/dataPolicy.ts`).
+     */
+    leftOut?: LeftOutBlob[];
+}
+
+/** A file that could train, left out of a run, and why. */
+export interface LeftOutBlob {
+    name: string;
+    etag: string;
+    why: 'excluded' | 'quarantined' | 'window';
+    /** One line for people. */
+    reason: string;
+    /** Excluded: who and when (ISO). Quarantined: when. */
+    by?: string;
+    at?: string;
+    /** Quarantined: the Rejected run whose data it was. */
+    runId?: string;
 }
 
 /** Which data a run would train on: the target's data pattern, or the files an HTTP trigger named. */
@@ -343,6 +368,11 @@ export interface RunRecord {
     verification?: Verification;
     /** The approval decision, for a target whose plan asks for one and a run that passed the gate. */
     approval?: ApprovalRecord;
+    /**
+     * Started with `force` over data an earlier run already judged (`manifest.previousRunId`), so it
+     * trained and was judged again instead of ending Skipped.
+     */
+    forced?: boolean;
     /** Step name -> ISO time the step started, from the orchestration clock. */
     timings: Record<string, string>;
 }

@@ -127,7 +127,9 @@ function* runSteps(
     if (manifest.blobs.length === 0) {
         return yield* finish('Skipped', skipReason('No training data found for the target.', manifest, input.trigger));
     }
-    if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
+    const forced = input.trigger.kind === 'http' && input.trigger.force === true;
+    if (manifest.previousRunId && forced) record.forced = true;
+    else if (manifest.previousRunId && !(input.trigger.kind === 'timer' && plan.retrainOnScheduleWithoutNewData)) {
         const why = `The same data was already used by run ${manifest.previousRunId}.`;
         return yield* finish('Skipped', skipReason(why, manifest, input.trigger));
     }

@@ -121,6 +121,28 @@ const approval = z.strictObject({
     decisionCheckEveryInMs: positiveMs.default(60_000),
 });
 
+/**
+ * What a run trains on, and what happens to the files of a Rejected run (see `retraining/dataPolicy.ts`).
+ * `trainOn: 'window'` takes the newest `lastFiles` files, or the files uploaded in the last `lastDays`
+ * days, of those that can train (by the blob's last-modified time). `onRejected: 'quarantine'` leaves
+ * the files a Rejected run added over the champion's data out of later runs until `include`d again.
+ */
+const dataPolicy = z
+    .strictObject({
+        trainOn: z.enum(['all', 'window']).default('all'),
+        lastFiles: z.number().int().positive().optional(),
+        lastDays: z.number().positive().optional(),
+        onRejected: z.enum(['keep', 'quarantine']).default('keep'),
+    })
+    .superRefine((p, ctx) => {
+        const given = [p.lastFiles, p.lastDays].filter((v) => v !== undefined).length;
+        if (p.trainOn === 'window' && given !== 1) {
+            ctx.addIssue({ code: 'custom', message: "trainOn 'window' needs exactly one of lastFiles or lastDays" });
+        } else if (p.trainOn === 'all' && given > 0) {
+            ctx.addIssue({ code: 'custom', message: "lastFiles and lastDays apply only to trainOn 'window'" });
+        }
+    });
+
 export const targetSchema = z.strictObject({
     name: z
         .string()
@@ -169,6 +191,7 @@ export const targetSchema = z.strictObject({
         })
         .default({ attempts: 4, intervalInMs: 15_000 }),
     approval: approval.optional(),
+    dataPolicy: dataPolicy.default({ trainOn: 'all', onRejected: 'keep' }),
 });
 
 export const configSchema = z.strictObject({
@@ -194,3 +217,4 @@ export type ClassicUpdateConfig = z.infer<typeof classicUpdate>;
 export type ArmUpdateConfig = z.infer<typeof armUpdate>;
 export type ApprovalConfig = z.infer<typeof approval>;
 export type SmokeTestRow = z.infer<typeof smokeRow>;
+export type DataPolicyConfig = z.infer<typeof dataPolicy>;

@@ -25,7 +25,7 @@ export class ChampionChangedError extends Error {
  * Run records, run keys and champions, as JSON blobs in one container:
  * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`,
  * `approvals/{target}/{runId}.json` (and the intake cache, `intake/{target}.json`, see
- * `intake/verdicts.ts`).
+ * `intake/verdicts.ts`; the data state, `datastate/{target}.json`, see `dataState.ts`).
  * Run ids sort by time, so listing a prefix gives history in order.
  */
 export class RunStore {

@@ -26,7 +26,8 @@ function shopCsv(rows: number, seed: number, noise: boolean): string {
 /**
  * "Your own model" from the README, end to end: init-target on a data set with its own column
  * names writes config, seed and settings; the next `npm start` serves the new target; a good
- * upload is promoted and a noisy one rejected.
+ * upload is promoted and a noisy one rejected; the rejected file is quarantined, left out of the
+ * next good run, and restored with `retrainer data include`.
  */
 describe('retrainer init-target: your own model in one command', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-init-'));
@@ -35,6 +36,7 @@ describe('retrainer init-target: your own model in one command', () => {
     before(() => {
         writeFileSync(path.join(dir, 'shop-sample.csv'), shopCsv(2000, 7, false));
         writeFileSync(path.join(dir, 'shop-noise.csv'), shopCsv(2000, 8, true));
+        writeFileSync(path.join(dir, 'shop-more.csv'), shopCsv(2000, 9, false));
     });
 
     after(async () => {
@@ -113,6 +115,12 @@ describe('retrainer init-target: your own model in one command', () => {
             (e: { stderr?: string; stdout?: string }) =>
                 /already has a target named 'shop'/.test(e.stderr ?? '') && !/Training a baseline/.test(e.stdout ?? ''),
         );
+        // As the README's walkthrough says: quarantine the files of a Rejected run.
+        const edited = JSON.parse(readFileSync(path.join(dir, 'retrainer.config.json'), 'utf8')) as {
+            targets: { name: string; dataPolicy?: unknown }[];
+        };
+        edited.targets.find((t) => t.name === 'shop')!.dataPolicy = { onRejected: 'quarantine' };
+        writeFileSync(path.join(dir, 'retrainer.config.json'), JSON.stringify(edited, null, 4));
         stack = await StackProcess.start({
             data: path.join(dir, 'data'),
             studioPort,
@@ -135,5 +143,67 @@ describe('retrainer init-target: your own model in one command', () => {
             champion: { runId: string } | null;
         };
         assert.ok(status.champion, 'the promoted model still serves');
+    });
+
+    it('quarantines the rejected file, trains the next good one without it, and restores it with include', async () => {
+        assert.ok(stack, 'the stack started before');
+        interface DataView {
+            lastRun: { runId: string; state: string } | null;
+            files: { name: string; state: string; quarantined?: { runId: string }; inLastRun: boolean }[];
+        }
+        interface Run {
+            runId: string;
+            state: string;
+            forced?: boolean;
+            manifest?: { blobs: { name: string }[]; leftOut?: { name: string; why: string }[] };
+        }
+        const list = async (): Promise<DataView> =>
+            JSON.parse(await stack!.cli(dir, 'data', 'list', 'shop', '--json')) as DataView;
+        const runOf = async (out: string): Promise<Run> => {
+            const id = /^Run (\S+) of 'shop'/m.exec(out)?.[1];
+            assert.ok(id, out);
+            const runs = JSON.parse(await stack!.cli(dir, 'runs', '--target', 'shop', '--json')) as Run[];
+            const run = runs.find((r) => r.runId === id);
+            assert.ok(run, `${id} in ${JSON.stringify(runs.map((r) => r.runId))}`);
+            return run;
+        };
+        let view = await list();
+        const rejected = view.lastRun;
+        assert.equal(rejected?.state, 'Rejected');
+        const noise = view.files.find((f) => f.name === 'shop/shop-noise.csv');
+        assert.equal(noise?.state, 'quarantined', JSON.stringify(view.files));
+        assert.equal(noise.quarantined?.runId, rejected.runId);
+        assert.equal(view.files.find((f) => f.name === 'shop/shop-sample.csv')?.state, 'included');
+
+        const more = await stack.cliExit(dir, 'upload', 'shop-more.csv', '--target', 'shop', '--wait');
+        assert.equal(more.code, RUN_EXIT_CODES.Promoted, `${more.stdout}\n${more.stderr}`);
+        const good = await runOf(more.stdout);
+        assert.deepEqual(
+            good.manifest?.blobs.map((b) => b.name),
+            ['shop/shop-more.csv', 'shop/shop-sample.csv'],
+        );
+        assert.deepEqual(
+            good.manifest?.leftOut?.map((l) => [l.name, l.why]),
+            [['shop/shop-noise.csv', 'quarantined']],
+        );
+
+        assert.match(
+            await stack.cli(dir, 'data', 'include', 'shop', 'shop-noise.csv', '--by', 'ana'),
+            new RegExp(`lifted the quarantine of run ${rejected.runId}`),
+        );
+        view = await list();
+        assert.equal(view.files.find((f) => f.name === 'shop/shop-noise.csv')?.state, 'included');
+        // Restored data is a new set of files: it trains (not Skipped), and a third of random labels
+        // still sinks the model, so the file is quarantined again by this run.
+        const again = await stack.cliExit(dir, 'retrain', 'shop', '--wait');
+        const restored = await runOf(again.stdout);
+        assert.deepEqual(
+            restored.manifest?.blobs.map((b) => b.name),
+            ['shop/shop-more.csv', 'shop/shop-noise.csv', 'shop/shop-sample.csv'],
+        );
+        assert.equal(again.code, RUN_EXIT_CODES.Rejected, `${again.stdout}\n${again.stderr}`);
+        const last = (await list()).files.find((f) => f.name === 'shop/shop-noise.csv');
+        assert.equal(last?.quarantined?.runId, restored.runId);
+        assert.equal(last.inLastRun, true);
     });
 });

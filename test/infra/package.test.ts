@@ -28,6 +28,10 @@ const FAILURE_ONLY = new Set<string>([
     // A person's decision on a run that waits for approval; the demo target needs none.
     'approveRunHttp',
     'rejectRunHttp',
+    // Data management: a person's choice, not part of a run.
+    'dataListHttp',
+    'dataExcludeHttp',
+    'dataIncludeHttp',
 ]);
 
 /** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */

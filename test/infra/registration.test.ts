@@ -64,6 +64,9 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
     runsHttp: http(['GET'], 'runs', false),
     approveRunHttp: http(['POST'], 'runs/{runId}/approve', true),
     rejectRunHttp: http(['POST'], 'runs/{runId}/reject', true),
+    dataListHttp: http(['GET'], 'data/{target}', false),
+    dataExcludeHttp: http(['POST'], 'data/{target}/exclude', false),
+    dataIncludeHttp: http(['POST'], 'data/{target}/include', false),
     scoreHttp: http(['POST'], 'score/{target}', false),
     targetsHttp: http(['GET'], 'targets/{target?}', true),
     // Anonymous at the Functions level: App Service Authentication signs people in (src/ui/principal.ts).

@@ -245,6 +245,50 @@ describe('retrain orchestrator', () => {
         assert.equal(empty.output.state, 'Skipped');
     });
 
+    it('re-judges already-used data when the HTTP start says force, recording it as forced', () => {
+        const again = { ...manifest, previousRunId: 'r0' };
+        const forced = runFake(
+            retrainOrchestrator,
+            { target: 'churn', trigger: { kind: 'http', force: true } },
+            scripted({ [Activities.snapshotManifest]: () => ({ value: again }) }),
+        );
+        assert.equal(forced.output.state, 'Promoted');
+        assert.equal(forced.output.forced, true);
+        assert.ok(names(forced.calls).includes(Activities.submitJob));
+        // Force on new data changes nothing: the run is not marked forced.
+        const fresh = runFake(
+            retrainOrchestrator,
+            { target: 'churn', trigger: { kind: 'http', force: true } },
+            scripted({}),
+        );
+        assert.equal(fresh.output.state, 'Promoted');
+        assert.equal(fresh.output.forced, undefined);
+    });
+
+    it('names the files the data policy left out when nothing is left to train', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.snapshotManifest]: () => ({
+                    value: {
+                        runKey: 'x',
+                        blobs: [],
+                        leftOut: [
+                            { name: 'churn/a.csv', etag: '1', why: 'excluded', reason: 'excluded by ana at t' },
+                            { name: 'churn/b.csv', etag: '2', why: 'quarantined', reason: 'quarantined', runId: 'r1' },
+                        ],
+                    },
+                }),
+            }),
+        );
+        assert.equal(run.output.state, 'Skipped');
+        assert.match(
+            run.output.reason!,
+            /^No training data found for the target\. \(left out by the data policy: 1 excluded, 1 quarantined; `retrainer data list` shows them\)$/,
+        );
+    });
+
     it('debounces arrivals: each event restarts the quiet period, the max wait caps it', () => {
         const t0 = Date.parse('2026-01-01T00:00:00Z');
         let events = 0;

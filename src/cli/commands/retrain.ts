@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
 import { describeRun, exitCodeOf, waitForRun } from '../wait';
 
-export const retrainUsage = `retrainer retrain <target> [--wait] [--timeout-seconds N]
-  Starts a retrain now, on every data file of the target. --wait follows it to its run record.`;
+export const retrainUsage = `retrainer retrain <target> [--force] [--wait] [--timeout-seconds N]
+  Starts a retrain now, on the target's data (as its data policy picks it). --wait follows it to its
+  run record. --force re-judges data an earlier run already judged (after a gate change, say)
+  instead of ending Skipped; the run record says it was forced.`;
 
 export async function retrain(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -13,6 +15,7 @@ export async function retrain(argv: string[]): Promise<number> {
         options: {
             ...CONNECTION_OPTIONS,
             wait: { type: 'boolean', default: false },
+            force: { type: 'boolean', default: false },
             'timeout-seconds': { type: 'string', default: '900' },
         },
     });
@@ -20,7 +23,7 @@ export async function retrain(argv: string[]): Promise<number> {
     if (!target || positionals.length > 1) throw new CliError(`usage: ${retrainUsage}`);
     const client = appClient(values);
     const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
-    const started = await client.startRetrain(target);
+    const started = await client.startRetrain(target, { force: values.force });
     console.log(`Started ${started.id}.`);
     if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === started.id, {

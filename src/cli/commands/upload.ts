@@ -63,7 +63,8 @@ export async function upload(argv: string[]): Promise<number> {
         client,
         target.name,
         (r) =>
-            [...(r.manifest?.blobs ?? []), ...(r.manifest?.rejected ?? [])].some(
+            // A file the data policy left out (excluded, quarantined, outside the window) ends its wait too.
+            [...(r.manifest?.blobs ?? []), ...(r.manifest?.rejected ?? []), ...(r.manifest?.leftOut ?? [])].some(
                 (b) => b.name === blobName && sameEtag(b.etag, result.etag),
             ),
         {

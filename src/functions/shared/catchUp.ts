@@ -101,7 +101,8 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
  * outbox holds a pending blob arrival, or whose data's run key no run has judged (the snapshot's
  * `previousRunId` is absent), gets a run. So an upload whose event Event Grid dropped, whose trigger
  * went to poison, or which arrived after a run's last look costs one timer period, not forever.
- * Refused (quarantined) files are left out of the snapshot, so they count as judged.
+ * Refused files, and files the data policy leaves out (excluded, quarantined, outside the window),
+ * are not in the snapshot, so they count as judged.
  * @throws DurableOutageError or storage errors for the first target that failed, after trying all.
  */
 export async function catchUp(

@@ -25,7 +25,8 @@ const GLOBAL_PARAMETERS = "'globalParameters' must be an object of string values
 
 /**
  * POST /api/retrain/{target} body (an empty body is `{}`): the blobs to train on instead of the
- * data pattern, and BES global parameters for the job. No other field is accepted.
+ * data pattern, BES global parameters for the job, and `force` to re-judge data an earlier run
+ * already judged instead of Skipping it. No other field is accepted.
  */
 export const retrainBodySchema = z.strictObject(
     {
@@ -35,6 +36,7 @@ export const retrainBodySchema = z.strictObject(
         globalParameters: z
             .record(z.string(), z.string({ error: GLOBAL_PARAMETERS }), { error: GLOBAL_PARAMETERS })
             .optional(),
+        force: z.boolean({ error: "'force' must be true or false" }).optional(),
     },
     {
         error: (iss) =>
@@ -118,3 +120,23 @@ export const decisionBodySchema = z.strictObject(
 );
 
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
+
+const FILE = "'file' must name a data file (its blob name, or its name under the target's prefix)";
+
+/**
+ * POST /api/data/{target}/exclude and /include body: the file, who asks (recorded; App Service
+ * Authentication's caller name replaces it where present) and, optionally, why.
+ */
+export const dataChangeBodySchema = z.strictObject(
+    {
+        file: z.string({ error: FILE }).trim().min(1, { error: FILE }).max(1024, { error: FILE }),
+        by: z.string({ error: BY }).trim().min(1, { error: BY }).max(200, { error: BY }),
+        why: z.string({ error: WHY }).trim().min(1, { error: WHY }).max(2000, { error: WHY }).optional(),
+    },
+    {
+        error: (iss) =>
+            iss.code === 'unrecognized_keys'
+                ? `unknown field(s): ${iss.keys.join(', ')}`
+                : 'the body must be a JSON object with file and by',
+    },
+);

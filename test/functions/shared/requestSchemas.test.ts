@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+    dataChangeBodySchema,
     decisionBodySchema,
     MAX_SCORE_ROWS,
     parseRequest,
@@ -112,5 +113,29 @@ describe('HTTP request schemas', () => {
         for (const [input, message] of cases) {
             assert.equal(errorOf(parseRequest(decisionBodySchema, input)), message, JSON.stringify(input));
         }
+    });
+});
+
+describe('HTTP request schemas: data management and force', () => {
+    it("retrain body: 'force' is a boolean", () => {
+        assert.deepEqual(parseRequest(retrainBodySchema, { force: true }), { ok: true, value: { force: true } });
+        assert.equal(errorOf(parseRequest(retrainBodySchema, { force: 'yes' })), "'force' must be true or false");
+    });
+
+    it('exclude/include body: file and by required (trimmed), why optional, nothing else', () => {
+        assert.deepEqual(parseRequest(dataChangeBodySchema, { file: ' a.csv ', by: 'ana' }), {
+            ok: true,
+            value: { file: 'a.csv', by: 'ana' },
+        });
+        assert.deepEqual(parseRequest(dataChangeBodySchema, { file: 'a.csv', by: 'ana', why: 'dup' }).ok, true);
+        const cases: [unknown, RegExp][] = [
+            [{ by: 'ana' }, /^'file' must name a data file/],
+            [{ file: '  ', by: 'ana' }, /^'file' must name a data file/],
+            [{ file: 'a.csv' }, /^'by' must name who decides/],
+            [{ file: 'a.csv', by: 'ana', why: '' }, /^'why' must say why/],
+            [{ file: 'a.csv', by: 'ana', force: true }, /^unknown field\(s\): force$/],
+            [[], /^the body must be a JSON object with file and by$/],
+        ];
+        for (const [body, message] of cases) assert.match(errorOf(parseRequest(dataChangeBodySchema, body)), message);
     });
 });

@@ -1,0 +1,229 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+
+import type { ActivityDeps } from '../../activities/deps';
+import { runtimeDeps } from '../../activities/runtime';
+import type { TargetConfig } from '../../retraining/configSchema';
+import { listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
+import {
+    CandidateFile,
+    DataPolicy,
+    Exclusion,
+    quarantineHolds,
+    selectTrainingFiles,
+    withExclusion,
+    withInclusion,
+} from '../../retraining/dataPolicy';
+import { DataStateStore } from '../../retraining/dataState';
+import { FileProblem, IntakeIndex, intakeDataOf, intakeSchemaOf } from '../../retraining/intake';
+import { CLIENT_PRINCIPAL_HEADER, parseClientPrincipal } from './clientPrincipal';
+import { dataChangeBodySchema, parseRequest } from './requestSchemas';
+
+/** One file under a target's data pattern, as `GET /api/data/{target}` shows it. */
+export interface DataFileView {
+    name: string;
+    size: number;
+    /** ISO time the blob was last written. */
+    lastModified: string;
+    /**
+     * What the next run does with it: `included` (trains, unless `outsideWindow`), `excluded` by a
+     * person, `quarantined` after a Rejected run, `refused` by the intake pass (cannot train).
+     */
+    state: 'included' | 'excluded' | 'quarantined' | 'refused';
+    excluded?: Exclusion;
+    quarantined?: { runId: string; at: string };
+    refused?: { reason: string; problems: FileProblem[] };
+    /** False when no run has read this version yet (its verdict comes with the next run). */
+    judged: boolean;
+    /** Included, but the target's window policy leaves it out of the next run. */
+    outsideWindow?: boolean;
+    /** Whether the last recorded run's manifest trained on a file of this name. */
+    inLastRun: boolean;
+}
+
+export interface DataListView {
+    target: string;
+    policy: DataPolicy;
+    /** The last recorded run that took a snapshot of the data, if any. */
+    lastRun: { runId: string; state: string } | null;
+    files: DataFileView[];
+}
+
+/** The target named by the route, or a 404 answer. */
+export function routeTarget(
+    request: HttpRequest,
+): { deps: ActivityDeps; target: TargetConfig } | { answer: HttpResponseInit } {
+    const deps = runtimeDeps();
+    const name = request.params.target ?? '';
+    const target = deps.config.targets.find((t) => t.name === name);
+    if (!target) return { answer: { status: 404, jsonBody: { error: `Unknown target '${name}'.` } } };
+    return { deps, target };
+}
+
+interface Listed {
+    name: string;
+    etag: string;
+    size: number;
+    lastModified: string;
+}
+
+async function listData(deps: ActivityDeps, target: TargetConfig): Promise<Listed[]> {
+    const container = deps.blobs.getContainerClient(target.data.container);
+    const out: Listed[] = [];
+    if (!(await container.exists())) return out;
+    for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
+        if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
+        out.push({
+            name: b.name,
+            etag: b.properties.etag ?? '',
+            size: b.properties.contentLength ?? 0,
+            lastModified: b.properties.lastModified.toISOString(),
+        });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * Every file under the target's data pattern with its state, from the same data state and policy
+ * the snapshot applies (`selectTrainingFiles`) and the intake verdicts cached for each version.
+ * Reads no file's bytes: a version no run has judged yet shows `judged: false`.
+ */
+export async function dataList(deps: ActivityDeps, target: TargetConfig): Promise<DataListView> {
+    const [listed, state, index, runs] = await Promise.all([
+        listData(deps, target),
+        new DataStateStore(deps.runs.stateContainer).load(target.name),
+        IntakeIndex.load(deps.runs.stateContainer, target.name),
+        deps.runs.listRuns(target.name, 10),
+    ]);
+    const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
+    const last = runs.find((r) => r.manifest);
+    const inLast = new Set((last?.manifest?.blobs ?? []).map((b) => b.name));
+    const verdicts = new Map(listed.map((f) => [f.name, index.get(f.name, f.etag, schemaKey)]));
+    const candidates: CandidateFile[] = listed.flatMap((f) => {
+        const v = verdicts.get(f.name);
+        if (v && !v.accepted) return [];
+        return [
+            {
+                name: f.name,
+                etag: f.etag,
+                lastModified: f.lastModified,
+                ...(v?.accepted ? { contentHash: v.contentHash } : {}),
+            },
+        ];
+    });
+    const selection = selectTrainingFiles(candidates, state, target.dataPolicy, deps.now());
+    const outside = new Set(selection.leftOut.filter((l) => l.why === 'window').map((l) => l.name));
+    const files = listed.map((f): DataFileView => {
+        const v = verdicts.get(f.name);
+        const excluded = state.excluded[f.name];
+        const q = state.quarantined[f.name];
+        const held = quarantineHolds(q, { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) });
+        const view: DataFileView = {
+            name: f.name,
+            size: f.size,
+            lastModified: f.lastModified,
+            state: excluded ? 'excluded' : held ? 'quarantined' : v && !v.accepted ? 'refused' : 'included',
+            judged: v !== undefined,
+            inLastRun: inLast.has(f.name),
+        };
+        if (excluded) view.excluded = excluded;
+        if (held && q) view.quarantined = { runId: q.runId, at: q.at };
+        if (v && !v.accepted) view.refused = { reason: v.reason, problems: v.problems.slice(0, 5) };
+        if (outside.has(f.name)) view.outsideWindow = true;
+        return view;
+    });
+    return {
+        target: target.name,
+        policy: target.dataPolicy,
+        lastRun: last ? { runId: last.runId, state: last.state } : null,
+        files,
+    };
+}
+
+/** The answer of an exclude or include: the file's name, its state now, and what changed. */
+export interface DataChangeView {
+    target: string;
+    file: string;
+    action: 'exclude' | 'include';
+    /** False when the file already was in the asked state (a repeated request). */
+    changed: boolean;
+    /** Excluded: by whom and when. Included: the exclusion or quarantine lifted, if any. */
+    excluded?: Exclusion;
+    releasedFromQuarantine?: { runId: string };
+    by: string;
+    at: string;
+}
+
+/**
+ * The handler of POST /api/data/{target}/exclude and /include, body `{ file, by, why? }`. `file`
+ * is the blob name, or its name under the target's prefix (`a.csv` for `churn/a.csv`). Answers
+ * 200 with a `DataChangeView`; 400 for a bad body; 401 for an unreadable `x-ms-client-principal`
+ * (where App Service Authentication names the caller, that name is recorded instead of `by`); 404
+ * for an unknown target, or a file that is not under its data pattern (include also accepts a file
+ * that is gone but still excluded or quarantined, to clear it).
+ */
+export function dataChangeHandler(action: 'exclude' | 'include') {
+    return async (request: HttpRequest): Promise<HttpResponseInit> => {
+        const found = routeTarget(request);
+        if ('answer' in found) return found.answer;
+        const { deps, target } = found;
+        let raw: unknown;
+        try {
+            const text = await request.text();
+            raw = text.trim() ? (JSON.parse(text) as unknown) : {};
+        } catch {
+            return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
+        }
+        const parsed = parseRequest(dataChangeBodySchema, raw);
+        if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
+        let by = parsed.value.by;
+        try {
+            by = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER))?.name ?? by;
+        } catch (err) {
+            return { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'unreadable principal' } };
+        }
+        const store = new DataStateStore(deps.runs.stateContainer);
+        const listed = await listData(deps, target);
+        const state = await store.load(target.name);
+        const known = new Set([
+            ...listed.map((f) => f.name),
+            ...(action === 'include' ? [...Object.keys(state.excluded), ...Object.keys(state.quarantined)] : []),
+        ]);
+        const asked = parsed.value.file;
+        const name = [asked, `${listPrefix(target.data.prefixPattern)}${asked}`].find((n) => known.has(n));
+        if (!name) {
+            return {
+                status: 404,
+                jsonBody: {
+                    error: `No file '${asked}' in the data of '${target.name}' (${target.data.container}/${target.data.prefixPattern}).`,
+                },
+            };
+        }
+        const at = deps.now().toISOString();
+        const base = { target: target.name, file: name, action, by, at };
+        if (action === 'exclude') {
+            const exclusion: Exclusion = { by, at, ...(parsed.value.why ? { why: parsed.value.why } : {}) };
+            const after = await store.update(target.name, (s) => withExclusion(s, name, exclusion));
+            const kept = after.excluded[name] ?? exclusion;
+            return {
+                status: 200,
+                jsonBody: {
+                    ...base,
+                    changed: kept.at === at && kept.by === by,
+                    excluded: kept,
+                } satisfies DataChangeView,
+            };
+        }
+        let lifted: ReturnType<typeof withInclusion> | undefined;
+        await store.update(target.name, (s) => {
+            lifted = withInclusion(s, name, by, at);
+            return lifted.state;
+        });
+        const view: DataChangeView = {
+            ...base,
+            changed: Boolean(lifted?.wasExcluded ?? lifted?.wasQuarantined),
+            ...(lifted?.wasExcluded ? { excluded: lifted.wasExcluded } : {}),
+            ...(lifted?.wasQuarantined ? { releasedFromQuarantine: { runId: lifted.wasQuarantined.runId } } : {}),
+        };
+        return { status: 200, jsonBody: view };
+    };
+}
