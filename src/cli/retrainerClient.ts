@@ -68,6 +68,8 @@ export interface RunView {
         rejected?: { name: string; reason: string; etag?: string }[];
     };
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
+    /** A Cancelled run's: who asked (or that it was terminated from outside), when, at which step. */
+    cancellation?: { kind: string; by: string; at: string; why?: string; step: string };
     timings: Record<string, string>;
 }
 
@@ -90,6 +92,18 @@ export interface DecisionView {
 
 export interface StartView {
     id: string;
+}
+
+/** The answer of POST /api/retrain/{target}/cancel: the request as the run will see it. */
+export interface CancelView {
+    target: string;
+    instanceId: string;
+    /** Absent while the run debounces (it has no run id yet). */
+    runId?: string;
+    step: string;
+    by: string;
+    at: string;
+    why?: string;
 }
 
 export class RetrainerClient {
@@ -120,6 +134,14 @@ export class RetrainerClient {
 
     startRetrain(target: string, options: RequestOptions = {}): Promise<StartView> {
         return this.#send<StartView>('POST', `retrain/${encodeURIComponent(target)}`, {}, options);
+    }
+
+    /**
+     * Asks the target's live run to stop (it records Cancelled). Throws RetrainerApiError 409 when
+     * no run is in flight or it has begun to promote, 404 for an unknown target.
+     */
+    cancelRun(target: string, body: { by?: string; why?: string }, options: RequestOptions = {}): Promise<CancelView> {
+        return this.#send<CancelView>('POST', `retrain/${encodeURIComponent(target)}/cancel`, body, options);
     }
 
     /**

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 
+import type { CancelWatch } from './cancellation';
 import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord, CustomStatus } from './contracts';
 
 /**
@@ -9,13 +10,15 @@ import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord,
  * Sets the custom status to `awaiting-approval` with `since` and `until` (on top of `status`).
  * Returns what the record keeps; `outcome` is `approved` only for an approve decision, or for a
  * timeout when the plan says `onTimeout: 'approve'`. Anything in the event other than an explicit
- * `approve` counts as a rejection, so a malformed event can never promote a model.
+ * `approve` counts as a rejection, so a malformed event can never promote a model. With `watch`, a
+ * cancel request ends the wait too (it throws RunCancelledSignal).
  */
 export function* awaitApproval(
     context: df.OrchestrationContext,
     plan: ApprovalPlan,
     runId: string,
     status: CustomStatus,
+    watch?: CancelWatch,
 ): Generator<df.Task, ApprovalRecord, unknown> {
     const start = context.df.currentUtcDateTime;
     const since = start.toISOString();
@@ -26,7 +29,8 @@ export function* awaitApproval(
 
     const timer = context.df.createTimer(deadline);
     const event = context.df.waitForExternalEvent(approvalEventName(runId));
-    const winner = yield context.df.Task.any([timer, event]);
+    const winner = yield context.df.Task.any(watch ? watch.race([timer, event]) : [timer, event]);
+    watch?.after(winner);
     if (winner === timer) {
         return {
             decision: 'timeout',

@@ -28,6 +28,8 @@ const FAILURE_ONLY = new Set<string>([
     // A person's decision on a run that waits for approval; the demo target needs none.
     'approveRunHttp',
     'rejectRunHttp',
+    // Asks a live run to stop; a happy-path run is never asked.
+    'cancelRetrainHttp',
 ]);
 
 /** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */

@@ -101,7 +101,8 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
  * outbox holds a pending blob arrival, or whose data's run key no run has judged (the snapshot's
  * `previousRunId` is absent), gets a run. So an upload whose event Event Grid dropped, whose trigger
  * went to poison, or which arrived after a run's last look costs one timer period, not forever.
- * Refused (quarantined) files are left out of the snapshot, so they count as judged.
+ * Refused (quarantined) files are left out of the snapshot, so they count as judged; data whose run
+ * was cancelled is left alone (the person who cancelled it chose not to train it now).
  * @throws DurableOutageError or storage errors for the first target that failed, after trying all.
  */
 export async function catchUp(
@@ -124,7 +125,12 @@ export async function catchUp(
             else {
                 const scheduledAt = deps.now().toISOString();
                 const snap = await snapshotManifest(deps, { target: t.name, trigger: { kind: 'timer', scheduledAt } });
-                if (snap.blobs.length > 0 && !snap.previousRunId) {
+                // Data a person cancelled a run of waits for a new file or an explicit retrain.
+                const cancelled =
+                    snap.blobs.length > 0 && !snap.previousRunId
+                        ? await deps.runs.findCancelledByKey(t.name, snap.runKey)
+                        : undefined;
+                if (snap.blobs.length > 0 && !snap.previousRunId && !cancelled) {
                     reason = 'unjudged-data';
                     blobName = snap.blobs[0].name;
                 }
