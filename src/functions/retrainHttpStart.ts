@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { parseRequest, retrainBodySchema } from './shared/requestSchemas';
 import { StartOutcome, startWithProof } from './shared/startRetrain';
+import { recordIfTerminated } from './shared/terminated';
 
 /**
  * POST /api/retrain/{target}: starts a retrain now and answers 202 with the check-status links.
@@ -30,6 +31,8 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
     const client = df.getClient(context);
     let won: StartOutcome;
     try {
+        // The start replaces the instance: a run terminated from outside is recorded first.
+        await recordIfTerminated(client, deps, target, (m) => context.log(m));
         await outboxOf(deps).append(target, { kind: 'http' });
         won = await startWithProof(client, target, { kind: 'http', ...body });
     } catch (err: unknown) {
