@@ -101,6 +101,7 @@ async function main(): Promise<void> {
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${seedFile}  state: ${path.join(data, 'studio')}`,
             `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
+            `  Status page                 ${host.origin}/api/ui/  (signed in locally as a developer)`,
             `  Function key (local only)   ${host.keys.functionDefault}`,
             ...(Object.keys(local).length > 0
                 ? [`  Settings from ${values.settings}: ${Object.keys(local).sort().join(', ')}`]
