@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CliError } from './connection';
 import { data, dataUsage } from './commands/data';
+import { cancel, cancelUsage } from './commands/cancel';
 import { approveUsage, decideCommand } from './commands/decide';
 import { doctor, doctorUsage } from './commands/doctor';
 import { initTarget, initTargetUsage } from './commands/initTarget';
@@ -16,6 +17,7 @@ import { WAIT_TIMEOUT_EXIT_CODE, WaitTimeoutError } from './wait';
 const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
     upload,
     retrain,
+    cancel,
     status,
     runs,
     score,
@@ -29,7 +31,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
 
 const HELP = `retrainer: everyday tasks against a Retrainer app (the local stack, or a deployed app).
 
-${[uploadUsage, retrainUsage, statusUsage, dataUsage, approveUsage, runsUsage, scoreUsage, sampleUsage, initTargetUsage, doctorUsage].join('\n\n')}
+${[uploadUsage, retrainUsage, cancelUsage, statusUsage, dataUsage, approveUsage, runsUsage, scoreUsage, sampleUsage, initTargetUsage, doctorUsage].join('\n\n')}
 
 Which app: --url URL --key KEY (or RETRAINER_URL, RETRAINER_KEY); by default the stack that
 \`npm start\` runs (it writes .retrainer/stack.json; --stack DIR picks another data folder).

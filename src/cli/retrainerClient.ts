@@ -71,6 +71,8 @@ export interface RunView {
     };
     forced?: boolean;
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
+    /** A Cancelled run's: who asked (or that it was terminated from outside), when, at which step. */
+    cancellation?: { kind: string; by: string; at: string; why?: string; step: string };
     timings: Record<string, string>;
 }
 
@@ -128,6 +130,18 @@ export interface DataChangeView {
     at: string;
 }
 
+/** The answer of POST /api/retrain/{target}/cancel: the request as the run will see it. */
+export interface CancelView {
+    target: string;
+    instanceId: string;
+    /** Absent while the run debounces (it has no run id yet). */
+    runId?: string;
+    step: string;
+    by: string;
+    at: string;
+    why?: string;
+}
+
 export class RetrainerClient {
     readonly apiUrl: string;
     readonly #key: string;
@@ -173,6 +187,14 @@ export class RetrainerClient {
         options: RequestOptions = {},
     ): Promise<DataChangeView> {
         return this.#send<DataChangeView>('POST', `data/${encodeURIComponent(target)}/${action}`, body, options);
+    }
+
+    /**
+     * Asks the target's live run to stop (it records Cancelled). Throws RetrainerApiError 409 when
+     * no run is in flight or it has begun to promote, 404 for an unknown target.
+     */
+    cancelRun(target: string, body: { by?: string; why?: string }, options: RequestOptions = {}): Promise<CancelView> {
+        return this.#send<CancelView>('POST', `retrain/${encodeURIComponent(target)}/cancel`, body, options);
     }
 
     /**

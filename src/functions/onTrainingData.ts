@@ -5,6 +5,7 @@ import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { matchesDataPattern } from '../retraining/dataPattern';
 import { validateUpload } from '../retraining/validateUpload';
 import { startOrSignal } from './shared/startRetrain';
+import { recordIfTerminated } from './shared/terminated';
 
 /** The container the blob trigger watches (each target's `data.container` should be this one). */
 export const DATA_CONTAINER_SETTING = 'RETRAINER_DATA_CONTAINER';
@@ -34,6 +35,8 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         return;
     }
     const client = df.getClient(context);
+    // A start replaces the instance: a run terminated from outside is recorded first.
+    await recordIfTerminated(client, deps, target.name, (m) => context.log(m));
     const { instanceId, outcome } = await startOrSignal(
         client,
         outboxOf(deps),

@@ -2,11 +2,15 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 
 import { outboxOf, runtimeDeps } from '../activities/runtime';
+import { checkNamedBlobs, namedBlobsError } from './shared/namedBlobs';
 import { parseRequest, retrainBodySchema } from './shared/requestSchemas';
 import { StartOutcome, startWithProof } from './shared/startRetrain';
+import { recordIfTerminated } from './shared/terminated';
 
 /**
  * POST /api/retrain/{target}: starts a retrain now and answers 202 with the check-status links.
+ * 400 `{ error, foreign, missing, empty }` before any run when `blobNames` names a blob outside the
+ * target's data pattern, one that does not exist, or an empty one.
  * 409 (with the live run's status links) when another run holds the target: proven by reading the
  * status back, since two racing starts can both be told 202. 503 when storage or the task hub does
  * not answer: an outage is never reported as a conflict.
@@ -30,6 +34,16 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
     const client = df.getClient(context);
     let won: StartOutcome;
     try {
+        if (body.blobNames !== undefined) {
+            // Named blobs are checked before the 202: a run over a missing or foreign blob could only fail.
+            const config = deps.config.targets.find((t) => t.name === target)!;
+            const data = deps.blobs.getContainerClient(config.data.container);
+            const problems = await checkNamedBlobs(config, data, body.blobNames);
+            const error = namedBlobsError(config, problems);
+            if (error) return { status: 400, jsonBody: { error, ...problems } };
+        }
+        // The start replaces the instance: a run terminated from outside is recorded first.
+        await recordIfTerminated(client, deps, target, (m) => context.log(m));
         await outboxOf(deps).append(target, { kind: 'http' });
         won = await startWithProof(client, target, { kind: 'http', ...body });
     } catch (err: unknown) {

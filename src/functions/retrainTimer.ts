@@ -7,6 +7,7 @@ import { parseSchedule } from '../retraining/ncrontab';
 import { tickWindowStart } from '../retraining/timerWindow';
 import { catchUp } from './shared/catchUp';
 import { startOrSignal } from './shared/startRetrain';
+import { recordIfTerminated } from './shared/terminated';
 
 export { TIMER_SCHEDULE_SETTING };
 
@@ -29,6 +30,7 @@ export async function retrainTimer(timer: Timer, context: InvocationContext): Pr
         const due = parseSchedule(target.schedule).next(since);
         if (due.getTime() > now.getTime()) continue;
         try {
+            await recordIfTerminated(client, deps, target.name, (m) => context.log(m));
             const r = await startOrSignal(
                 client,
                 outbox,

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
+import type { CancelWatch } from './cancellation';
 import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord, CustomStatus } from './contracts';
 
 /**
@@ -12,7 +13,8 @@ import { ApprovalDecisionEvent, approvalEventName, ApprovalPlan, ApprovalRecord,
  * Sets the custom status to `awaiting-approval` with `since` and `until` (on top of `status`).
  * Returns what the record keeps; `outcome` is `approved` only for an approve decision, or for a
  * timeout when the plan says `onTimeout: 'approve'`. Anything in the event other than an explicit
- * `approve` counts as a rejection, so a malformed event can never promote a model.
+ * `approve` counts as a rejection, so a malformed event can never promote a model. With `watch`, a
+ * cancel request ends the wait too (it throws RunCancelledSignal).
  */
 export function* awaitApproval(
     context: df.OrchestrationContext,
@@ -20,6 +22,7 @@ export function* awaitApproval(
     target: string,
     runId: string,
     status: CustomStatus,
+    watch?: CancelWatch,
 ): Generator<df.Task, ApprovalRecord, unknown> {
     const start = context.df.currentUtcDateTime;
     const since = start.toISOString();
@@ -35,7 +38,8 @@ export function* awaitApproval(
         // Plans without `decisionCheckEveryInMs` wait on the deadline alone (their histories replay).
         const wakeAt = check === undefined ? deadline.getTime() : Math.min(now + check, deadline.getTime());
         const timer = context.df.createTimer(new Date(wakeAt));
-        const winner = yield context.df.Task.any([timer, event]);
+        const winner = yield context.df.Task.any(watch ? watch.race([timer, event]) : [timer, event]);
+        watch?.after(winner);
         if (winner === event) {
             timer.cancel();
             return recordOf(event.result, since, until, context);

@@ -23,6 +23,19 @@ export const Activities = {
 export const DATA_ARRIVED_EVENT = 'data-arrived';
 
 /**
+ * The event `POST /api/retrain/{target}/cancel` raises: asks the target's live run to stop. One
+ * name for the whole instance (a run may be cancelled before it has a run id, while debouncing).
+ */
+export const CANCEL_EVENT = 'cancel-requested';
+
+/** The payload of {@link CANCEL_EVENT}: who asked (the route decided the name), when (ISO), why. */
+export interface CancelRequestEvent {
+    by: string;
+    at: string;
+    why?: string;
+}
+
+/**
  * The event that carries an approval decision for one run. The run id is in the name so that a
  * decision can only ever reach the run it was made for, never a later run of the same instance.
  */
@@ -141,6 +154,12 @@ export interface TargetPlan {
      * it existed: those runs promote straight after the gate, so their histories still replay.
      */
     approval?: ApprovalPlan;
+    /**
+     * The run listens for {@link CANCEL_EVENT} while it waits (debounce, job poll, approval) and
+     * once before promoting. Absent in plans recorded before it existed: those instances replay
+     * with the very waits they had, and ignore a cancel request.
+     */
+    cancellable?: boolean;
 }
 
 /** How long to wait for an approval decision, and what a timeout means (see the config's `approval`). */
@@ -349,7 +368,25 @@ export interface Verification {
     attempts?: number;
 }
 
-export type FinalState = 'Promoted' | 'Rejected' | 'Failed' | 'RolledBack' | 'Skipped';
+export type FinalState = 'Promoted' | 'Rejected' | 'Failed' | 'RolledBack' | 'Skipped' | 'Cancelled';
+
+/**
+ * Why a run ended Cancelled: a person asked it to stop (`requested`, through the cancel route), or
+ * the instance was terminated from outside and the next trigger or the catch-up pass recorded it
+ * on its behalf (`terminated`: the run itself never saw it).
+ */
+export interface CancellationRecord {
+    kind: 'requested' | 'terminated';
+    /** Who asked (requested), or `terminated from outside` (terminated). */
+    by: string;
+    /** When the request was made, or when the instance was terminated (ISO). */
+    at: string;
+    why?: string;
+    /** The step the run was at when it stopped. */
+    step: string;
+    /** The BES job the run had running, and whether cancelling it succeeded (`cancelled`) or not. */
+    job?: { jobId: string; outcome: 'cancelled' | 'cancel-failed'; detail?: string };
+}
 
 export interface RunRecord {
     target: string;
@@ -373,6 +410,8 @@ export interface RunRecord {
      * trained and was judged again instead of ending Skipped.
      */
     forced?: boolean;
+    /** Who stopped the run, when and at which step: only for a Cancelled run. */
+    cancellation?: CancellationRecord;
     /** Step name -> ISO time the step started, from the orchestration clock. */
     timings: Record<string, string>;
 }

@@ -2,7 +2,10 @@ import * as df from 'durable-functions';
 
 import { awaitApproval, rejectionReason } from './approval';
 import { callActivity } from './callActivity';
+import { CancelWatch, RunCancelledSignal } from './cancellation';
 import {
+    CancellationRecord,
+    CancelRequestEvent,
     CustomStatus,
     DATA_ARRIVED_EVENT,
     FinalState,
@@ -36,6 +39,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
     const plan = yield* callActivity(context, 'loadPlan', input.target);
     const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
     retry.backoffCoefficient = 2;
+    const watch = new CancelWatch(context, plan.cancellable === true);
 
     const record: RunRecord = {
         target: input.target,
@@ -68,17 +72,31 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
 
     let done: RunRecord;
     try {
-        done = yield* runSteps(context, input, plan, retry, record, step, finish);
+        done = yield* runSteps(context, input, plan, retry, record, step, finish, watch);
     } catch (err) {
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
+        if (err instanceof RunCancelledSignal) {
+            done = yield* cancelRun(context, plan, retry, input, record, err.request, startedAt, finish);
+            return yield* afterRecord(context, retry, input, plan, done);
+        }
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
         if (!record.runId)
             record.runId = runIdFor(plan.stableRunId ? startedAt : context.df.currentUtcDateTime, 'failed');
         const { reason, detail } = reasonOf(err);
         done = yield* finish('Failed', `Step '${at}' failed: ${reason}`, detail);
     }
+    return yield* afterRecord(context, retry, input, plan, done);
+}
 
+/** After the record: a fresh look for data that arrived meanwhile, which continues as a new run. */
+function* afterRecord(
+    context: Ctx,
+    retry: df.RetryOptions,
+    input: RetrainInput,
+    plan: TargetPlan,
+    done: RunRecord,
+): Generator<df.Task, RunRecord, unknown> {
     const next = yield* followUpTrigger(context, retry, input, done, plan.outbox === true);
     if (next) {
         // Same instance id, fresh history: the new run debounces like any blob-triggered one.
@@ -105,11 +123,12 @@ function* runSteps(
     retry: df.RetryOptions,
     record: RunRecord,
     step: (name: Step) => void,
-    finish: (state: FinalState, reason?: string, detail?: string) => Generator<df.Task, RunRecord, unknown>,
+    finish: Finish,
+    watch: CancelWatch,
 ): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
-        yield* debounce(context, plan, retry);
+        yield* debounce(context, plan, retry, watch);
     }
 
     step('collecting');
@@ -148,7 +167,7 @@ function* runSteps(
     record.job = job;
 
     step('training');
-    const status = yield* pollJob(context, plan, retry, input.target, job.jobId);
+    const status = yield* pollJob(context, plan, retry, input.target, job.jobId, watch);
     record.job = { ...job, finalStatus: status };
     if (status.state !== 'Finished') {
         return yield* finish(
@@ -167,19 +186,29 @@ function* runSteps(
         // Not step(): awaitApproval sets the status itself, with the deadline in it.
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings['awaiting-approval'] = since;
-        const approval = yield* awaitApproval(context, plan.approval, input.target, record.runId, {
-            ...statusOf(record, 'awaiting-approval', since),
-            judged: {
-                metrics: verdict.metrics,
-                champion: verdict.comparedTo
-                    ? { runId: verdict.comparedTo.runId, metrics: verdict.comparedTo.metrics }
-                    : null,
+        const approval = yield* awaitApproval(
+            context,
+            plan.approval,
+            input.target,
+            record.runId,
+            {
+                ...statusOf(record, 'awaiting-approval', since),
+                judged: {
+                    metrics: verdict.metrics,
+                    champion: verdict.comparedTo
+                        ? { runId: verdict.comparedTo.runId, metrics: verdict.comparedTo.metrics }
+                        : null,
+                },
             },
-        });
+            watch,
+        );
         record.approval = approval;
         if (approval.outcome !== 'approved') return yield* finish('Rejected', rejectionReason(approval));
     }
 
+    // The last point a cancel request can stop the run: promotion, verification and rollback run
+    // to their end, since stopping among them could leave the endpoint half-changed.
+    yield* watch.checkpoint();
     step('promoting');
     let promotion: Promotion;
     try {
@@ -229,14 +258,20 @@ function* runSteps(
 }
 
 /** Waits until no file has arrived for the quiet period, but never longer than the max wait. */
-function* debounce(context: Ctx, plan: TargetPlan, retry: df.RetryOptions): Generator<df.Task, void, unknown> {
+function* debounce(
+    context: Ctx,
+    plan: TargetPlan,
+    retry: df.RetryOptions,
+    watch: CancelWatch,
+): Generator<df.Task, void, unknown> {
     const started = context.df.currentUtcDateTime.getTime();
     const hardStop = started + plan.maxWaitInMs;
     let quietUntil = started + plan.quietPeriodInMs;
     for (;;) {
         const timer = context.df.createTimer(new Date(Math.min(quietUntil, hardStop)));
         const arrival = context.df.waitForExternalEvent(DATA_ARRIVED_EVENT);
-        const winner = yield context.df.Task.any([timer, arrival]);
+        const winner = yield context.df.Task.any(watch.race([timer, arrival]));
+        watch.after(winner);
         if (winner === timer) {
             if (!plan.outbox) return;
             // The event is only a hint (dropped for a Pending instance, for one): the outbox decides.
@@ -259,6 +294,7 @@ function* pollJob(
     retry: df.RetryOptions,
     target: string,
     jobId: string,
+    watch: CancelWatch,
 ): Generator<df.Task, JobStatus, unknown> {
     const deadline = context.df.currentUtcDateTime.getTime() + plan.jobDeadlineInMs;
     let interval = plan.pollInitialIntervalInMs;
@@ -287,9 +323,71 @@ function* pollJob(
                 details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; the job was cancelled.`,
             };
         }
-        yield context.df.createTimer(new Date(Math.min(now + interval, deadline)));
+        const timer = context.df.createTimer(new Date(Math.min(now + interval, deadline)));
+        if (plan.cancellable) watch.after(yield context.df.Task.any(watch.race([timer])));
+        else yield timer;
         interval = Math.min(interval * 2, plan.pollMaxIntervalInMs);
     }
+}
+
+type Finish = (state: FinalState, reason?: string, detail?: string) => Generator<df.Task, RunRecord, unknown>;
+
+/**
+ * Ends the run Cancelled, as `request` asked: cancels the BES job it had running (the run is over
+ * whatever the service answers, so a failed cancel is recorded, not retried forever), and when it
+ * was cancelled before it listed its data, lists it now (taking the outbox first), so the record
+ * names the data and neither the final look nor the catch-up pass starts that data again.
+ */
+function* cancelRun(
+    context: Ctx,
+    plan: TargetPlan,
+    retry: df.RetryOptions,
+    input: RetrainInput,
+    record: RunRecord,
+    request: CancelRequestEvent,
+    startedAt: Date,
+    finish: Finish,
+): Generator<df.Task, RunRecord, unknown> {
+    const at = Object.keys(record.timings).at(-1) ?? 'starting';
+    const cancellation: CancellationRecord = {
+        kind: 'requested',
+        by: request.by,
+        at: request.at,
+        ...(request.why ? { why: request.why } : {}),
+        step: at,
+    };
+    let detail: string | undefined;
+    if (record.job && !record.job.finalStatus) {
+        const jobId = record.job.jobId;
+        try {
+            yield* callActivity(context, 'cancelJob', { target: input.target, jobId }, retry);
+            cancellation.job = { jobId, outcome: 'cancelled' };
+        } catch (err) {
+            const why = reasonOf(err).reason;
+            cancellation.job = { jobId, outcome: 'cancel-failed', detail: why };
+            detail = `The training job ${jobId} could not be cancelled: ${why}`;
+        }
+    }
+    if (!record.manifest) {
+        if (plan.outbox) yield* takeArrivals(context, retry, input.target);
+        try {
+            record.manifest = yield* callActivity(
+                context,
+                'snapshotManifest',
+                { target: input.target, trigger: input.trigger },
+                retry,
+            );
+        } catch (err) {
+            if (!context.df.isReplaying) context.warn(`Could not list the data of a cancelled run: ${messageOf(err)}`);
+        }
+    }
+    if (!record.runId) {
+        const stamp = plan.stableRunId ? startedAt : context.df.currentUtcDateTime;
+        record.runId = runIdFor(stamp, record.manifest?.runKey ?? 'cancelled');
+    }
+    record.cancellation = cancellation;
+    const why = request.why ? `: ${request.why}` : '.';
+    return yield* finish('Cancelled', `Cancelled by ${request.by} while ${at}${why}`, detail);
 }
 
 /** Sortable, unique per target and data: the orchestration clock plus the run key. */

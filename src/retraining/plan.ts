@@ -15,6 +15,7 @@ export function targetPlan(t: TargetConfig): TargetPlan {
         verify: { ...t.verify },
         outbox: true,
         stableRunId: true,
+        cancellable: true,
         // Left out entirely when not required, so such targets' plans (and histories) stay as they were.
         ...(t.approval?.required
             ? {

@@ -24,8 +24,9 @@ export class ChampionChangedError extends Error {
 /**
  * Run records, run keys and champions, as JSON blobs in one container:
  * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`,
- * `approvals/{target}/{runId}.json` (and the intake cache, `intake/{target}.json`, see
- * `intake/verdicts.ts`; the data state, `datastate/{target}.json`, see `dataState.ts`).
+ * `approvals/{target}/{runId}.json`, `cancelled/{target}/{runKey}.json` (and the intake cache,
+ * `intake/{target}.json`, see `intake/verdicts.ts`; the data state, `datastate/{target}.json`, see
+ * `dataState.ts`).
  * Run ids sort by time, so listing a prefix gives history in order.
  */
 export class RunStore {
@@ -49,6 +50,11 @@ export class RunStore {
         ) {
             await this.putJson(`runkeys/${record.target}/${record.manifest.runKey}.json`, { runId: record.runId });
         }
+        // A cancelled run did not judge its data, but somebody chose not to train it now: the
+        // catch-up pass must not start it again (a new upload or an explicit retrain still does).
+        if (record.manifest && record.state === 'Cancelled') {
+            await this.putJson(`cancelled/${record.target}/${record.manifest.runKey}.json`, { runId: record.runId });
+        }
     }
 
     async getRun(target: string, runId: string): Promise<RunRecord | undefined> {
@@ -70,6 +76,11 @@ export class RunStore {
     /** The run that already judged exactly this data, if any (failed runs do not count). */
     async findRunByKey(target: string, runKey: string): Promise<string | undefined> {
         return (await this.getJson<{ runId: string }>(`runkeys/${target}/${runKey}.json`))?.value.runId;
+    }
+
+    /** The cancelled run over exactly this data, if any (see saveRun). */
+    async findCancelledByKey(target: string, runKey: string): Promise<string | undefined> {
+        return (await this.getJson<{ runId: string }>(`cancelled/${target}/${runKey}.json`))?.value.runId;
     }
 
     async getChampion(target: string): Promise<VersionedChampion | undefined> {

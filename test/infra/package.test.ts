@@ -28,10 +28,13 @@ const FAILURE_ONLY = new Set<string>([
     // A person's decision on a run that waits for approval; the demo target needs none.
     'approveRunHttp',
     'rejectRunHttp',
+    Activities.readDecision,
     // Data management: a person's choice, not part of a run.
     'dataListHttp',
     'dataExcludeHttp',
     'dataIncludeHttp',
+    // Asks a live run to stop; a happy-path run is never asked.
+    'cancelRetrainHttp',
 ]);
 
 /** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */

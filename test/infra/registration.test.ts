@@ -61,6 +61,7 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
         { type: 'durableClient', direction: 'in' },
     ],
     retrainHttpStart: http(['POST'], 'retrain/{target}', true),
+    cancelRetrainHttp: http(['POST'], 'retrain/{target}/cancel', true),
     runsHttp: http(['GET'], 'runs', false),
     approveRunHttp: http(['POST'], 'runs/{runId}/approve', true),
     rejectRunHttp: http(['POST'], 'runs/{runId}/reject', true),

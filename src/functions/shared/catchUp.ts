@@ -6,6 +6,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import { snapshotManifest } from '../../activities/snapshotManifest';
 import type { Outbox } from '../../retraining/outbox';
 import { readInstance, startOrSignal } from './startRetrain';
+import { recordTerminatedRun } from './terminated';
 
 /** The container the Event Grid subscription dead-letters undeliverable blob events to (infra sets it). */
 export const DEADLETTER_CONTAINER_SETTING = 'RETRAINER_DEADLETTER_CONTAINER';
@@ -35,6 +36,8 @@ export interface MissedEvents {
 export interface CatchUpReport extends MissedEvents {
     /** Targets this pass started (or signalled), with why. */
     started: { target: string; reason: 'pending-arrival' | 'unjudged-data'; outcome: string }[];
+    /** Runs terminated from outside that this pass recorded (Cancelled, `cancellation.kind` `terminated`). */
+    recordedTerminated?: { target: string; runId: string }[];
 }
 
 function statusCodeOf(err: unknown): number | undefined {
@@ -101,8 +104,11 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
  * outbox holds a pending blob arrival, or whose data's run key no run has judged (the snapshot's
  * `previousRunId` is absent), gets a run. So an upload whose event Event Grid dropped, whose trigger
  * went to poison, or which arrived after a run's last look costs one timer period, not forever.
+ * A target whose instance was terminated from outside gets that run recorded first (it could not
+ * write its own record; see shared/terminated.ts); its data is then judged again like a crash's.
  * Refused files, and files the data policy leaves out (excluded, quarantined, outside the window),
- * are not in the snapshot, so they count as judged.
+ * are not in the snapshot, so they count as judged; data whose run was cancelled is left alone (the
+ * person who cancelled it chose not to train it now).
  * @throws DurableOutageError or storage errors for the first target that failed, after trying all.
  */
 export async function catchUp(
@@ -114,10 +120,20 @@ export async function catchUp(
     log: (message: string) => void,
 ): Promise<CatchUpReport> {
     const started: CatchUpReport['started'] = [];
+    const recordedTerminated: NonNullable<CatchUpReport['recordedTerminated']> = [];
     const failures: unknown[] = [];
     for (const t of deps.config.targets) {
         try {
-            if ((await readInstance(client, t.name)).kind === 'live') continue;
+            const seen = await readInstance(client, t.name, true);
+            if (seen.kind === 'live') continue;
+            if (seen.kind === 'ended') {
+                // Terminated from outside: the run could not write its record, so this pass does.
+                const recorded = await recordTerminatedRun(deps, t.name, seen.status);
+                if (recorded) {
+                    recordedTerminated.push({ target: t.name, runId: recorded.runId });
+                    log(`Catch-up: recorded run ${recorded.runId} of '${t.name}', terminated from outside.`);
+                }
+            }
             const pending = (await outbox.read(t.name)).pending.find((a) => a.kind === 'blob' && a.blobName);
             let reason: CatchUpReport['started'][number]['reason'] | undefined;
             let blobName = pending?.blobName;
@@ -125,7 +141,12 @@ export async function catchUp(
             else {
                 const scheduledAt = deps.now().toISOString();
                 const snap = await snapshotManifest(deps, { target: t.name, trigger: { kind: 'timer', scheduledAt } });
-                if (snap.blobs.length > 0 && !snap.previousRunId) {
+                // Data a person cancelled a run of waits for a new file or an explicit retrain.
+                const cancelled =
+                    snap.blobs.length > 0 && !snap.previousRunId
+                        ? await deps.runs.findCancelledByKey(t.name, snap.runKey)
+                        : undefined;
+                if (snap.blobs.length > 0 && !snap.previousRunId && !cancelled) {
                     reason = 'unjudged-data';
                     blobName = snap.blobs[0].name;
                 }
@@ -140,7 +161,11 @@ export async function catchUp(
             log(`Catch-up of '${t.name}' failed: ${err instanceof Error ? err.message : String(err)}`);
         }
     }
-    const report: CatchUpReport = { ...(await countMissedEvents(deps.blobs, env)), started };
+    const report: CatchUpReport = {
+        ...(await countMissedEvents(deps.blobs, env)),
+        started,
+        ...(recordedTerminated.length > 0 ? { recordedTerminated } : {}),
+    };
     if (report.deadLetteredEvents || report.poisonMessages) {
         log(
             `Catch-up: ${report.deadLetteredEvents ?? '?'} dead-lettered Event Grid event(s), ${report.poisonMessages ?? '?'} poison blob-trigger message(s).`,

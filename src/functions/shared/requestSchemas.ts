@@ -140,3 +140,35 @@ export const dataChangeBodySchema = z.strictObject(
                 : 'the body must be a JSON object with file and by',
     },
 );
+
+const CANCEL_BY = "'by' must name who cancels (1 to 200 characters)";
+const CANCEL_WHY = "'why' must be 1 to 2000 characters";
+
+/**
+ * POST /api/retrain/{target}/cancel body (an empty body is `{}`): who cancels and why, both
+ * optional. Where App Service Authentication names the caller, the record keeps that name instead.
+ */
+export const cancelBodySchema = z.strictObject(
+    {
+        by: z
+            .string({ error: CANCEL_BY })
+            .trim()
+            .min(1, { error: CANCEL_BY })
+            .max(200, { error: CANCEL_BY })
+            .optional(),
+        why: z
+            .string({ error: CANCEL_WHY })
+            .trim()
+            .min(1, { error: CANCEL_WHY })
+            .max(2000, { error: CANCEL_WHY })
+            .optional(),
+    },
+    {
+        error: (iss) =>
+            iss.code === 'unrecognized_keys'
+                ? `unknown field(s): ${iss.keys.join(', ')}`
+                : 'the body must be a JSON object (optional by and why)',
+    },
+);
+
+export type CancelBody = z.infer<typeof cancelBodySchema>;

@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     );
     const data = path.resolve(values.data);
     const blobPort = Number(values['blob-port']);
+    portFlags.set(Number(values['host-port']), '--host-port');
+    portFlags.set(Number(values['studio-port']), '--studio-port');
+    for (const p of [blobPort, blobPort + 1, blobPort + 2]) portFlags.set(p, '--blob-port');
     // Port 0 lets the OS pick each of the three (a test runs stacks side by side that way).
     const azurite = await startAzurite({
         location: path.join(data, 'azurite'),
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${seedFile}  state: ${path.join(data, 'studio')}`,
             `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
+            `  Status page                 ${host.origin}/api/ui/  (signed in locally as a developer)`,
             `  Function key (local only)   ${host.keys.functionDefault}`,
             ...(Object.keys(local).length > 0
                 ? [`  Settings from ${values.settings}: ${Object.keys(local).sort().join(', ')}`]
@@ -161,7 +165,26 @@ function demoSettings(seed: DemoSeed, storage: string, configPath: string): Reco
     };
 }
 
+/** The flag that sets each port this start listens on (0, "any free port", is never busy). */
+const portFlags = new Map<number, string>();
+
+/**
+ * One line for a port another process holds (Node's listen error carries `code` EADDRINUSE and
+ * `port`), naming the flag that moves it; undefined for any other error.
+ */
+function busyPortMessage(err: unknown): string | undefined {
+    const e = err as { code?: unknown; port?: unknown } | null;
+    if (e?.code !== 'EADDRINUSE') return undefined;
+    const port = typeof e.port === 'number' ? e.port : undefined;
+    const flag = port === undefined ? undefined : portFlags.get(port);
+    const which = port === undefined ? 'A port' : `Port ${port}`;
+    return flag
+        ? `${which} is already in use by another process: stop it, or start on another port with \`npm start -- ${flag} N\` (0 picks a free one).`
+        : `${which} is already in use by another process: stop it, or move the stack with --host-port, --studio-port or --blob-port.`;
+}
+
 main().catch((err: unknown) => {
-    console.error(err instanceof SeedError || err instanceof SettingsError ? err.message : err);
+    const busy = busyPortMessage(err);
+    console.error(busy ?? (err instanceof SeedError || err instanceof SettingsError ? err.message : err));
     process.exit(1);
 });

@@ -47,6 +47,10 @@ describe('npm start + the CLI walkthrough', () => {
 
     it('promotes the baseline, then the drifted batch, and rejects the degraded one', async () => {
         assert.match(stack.output, /Function key \(local only\) +\S{20,}/);
+        // A new user finds the status page from the banner, and it answers there.
+        const page = /Status page +(http:\/\/\S+\/api\/ui\/)/.exec(stack.output);
+        assert.ok(page, stack.output);
+        assert.equal((await fetch(page[1])).status, 200);
         assert.equal(await champion(), null, 'a fresh stack has no champion');
 
         await cli('sample', 'churn', 'baseline');

@@ -1,0 +1,124 @@
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { runtimeDeps } from '../activities/runtime';
+import { CANCEL_EVENT, CancelRequestEvent, CustomStatus, Step } from '../orchestrators/contracts';
+import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './shared/clientPrincipal';
+import { cancelBodySchema, parseRequest } from './shared/requestSchemas';
+import { liveStatus } from './shared/startRetrain';
+
+/**
+ * The steps after which a run can no longer stop: it has begun to change the endpoint (or is done),
+ * and stopping among promotion, verification and rollback could leave it half-changed.
+ */
+const TOO_LATE: ReadonlySet<Step> = new Set<Step>([
+    'promoting',
+    'verifying',
+    'rolling-back',
+    'recording',
+    'checking-for-new-data',
+    'done',
+]);
+
+/** Who the record names when neither App Service Authentication nor the body names anyone. */
+export const ANONYMOUS_CANCELLER = 'a function key holder';
+
+/**
+ * POST /api/retrain/{target}/cancel `{ by?, why? }`: asks the target's live run to stop. The run
+ * sees the request at its next wait (debounce, job poll, approval) or at the latest before it
+ * promotes, cancels its BES job and records Cancelled with who asked, when and why. Who: the
+ * caller App Service Authentication signed in (`x-ms-client-principal`), else the body's `by`,
+ * else {@link ANONYMOUS_CANCELLER} (the Node worker is not told which function key was used).
+ * Answers 202 `{ target, instanceId, runId?, step, by, at, why? }` when the request was raised;
+ * 400 for a bad body; 401 for an unreadable principal header; 404 for an unknown target; 409
+ * `{ error, target, step? }` when no run is in flight, it is starting or suspended, or it has
+ * begun to promote; 503 when the task hub does not answer.
+ */
+export async function cancelRetrainHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    const target = request.params.target ?? '';
+    const deps = runtimeDeps();
+    if (!deps.config.targets.some((t) => t.name === target)) {
+        return { status: 404, jsonBody: { error: `Unknown target '${target}'.` } };
+    }
+    const text = await request.text();
+    let raw: unknown;
+    try {
+        raw = text.trim() ? (JSON.parse(text) as unknown) : {};
+    } catch {
+        return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
+    }
+    const body = parseRequest(cancelBodySchema, raw);
+    if (!body.ok) return { status: 400, jsonBody: { error: body.error } };
+    let principal: ClientPrincipal | undefined;
+    try {
+        principal = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER));
+    } catch (err) {
+        return { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'Unreadable identity.' } };
+    }
+    const by = principal?.name ?? body.value.by ?? ANONYMOUS_CANCELLER;
+
+    const client = df.getClient(context);
+    const unavailable = (err: unknown): HttpResponseInit => {
+        context.error(`Cancel of '${target}' failed: ${err instanceof Error ? err.message : String(err)}`);
+        return {
+            status: 503,
+            headers: { 'Retry-After': '10' },
+            jsonBody: { error: 'The durable task hub did not answer; try again.' },
+        };
+    };
+    let live: df.DurableOrchestrationStatus | undefined;
+    try {
+        live = await liveStatus(client, target);
+    } catch (err) {
+        return unavailable(err);
+    }
+    if (!live) {
+        return { status: 409, jsonBody: { error: `No run of '${target}' is in flight: nothing to cancel.`, target } };
+    }
+    const status = live.customStatus as Partial<CustomStatus> | null | undefined;
+    const step = status?.step;
+    const conflict = (error: string): HttpResponseInit => ({
+        status: 409,
+        jsonBody: { error, target, ...(step ? { step } : {}), ...(status?.runId ? { runId: status.runId } : {}) },
+    });
+    if (live.runtimeStatus === df.OrchestrationRuntimeStatus.Suspended) {
+        return conflict(
+            `The run of '${target}' is suspended: resume it to cancel it, or terminate it (the next trigger records it Cancelled).`,
+        );
+    }
+    if (!step) return conflict(`The run of '${target}' is starting; try again in a few seconds.`);
+    if (TOO_LATE.has(step)) {
+        return conflict(
+            `The run of '${target}' is ${step}: it can no longer be cancelled; its record will say how it ended.`,
+        );
+    }
+    const event: CancelRequestEvent = {
+        by,
+        at: new Date().toISOString(),
+        ...(body.value.why ? { why: body.value.why } : {}),
+    };
+    try {
+        await client.raiseEvent(live.instanceId, CANCEL_EVENT, event);
+    } catch (err) {
+        return unavailable(err);
+    }
+    context.log(`Asked ${live.instanceId} (at '${step}') to stop, for ${by}.`);
+    return {
+        status: 202,
+        jsonBody: {
+            target,
+            instanceId: live.instanceId,
+            ...(status?.runId ? { runId: status.runId } : {}),
+            step,
+            ...event,
+        },
+    };
+}
+
+app.http('cancelRetrainHttp', {
+    methods: ['POST'],
+    authLevel: 'function',
+    route: 'retrain/{target}/cancel',
+    extraInputs: [df.input.durableClient()],
+    handler: cancelRetrainHttp,
+});

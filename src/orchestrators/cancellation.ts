@@ -1,0 +1,90 @@
+import * as df from 'durable-functions';
+
+import { CANCEL_EVENT, CancelRequestEvent } from './contracts';
+
+/**
+ * Thrown inside the run's steps when a cancel request is seen; the orchestrator catches it at the
+ * top and ends the run Cancelled. An exception, so that a request seen deep in a wait (the debounce
+ * loop, the job poll, the approval wait) unwinds every step in between.
+ */
+export class RunCancelledSignal extends Error {
+    override name = 'RunCancelledSignal';
+    constructor(readonly request: CancelRequestEvent) {
+        super(`Cancelled by ${request.by}`);
+    }
+}
+
+/**
+ * The run's one listener for {@link CANCEL_EVENT}, raced against each of its waits.
+ *
+ * One task for the whole execution, not one per wait: the SDK hands a raised event to the newest
+ * open waiter of that name, and a per-wait waiter left behind by a wait its timer won would swallow
+ * a request raised later, while the run is busy in an activity. With one task, such a request
+ * completes it (its wait is over, so nothing resumes), and the next wait or checkpoint sees it
+ * completed. A request raised before the task was ever yielded is buffered by the SDK and
+ * delivered when it is. Disabled (no task, no extra action) for plans that predate cancellation,
+ * so their histories replay with exactly the waits they had.
+ */
+export class CancelWatch {
+    #task: df.Task | undefined;
+    #yielded = false;
+
+    constructor(
+        private readonly context: df.OrchestrationContext,
+        private readonly enabled: boolean,
+    ) {}
+
+    /**
+     * `tasks` plus the cancel listener, for `Task.any`; pass the winner to {@link after}.
+     * @throws RunCancelledSignal when a request was already seen
+     */
+    race(tasks: df.Task[]): df.Task[] {
+        if (!this.enabled) return tasks;
+        this.throwIfRequested();
+        this.#yielded = true;
+        return [...tasks, this.#listener()];
+    }
+
+    /** @throws RunCancelledSignal when `winner` (of a `race`) is the cancel request. */
+    after(winner: unknown): void {
+        if (this.#task !== undefined && winner === this.#task) this.throwIfRequested();
+    }
+
+    /** @throws RunCancelledSignal when a request has been seen. */
+    throwIfRequested(): void {
+        const task = this.#task;
+        if (task === undefined || !task.isCompleted) return;
+        throw new RunCancelledSignal(cancelRequestOf(task.result, this.context.df.currentUtcDateTime.toISOString()));
+    }
+
+    /**
+     * Before a step that stopping cannot undo (promotion): a request raised while the run was busy
+     * has been seen if the listener was ever yielded; if it never was (a job that finished at the
+     * first status read), the SDK still buffers the request, so race the listener once against a
+     * timer due now to receive it.
+     * @throws RunCancelledSignal when a request was made
+     */
+    *checkpoint(): Generator<df.Task, void, unknown> {
+        if (!this.enabled) return;
+        this.throwIfRequested();
+        if (this.#yielded) return;
+        const timer = this.context.df.createTimer(this.context.df.currentUtcDateTime);
+        this.after(yield this.context.df.Task.any(this.race([timer])));
+    }
+
+    #listener(): df.Task {
+        this.#task ??= this.context.df.waitForExternalEvent(CANCEL_EVENT);
+        return this.#task;
+    }
+}
+
+/** Reads the payload defensively: only the cancel route raises it, but a malformed one still cancels. */
+function cancelRequestOf(raw: unknown, fallbackAt: string): CancelRequestEvent {
+    const fields = new Map<string, unknown>(typeof raw === 'object' && raw !== null ? Object.entries(raw) : []);
+    const text = (key: keyof CancelRequestEvent): string | undefined => {
+        const v = fields.get(key);
+        return typeof v === 'string' && v !== '' ? v : undefined;
+    };
+    const why = text('why');
+    return { by: text('by') ?? 'unknown', at: text('at') ?? fallbackAt, ...(why ? { why } : {}) };
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { classificationCsv, toText } from '../../src/local/samples';
+import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
+import { churnTarget, demoSettings } from '../helpers/demoTargets';
+import { AppUnderTest, startApp } from './appHost';
+
+/**
+ * POST /api/retrain/{target}/cancel through the dev host: a run asked while it debounces or while
+ * its BES job trains ends Cancelled, recorded with who asked, when and at which step; the job is
+ * cancelled at the studio; the same data trains on an explicit retrain afterwards. Refusals: an
+ * unknown target (404), a bad body (400), no run in flight (409).
+ */
+describe('cancelling a run over HTTP, end to end through the dev host', () => {
+    let app: AppUnderTest;
+    before(async () => {
+        // A quiet period far longer than the test: an upload's run debounces until it is cancelled.
+        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
+    });
+    after(() => app?.stop());
+
+    const call = (p: string, init: RequestInit = {}): Promise<Response> =>
+        fetch(`${app.host.origin}/api/${p}`, {
+            ...init,
+            headers: { 'x-functions-key': app.host.keys.functionDefault, ...(init.headers ?? {}) },
+        });
+    const cancel = async (
+        body: unknown,
+        headers: Record<string, string> = {},
+        target = 'churn',
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
+        const res = await call(`retrain/${target}/cancel`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+        for (let i = 0; i < 1200; i++) {
+            const v = await probe();
+            if (check(v)) return v;
+            await new Promise((ok) => setTimeout(ok, 50));
+        }
+        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
+    }
+    const step = async (): Promise<CustomStatus | undefined> => {
+        const res = await call('targets/churn');
+        const view = (await res.json()) as { inFlight: { step: CustomStatus | null } | null };
+        return view.inFlight?.step ?? undefined;
+    };
+    const runs = async (): Promise<RunRecord[]> => (await (await call('runs?target=churn')).json()) as RunRecord[];
+    const nextRecord = (count: number): Promise<RunRecord> =>
+        until('no new run record', runs, (r) => r.length > count).then((r) => r[0]);
+    /** The previous run has ended (after its record it still takes a last look at the data). */
+    const idle = (): Promise<unknown> =>
+        until(
+            'the previous run never ended',
+            async () => ((await (await call('targets/churn')).json()) as { inFlight: unknown }).inFlight,
+            (f) => f === null || f === undefined,
+        );
+    const ops = (name: string): number => app.studio.stats().operations[name] ?? 0;
+
+    it('refuses an unknown target, a bad body, and a target with no run in flight', async () => {
+        assert.equal((await cancel({}, {}, 'nope')).status, 404);
+        const bad = await cancel({ who: 'ana' });
+        assert.equal(bad.status, 400);
+        assert.match(String(bad.body.error), /unknown field\(s\): who/);
+        assert.equal((await cancel('{not json')).status, 400);
+        const none = await cancel({ by: 'ana' });
+        assert.equal(none.status, 409);
+        assert.equal(none.body.error, "No run of 'churn' is in flight: nothing to cancel.");
+    });
+
+    it('while debouncing: Cancelled, with who, when, why and the data it would have trained; no job', async () => {
+        const count = (await runs()).length;
+        const submits = ops('submitJob');
+        const text = await toText(classificationCsv({ rows: 400, seed: 3 }));
+        await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
+        await until('the run never debounced', step, (s) => s?.step === 'debouncing');
+
+        const asked = await cancel({ by: 'ana', why: 'wrong file' });
+        assert.equal(asked.status, 202, JSON.stringify(asked.body));
+        assert.equal(asked.body.step, 'debouncing');
+        assert.equal(asked.body.by, 'ana');
+        const record = await nextRecord(count);
+        assert.equal(record.state, 'Cancelled', record.reason);
+        assert.equal(record.reason, 'Cancelled by ana while debouncing: wrong file');
+        assert.deepEqual(record.cancellation, {
+            kind: 'requested',
+            by: 'ana',
+            at: asked.body.at,
+            why: 'wrong file',
+            step: 'debouncing',
+        });
+        assert.deepEqual(
+            record.manifest?.blobs.map((b) => b.name),
+            ['churn/a.csv'],
+        );
+        assert.equal(ops('submitJob'), submits, 'a cancelled debounce submits no job');
+    });
+
+    it('while training: the BES job is cancelled at the studio; the caller App Service names is recorded', async () => {
+        const count = (await runs()).length;
+        app.studio.faults.set('churn-training', { jobNeverFinishes: true });
+        const cancels = ops('cancelJob');
+        await idle();
+        const started = await call('retrain/churn', { method: 'POST' });
+        assert.equal(started.status, 202);
+        const training = (await until('the job never trained', step, (s) => s?.step === 'training' && !!s.jobId))!;
+
+        const principal = Buffer.from(JSON.stringify({ claims: [{ typ: 'name', val: 'lee@contoso.com' }] })).toString(
+            'base64',
+        );
+        const asked = await cancel({ by: 'someone else' }, { 'x-ms-client-principal': principal });
+        assert.equal(asked.status, 202, JSON.stringify(asked.body));
+        assert.equal(asked.body.by, 'lee@contoso.com', 'the authenticated caller, not the body');
+        assert.equal(asked.body.runId, training.runId);
+
+        const record = await nextRecord(count);
+        assert.equal(record.state, 'Cancelled', record.reason);
+        assert.equal(record.runId, training.runId);
+        assert.equal(record.cancellation?.by, 'lee@contoso.com');
+        assert.equal(record.cancellation?.step, 'training');
+        assert.deepEqual(record.cancellation?.job, { jobId: training.jobId, outcome: 'cancelled' });
+        assert.equal(ops('cancelJob'), cancels + 1);
+        // The job as BES reports it.
+        const bes = `${app.studio.url}/workspaces/ws-demo/services/churn-training/jobs/${training.jobId}?api-version=2.0`;
+        const job = (await (
+            await fetch(bes, { headers: { authorization: `Bearer ${demoSettings.CHURN_TRAINING_KEY}` } })
+        ).json()) as { StatusCode: unknown };
+        assert.ok(['Cancelled', 4, '4'].includes(job.StatusCode as string), JSON.stringify(job));
+    });
+
+    it('the cancelled data still trains when somebody asks for a retrain', async () => {
+        app.studio.faults.clear('churn-training');
+        const count = (await runs()).length;
+        await idle();
+        assert.equal((await call('retrain/churn', { method: 'POST' })).status, 202);
+        const record = await nextRecord(count);
+        assert.equal(record.state, 'Promoted', record.reason);
+    });
+});

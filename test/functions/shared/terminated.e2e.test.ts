@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { classificationCsv, toText } from '../../../src/local/samples';
+import { churnTarget, demoSettings } from '../../helpers/demoTargets';
+import { AppUnderTest, startApp } from '../appHost';
+import { helpers } from './terminatedHelpers';
+
+/**
+ * A run terminated from outside (the durable HTTP API's terminate) cannot write its own record:
+ * the next start of the target (here POST /api/retrain; the catch-up pass: catchUp.terminated.e2e) records it
+ * Cancelled, `cancellation.kind` `terminated`, with the step and the terminate reason, and cancel
+ * the BES job it left training. Through the dev host's own durable API.
+ */
+
+describe('a run terminated from outside is recorded by the next start', () => {
+    let app: AppUnderTest;
+    before(async () => {
+        app = await startApp((w) => [churnTarget(w)]);
+    });
+    after(() => app?.stop());
+    const h = helpers(() => app);
+
+    it('while training: Cancelled (terminated), its BES job cancelled; then the new run trains', async () => {
+        app.studio.faults.set('churn-training', { jobNeverFinishes: true });
+        const text = await toText(classificationCsv({ rows: 400, seed: 4 }));
+        await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
+        const training = (await h.until('the job never trained', h.step, (s) => s?.step === 'training' && !!s.jobId))!;
+        const cancels = app.studio.stats().operations.cancelJob ?? 0;
+        await h.terminate('stuck, by the operator');
+        assert.deepEqual(await h.runs(), [], 'a terminated run writes nothing itself');
+
+        app.studio.faults.clear('churn-training');
+        assert.equal((await h.call('retrain/churn', { method: 'POST' })).status, 202);
+        const all = await h.until('no records', h.runs, (r) => r.length >= 2);
+        const terminated = all.find((r) => r.runId === training.runId);
+        assert.ok(terminated, JSON.stringify(all.map((r) => [r.runId, r.state])));
+        assert.equal(terminated.state, 'Cancelled');
+        assert.equal(terminated.reason, 'Terminated from outside while training: stuck, by the operator.');
+        assert.equal(terminated.cancellation?.kind, 'terminated');
+        assert.equal(terminated.cancellation?.step, 'training');
+        assert.deepEqual(terminated.cancellation?.job, { jobId: training.jobId, outcome: 'cancelled' });
+        assert.equal(terminated.trigger.kind, 'blob');
+        assert.equal((app.studio.stats().operations.cancelJob ?? 0) - cancels, 1);
+        const bes = `${app.studio.url}/workspaces/ws-demo/services/churn-training/jobs/${training.jobId}?api-version=2.0`;
+        const job = (await (
+            await fetch(bes, { headers: { authorization: `Bearer ${demoSettings.CHURN_TRAINING_KEY}` } })
+        ).json()) as { StatusCode: unknown };
+        assert.ok(['Cancelled', 4, '4'].includes(job.StatusCode as string), JSON.stringify(job));
+        const next = all.find((r) => r.runId !== training.runId)!;
+        assert.equal(next.state, 'Promoted', next.reason);
+    });
+});

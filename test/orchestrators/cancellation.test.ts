@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+    Activities,
+    ApprovalPlan,
+    CANCEL_EVENT,
+    CancelRequestEvent,
+    ManifestSnapshot,
+    RetrainInput,
+    RunRecord,
+    SubmittedJob,
+    TargetPlan,
+    Verdict,
+} from '../../src/orchestrators/contracts';
+import { retrainOrchestrator } from '../../src/orchestrators/retrain';
+import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+
+/**
+ * Cancelling a run (POST /api/retrain/{target}/cancel raises CANCEL_EVENT): seen at each wait and
+ * once before promotion, it cancels the BES job the run has running and records Cancelled with who,
+ * when and at which step. Plans without `cancellable` never listen for it.
+ */
+
+const plan: TargetPlan = {
+    target: 'churn',
+    quietPeriodInMs: 30_000,
+    maxWaitInMs: 120_000,
+    jobDeadlineInMs: 600_000,
+    pollInitialIntervalInMs: 5_000,
+    pollMaxIntervalInMs: 60_000,
+    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
+    retrainOnScheduleWithoutNewData: false,
+    verify: { attempts: 1, intervalInMs: 1_000 },
+    outbox: true,
+    stableRunId: true,
+    cancellable: true,
+};
+const manifest: ManifestSnapshot = {
+    runKey: 'abcdef0123456789',
+    blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],
+};
+const job: SubmittedJob = {
+    jobId: 'job-1',
+    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
+    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
+};
+const passed: Verdict = { passed: true, reasons: ['AUC 0.91 >= 0.7'], metrics: { AUC: 0.91 }, comparedTo: null };
+const request: CancelRequestEvent = { by: 'ana', at: '2026-01-01T00:00:03.000Z', why: 'wrong file' };
+
+const blobInput: RetrainInput = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/a.csv' } };
+const httpInput: RetrainInput = { target: 'churn', trigger: { kind: 'http' } };
+
+type Handler = (input: unknown, call: number) => Answer;
+const defaults: Record<string, Handler> = {
+    [Activities.loadPlan]: () => ({ value: plan }),
+    [Activities.snapshotManifest]: () => ({ value: manifest }),
+    [Activities.submitJob]: () => ({ value: job }),
+    [Activities.getJobStatus]: (_i, n) => ({ value: { state: n < 3 ? 'Running' : 'Finished' } }),
+    [Activities.evaluate]: () => ({ value: passed }),
+    [Activities.promote]: () => ({ value: { before: null, after: job.modelOutput } }),
+    [Activities.verify]: () => ({ value: { passed: true, reasons: [] } }),
+    [Activities.cancelJob]: () => ({ value: undefined }),
+    [Activities.record]: () => ({ value: undefined }),
+    [Activities.arrivals]: () => ({ value: { pending: 0 } }),
+};
+
+interface Script {
+    activities?: Record<string, Handler>;
+    /** Decides whether the cancel request wins this `any` (the n-th one, from 1), given its step. */
+    cancelAt?: (n: number, task: FakeTask & { kind: 'any' }) => boolean;
+    /** Marks the cancel listener completed (as the SDK does for a request raised meanwhile) before this activity answers. */
+    cancelDuring?: string;
+}
+
+function scripted(script: Script) {
+    const counts: Record<string, number> = {};
+    let anys = 0;
+    let listener: (FakeTask & { result?: unknown }) | undefined;
+    const complete = (t: FakeTask & { result?: unknown }): void => {
+        t.isCompleted = true;
+        t.result = request;
+    };
+    return (task: FakeTask): Answer => {
+        if (task.kind === 'timer') return { value: undefined };
+        if (task.kind === 'any') {
+            anys += 1;
+            const cancel = task.tasks.find((t) => t.kind === 'event' && t.name === CANCEL_EVENT);
+            if (cancel) {
+                assert.ok(listener === undefined || listener === cancel, 'one cancel listener for the whole run');
+                listener = cancel;
+                if (script.cancelAt?.(anys, task)) {
+                    complete(cancel);
+                    return { value: cancel, at: new Date(request.at) };
+                }
+            }
+            return { value: task.tasks.find((t) => t.kind === 'timer') };
+        }
+        if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
+        counts[task.name] = (counts[task.name] ?? 0) + 1;
+        if (script.cancelDuring === task.name && listener) complete(listener);
+        const handler = script.activities?.[task.name] ?? defaults[task.name];
+        if (!handler) throw new Error(`no answer for ${task.name}`);
+        return handler(task.input, counts[task.name]);
+    };
+}
+
+const names = (calls: { name: string }[]) => calls.map((c) => c.name);
+const recorded = (calls: { name: string; input: unknown }[]): RunRecord =>
+    calls.find((c) => c.name === Activities.record)!.input as RunRecord;
+
+describe('cancelling a run', () => {
+    it('while debouncing: takes the outbox, lists the data for the record, never submits', () => {
+        const run = runFake(retrainOrchestrator, blobInput, scripted({ cancelAt: (n) => n === 1 }));
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled');
+        assert.equal(record.reason, 'Cancelled by ana while debouncing: wrong file');
+        assert.deepEqual(record.cancellation, {
+            kind: 'requested',
+            by: 'ana',
+            at: request.at,
+            why: 'wrong file',
+            step: 'debouncing',
+        });
+        assert.deepEqual(record.manifest, manifest, 'the record names the data it would have trained');
+        assert.ok(record.runId.endsWith(manifest.runKey.slice(0, 12)), record.runId);
+        const order = names(run.calls);
+        assert.ok(!order.includes(Activities.submitJob));
+        assert.ok(!order.includes(Activities.cancelJob), 'no job to cancel');
+        assert.ok(order.indexOf(Activities.arrivals) < order.indexOf(Activities.snapshotManifest), 'take, then list');
+        assert.equal(run.continuedAsNew, undefined, 'the cancelled data does not start again at once');
+    });
+
+    it('while training: cancels the BES job and records it', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: { [Activities.getJobStatus]: () => ({ value: { state: 'Running' } }) },
+                cancelAt: (n) => n === 2,
+            }),
+        );
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled');
+        assert.equal(record.cancellation?.step, 'training');
+        assert.deepEqual(record.cancellation?.job, { jobId: 'job-1', outcome: 'cancelled' });
+        const cancels = run.calls.filter((c) => c.name === Activities.cancelJob);
+        assert.deepEqual(
+            cancels.map((c) => c.input),
+            [{ target: 'churn', jobId: 'job-1' }],
+        );
+        assert.ok(!names(run.calls).includes(Activities.evaluate));
+        assert.equal(record.job?.jobId, 'job-1');
+    });
+
+    it('records a job that could not be cancelled, and still ends Cancelled', () => {
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: {
+                    [Activities.getJobStatus]: () => ({ value: { state: 'Running' } }),
+                    [Activities.cancelJob]: () => ({ error: new Error('BES answered 503') }),
+                },
+                cancelAt: (n) => n === 1,
+            }),
+        );
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled');
+        assert.equal(record.cancellation?.job?.outcome, 'cancel-failed');
+        assert.match(record.reasonDetail ?? '', /job-1 could not be cancelled: BES answered 503/);
+    });
+
+    it('a request raised while the run evaluates stops it before promotion', () => {
+        const run = runFake(retrainOrchestrator, httpInput, scripted({ cancelDuring: Activities.evaluate }));
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled');
+        assert.equal(record.cancellation?.step, 'evaluating');
+        assert.ok(!names(run.calls).includes(Activities.promote));
+        assert.ok(!names(run.calls).includes(Activities.cancelJob), 'the job had finished');
+    });
+
+    it('a request buffered before the run ever waited is received at the checkpoint before promotion', () => {
+        // The job is Finished at the first status read: the run never waited, so nothing saw the request yet.
+        let checkpoint: FakeTask | undefined;
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: { [Activities.getJobStatus]: () => ({ value: { state: 'Finished' } }) },
+                cancelAt: (_n, any) => {
+                    checkpoint = any;
+                    return true;
+                },
+            }),
+        );
+        assert.equal(recorded(run.calls).state, 'Cancelled');
+        assert.equal(recorded(run.calls).cancellation?.step, 'evaluating');
+        assert.ok(checkpoint && checkpoint.kind === 'any' && checkpoint.tasks.some((t) => t.kind === 'timer'));
+        assert.ok(!names(run.calls).includes(Activities.promote));
+    });
+
+    it('while awaiting approval', () => {
+        const approval: ApprovalPlan = { timeoutInMs: 3_600_000, onTimeout: 'reject' };
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: { [Activities.loadPlan]: () => ({ value: { ...plan, approval } }) },
+                cancelAt: (_n, any) => any.tasks.some((t) => t.kind === 'event' && t.name.startsWith('approval-')),
+            }),
+        );
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled');
+        assert.equal(record.cancellation?.step, 'awaiting-approval');
+        assert.ok(!names(run.calls).includes(Activities.promote));
+    });
+
+    it('a run that is not asked runs as before, with one listener raced at each wait', () => {
+        const run = runFake(retrainOrchestrator, blobInput, scripted({}));
+        assert.equal(recorded(run.calls).state, 'Promoted');
+        assert.equal(recorded(run.calls).cancellation, undefined);
+    });
+
+    it('a plan recorded before cancellation never listens for it', () => {
+        const { cancellable: _omitted, ...oldPlan } = plan;
+        let listened = false;
+        const respond = scripted({ activities: { [Activities.loadPlan]: () => ({ value: oldPlan }) } });
+        const run = runFake(retrainOrchestrator, blobInput, (task) => {
+            if (task.kind === 'any' && task.tasks.some((t) => t.kind === 'event' && t.name === CANCEL_EVENT))
+                listened = true;
+            if (task.kind === 'event' && task.name === CANCEL_EVENT) listened = true;
+            return respond(task);
+        });
+        assert.equal(recorded(run.calls).state, 'Promoted');
+        assert.equal(listened, false);
+    });
+});
