@@ -137,6 +137,8 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     );
                     const run = records[0];
                     seen.push(run);
+                    // Progress as it happens: a file the runner times out reports nothing else.
+                    console.log(`claims ${o.profile}/${o.seed}: ${target} run ${n} ${run.state} (${run.runId})`);
                     const now = app.studio.stats().operations;
                     const delta = (op: string): number => (now[op] ?? 0) - (ops[op] ?? 0);
                     const where = `${target} run ${n} (${run.runId}, ${run.state}: ${run.reason ?? ''})`;
