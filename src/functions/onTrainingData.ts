@@ -49,7 +49,7 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         started: 'Started',
         signalled: 'Signalled',
         pending: 'Recorded (the live run already took its last look; the catch-up pass starts the next) for',
-        covered: 'Nothing to do (a repeated delivery of a write a run already listed) for',
+        covered: 'Ignored a repeated delivery (a run already listed this write): nothing started or hinted for',
     } as const;
     context.log(`${said[outcome]} ${instanceId} for '${name}'${etag ? ` (ETag ${etag})` : ''}.`);
 }
