@@ -4,7 +4,8 @@ import * as df from 'durable-functions';
 import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { matchesDataPattern } from '../retraining/dataPattern';
 import { validateUpload } from '../retraining/validateUpload';
-import { startOrSignal } from './shared/startRetrain';
+import { etagOf } from './shared/blobEtag';
+import { CLOSED_RUN_WAIT_IN_MS, startOrSignal } from './shared/startRetrain';
 import { recordIfTerminated } from './shared/terminated';
 
 /** The container the blob trigger watches (each target's `data.container` should be this one). */
@@ -37,19 +38,23 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
     const client = df.getClient(context);
     // A start replaces the instance: a run terminated from outside is recorded first.
     await recordIfTerminated(client, deps, target.name, (m) => context.log(m));
+    const etag = await etagOf(context.triggerMetadata, deps.blobs.getContainerClient(container).getBlobClient(name));
     const { instanceId, outcome } = await startOrSignal(
         client,
         outboxOf(deps),
         target.name,
         { kind: 'blob', blobName: name },
         (m) => context.warn(m),
+        CLOSED_RUN_WAIT_IN_MS,
+        etag,
     );
     const said = {
         started: 'Started',
         signalled: 'Signalled',
         pending: 'Recorded (the live run already took its last look; the catch-up pass starts the next) for',
+        covered: 'Ignored a repeated delivery (a run already listed this write): nothing started or hinted for',
     } as const;
-    context.log(`${said[outcome]} ${instanceId} for '${name}'.`);
+    context.log(`${said[outcome]} ${instanceId} for '${name}'${etag ? ` (ETag ${etag})` : ''}.`);
 }
 
 app.storageBlob('onTrainingData', {

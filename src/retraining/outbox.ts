@@ -9,6 +9,11 @@ export interface Arrival {
     seq: number;
     kind: 'blob' | 'timer' | 'http';
     blobName?: string;
+    /**
+     * The ETag (quotes stripped) of the blob version the trigger was invoked for, when known: with
+     * `blobName`, the write this arrival reports, so a second delivery of it can be told apart.
+     */
+    etag?: string;
     /** ISO time the trigger wrote it (the trigger's clock). */
     at: string;
 }
@@ -20,11 +25,19 @@ export interface OutboxCloser {
     at: string;
 }
 
+/** One blob write a run's take covered: the run listed storage after it, so it saw this version or a newer one. */
+export interface CoveredWrite {
+    blobName: string;
+    etag: string;
+}
+
 /**
  * A target's outbox (one JSON blob `outbox/{target}.json` in the runs container, written only under
  * its ETag). `seq` counts every arrival ever written; `takenSeq` is the highest one a run has
  * covered by listing storage after it; arrivals above it are pending. `closedBy` is set by a run's
- * final look when nothing was pending, and cleared by the next take.
+ * final look when nothing was pending, and cleared by the next take. `covered` remembers the blob
+ * writes (name and ETag) the latest takes covered, newest last, so a second delivery of one of
+ * them (Event Grid delivers at least once, and redelivers for up to 24 h) is not a new arrival.
  */
 export interface OutboxState {
     seq: number;
@@ -32,9 +45,17 @@ export interface OutboxState {
     /** The newest pending arrivals, oldest first (at most MAX_KEPT; `seq - takenSeq` counts them all). */
     pending: Arrival[];
     closedBy?: OutboxCloser;
+    /** At most MAX_COVERED writes, newest last; absent in outboxes written before it existed. */
+    covered?: CoveredWrite[];
 }
 
 const MAX_KEPT = 50;
+/**
+ * How many covered writes a target remembers. A repeated delivery of an older write is not
+ * recognised and starts one more run, which the run key then ends Skipped (the same data is never
+ * trained twice); the bound only keeps the outbox blob small.
+ */
+const MAX_COVERED = 500;
 // A round is lost only to a writer that succeeded, so every round makes progress; losers back off a
 // little, with jitter, before reading again. Bounded by time, not rounds: a burst of hundreds of
 // uploads (one append each) must not fail the last writers.
@@ -47,6 +68,17 @@ export class OutboxContentionError extends Error {
 
 function empty(): OutboxState {
     return { seq: 0, takenSeq: 0, pending: [] };
+}
+
+function same(a: CoveredWrite, b: CoveredWrite): boolean {
+    return a.blobName === b.blobName && a.etag === b.etag;
+}
+
+/** The covered write this arrival repeats, if it is a blob arrival with an ETag that a take already covered. */
+function coveredWrite(s: OutboxState, a: Omit<Arrival, 'seq' | 'at'>): CoveredWrite | undefined {
+    if (a.kind !== 'blob' || !a.blobName || !a.etag) return undefined;
+    const w = { blobName: a.blobName, etag: a.etag };
+    return s.covered?.some((c) => same(c, w)) ? w : undefined;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -73,33 +105,45 @@ export class Outbox {
 
     /**
      * Records an arrival. Returns it with its `seq`, and the closer the outbox held when it was
-     * written: if set, the run that closed it has already taken its last look.
+     * written: if set, the run that closed it has already taken its last look. A blob arrival with
+     * an `etag` whose write a take already covered is a repeated delivery of that write: nothing is
+     * written and the answer is `{ covered }` (the write), so the caller starts and signals nothing.
      * @throws OutboxContentionError when ETag races are lost for CONTENTION_BUDGET_IN_MS; storage errors as thrown.
      */
     async append(
         target: string,
         arrival: Omit<Arrival, 'seq' | 'at'> & { at?: string },
-    ): Promise<{ arrival: Arrival; closedBy?: OutboxCloser }> {
+    ): Promise<{ arrival: Arrival; closedBy?: OutboxCloser } | { covered: CoveredWrite }> {
         let added: Arrival | undefined;
         let closedBy: OutboxCloser | undefined;
+        let covered: CoveredWrite | undefined;
         await this.update(target, (s) => {
+            covered = coveredWrite(s, arrival);
+            if (covered) return undefined;
             added = { ...arrival, seq: s.seq + 1, at: arrival.at ?? new Date().toISOString() };
             closedBy = s.closedBy;
             const pending = [...s.pending, added].slice(-MAX_KEPT);
             return { ...s, seq: added.seq, pending };
         });
+        if (covered) return { covered };
         return { arrival: added!, ...(closedBy ? { closedBy } : {}) };
     }
 
     /**
-     * A run is about to list storage: everything recorded so far is covered by that listing.
-     * Returns the state before the take.
+     * A run is about to list storage: everything recorded so far is covered by that listing, and
+     * the blob writes among it are remembered as covered. Returns the state before the take.
      */
     async take(target: string): Promise<OutboxState> {
         let before = empty();
         await this.update(target, (s) => {
             before = s;
-            return { seq: s.seq, takenSeq: s.seq, pending: [] };
+            const taken: CoveredWrite[] = s.pending.flatMap((a) =>
+                a.kind === 'blob' && a.blobName && a.etag ? [{ blobName: a.blobName, etag: a.etag }] : [],
+            );
+            // Newest last, each write once: a write delivered twice keeps only its latest place.
+            const all = [...(s.covered ?? []), ...taken];
+            const covered = all.filter((c, i) => !all.slice(i + 1).some((later) => same(later, c))).slice(-MAX_COVERED);
+            return { seq: s.seq, takenSeq: s.seq, pending: [], ...(covered.length > 0 ? { covered } : {}) };
         });
         return before;
     }

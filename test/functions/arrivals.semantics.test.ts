@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { encodeMessage } from '../../src/local/host/triggers/blobMessage';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, Where } from '../helpers/demoTargets';
@@ -21,7 +22,7 @@ describe('arrivals under the azure semantics profile', () => {
             debounce: { quietPeriodInMs: 500, maxWaitInMs: 4000 },
         });
     before(async () => {
-        app = await startApp((w) => ['burst', 'late', 'http', 'lost'].map((n) => target(w, n)), {
+        app = await startApp((w) => ['burst', 'late', 'http', 'lost', 'again'].map((n) => target(w, n)), {
             RETRAINER_HOST_SEMANTICS: 'azure',
             RETRAINER_HOST_SEMANTICS_SEED: '11',
             // 20x the 50 ms poll: idle episodes wait up to 1 s, as Azure's 30 s scaled down.
@@ -177,5 +178,47 @@ describe('arrivals under the azure semantics profile', () => {
             (r) => trained(r, ['lost/poisoned.csv']),
         );
         assert.ok(catchUps() > beforePoison, 'the catch-up pass started the run for the poisoned upload');
+    });
+
+    it('a repeated Event Grid delivery of an upload a run already listed starts no run', async () => {
+        const name = 'again/one.csv';
+        await put(name, 90);
+        await until(
+            'the upload was not trained',
+            () => runs('again'),
+            (r) => trained(r, [name]),
+        );
+        await until(
+            'the again target never went idle',
+            () => api<{ inFlight: unknown }>('targets/again'),
+            (v) => v.body.inFlight === null,
+        );
+        const recorded = (await runs('again')).length;
+        // Event Grid redelivers an event (at least once; retries for up to 24 h): the blob
+        // extension queues it again, as the profile does for a duplicate, after the run has ended.
+        const etag = (await app.data.getBlockBlobClient(name).getProperties()).etag ?? '';
+        // The trigger's last line for the file says what it did with it (started, signalled, ...).
+        const said = () => app.logs.filter((l) => l.includes(` for '${name}'`));
+        const before = said().length;
+        const queue = app.host.blob?.queue;
+        assert.ok(queue, 'the host watches blobs');
+        await queue.sendMessage(
+            encodeMessage({
+                Type: 'BlobTrigger',
+                FunctionId: 'Host.Functions.onTrainingData',
+                BlobType: 'BlockBlob',
+                ContainerName: app.data.containerName,
+                BlobName: name,
+                ETag: etag,
+            }),
+        );
+        const handled = await until(
+            'the repeated delivery was not handled',
+            () => Promise.resolve(said()),
+            (lines) => lines.length > before,
+        );
+        assert.match(handled.at(-1) ?? '', /a repeated delivery/, 'the trigger knew the write');
+        assert.equal((await api<{ inFlight: unknown }>('targets/again')).body.inFlight, null, 'no run was started');
+        assert.equal((await runs('again')).length, recorded, 'no run record was added for the same write');
     });
 });

@@ -31,6 +31,16 @@ type Target = 'churn' | 'strict' | 'houses';
 /** The side-effecting activities every duplicate must be shown on. */
 const SIDE_EFFECTS = [Activities.submitJob, Activities.promote, Activities.rollback];
 
+/** One line per run record: what a failed count needs to be diagnosed (id, state, trigger, reason, files). */
+function describeRecords(records: readonly RunRecord[]): string {
+    return records
+        .map((r) => {
+            const files = r.manifest?.blobs.map((b) => `${b.name}@${b.etag}`).join(' ') ?? 'no manifest';
+            return `\n  ${r.runId} ${r.state} trigger=${JSON.stringify(r.trigger)} reason=${JSON.stringify(r.reason ?? '')} files=[${files}] timings=${JSON.stringify(r.timings)}`;
+        })
+        .join('');
+}
+
 /** Polls `check` until it yields a value; the limit only bounds a hang (never a timing assertion). */
 async function until<T>(check: () => Promise<T | undefined>, what: string, logs: string[]): Promise<T> {
     for (let i = 0; i < 1200; i++) {
@@ -93,6 +103,12 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
             const submitsBefore = app.studio.stats().operations.submitJob ?? 0;
             const uploads: Record<string, number> = { churn: 0, strict: 0, houses: 0 };
             const seen: RunRecord[] = [];
+            /** For a failed assertion: the target's run records and its lines of the host log. */
+            const explain = (target: string, records: readonly RunRecord[]): string =>
+                `; records (newest first):${describeRecords(records)}\nhost log lines naming '${target}':\n${app.logs
+                    .filter((l) => l.includes(target))
+                    .slice(-120)
+                    .join('\n')}`;
 
             /** One run at a time on one endpoint, so its update count is exact per run. */
             const lane = async (targets: readonly Target[], runs: number, update: string) => {
@@ -109,24 +125,27 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     uploads[target] += 1;
                     const expectedRecords = uploads[target];
                     await app.data.getBlockBlobClient(blob).upload(text, Buffer.byteLength(text));
-                    const run = await until(
+                    const records = await until(
                         async () => {
-                            const records = await runsOf(origin, key, target);
-                            if (records.length < expectedRecords) return undefined;
+                            const now = await runsOf(origin, key, target);
+                            if (now.length < expectedRecords) return undefined;
                             // The next upload must not land while this run is still live (it would join it).
-                            return (await stepOf(origin, key, target)) === undefined ? records[0] : undefined;
+                            return (await stepOf(origin, key, target)) === undefined ? now : undefined;
                         },
                         `run ${n} of ${target}`,
                         app.logs,
                     );
+                    const run = records[0];
                     seen.push(run);
-                    console.log('DEBUG', target, run.state, JSON.stringify(run.timings));
+                    // Progress as it happens: a file the runner times out reports nothing else.
+                    console.log(`claims ${o.profile}/${o.seed}: ${target} run ${n} ${run.state} (${run.runId})`);
                     const now = app.studio.stats().operations;
                     const delta = (op: string): number => (now[op] ?? 0) - (ops[op] ?? 0);
                     const where = `${target} run ${n} (${run.runId}, ${run.state}: ${run.reason ?? ''})`;
 
                     const expected = target === 'strict' ? ['RolledBack'] : ['Promoted', 'Rejected'];
-                    assert.ok(expected.includes(run.state), where);
+                    assert.ok(expected.includes(run.state), `${where}${explain(target, records)}`);
+                    assert.equal(records.length, expectedRecords, `${where}: records${explain(target, records)}`);
                     assert.ok(
                         run.manifest?.blobs.some((b) => b.name === blob),
                         `${where} holds ${blob}`,
@@ -151,7 +170,11 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
 
             for (const target of ['churn', 'strict', 'houses']) {
                 const records = await runsOf(origin, key, target);
-                assert.equal(records.length, uploads[target], `${target}: one record per upload, none lost`);
+                assert.equal(
+                    records.length,
+                    uploads[target],
+                    `${target}: one record per upload, none lost${explain(target, records)}`,
+                );
                 assert.equal(new Set(records.map((r) => r.runId)).size, records.length, `${target}: none duplicated`);
             }
             assert.equal(new Set(seen.map((r) => r.runId)).size, o.runs);

@@ -21,7 +21,7 @@ describe('arrivals outbox', () => {
             Array.from({ length: 50 }, (_, i) => outbox.append('t', { kind: 'blob', blobName: `t/${i}.csv` })),
         );
         assert.deepEqual(
-            written.map((w) => w.arrival.seq).sort((a, b) => a - b),
+            written.map((w) => ('arrival' in w ? w.arrival.seq : 0)).sort((a, b) => a - b),
             Array.from({ length: 50 }, (_, i) => i + 1),
         );
         const s = await outbox.read('t');
@@ -40,6 +40,7 @@ describe('arrivals outbox', () => {
         const none = await arrivals(outbox, { target: 'u', op: 'close', instanceId: 'i', runId: 'r1' });
         assert.equal(none.pending, 0);
         const closed = await outbox.append('u', { kind: 'blob', blobName: 'u/b.csv' });
+        assert.ok('arrival' in closed);
         assert.equal(closed.closedBy?.runId, 'r1', 'an arrival after the final look learns who closed it');
         const late = await arrivals(outbox, { target: 'u', op: 'close', instanceId: 'i', runId: 'r2' });
         assert.equal(late.pending, 1);
@@ -49,5 +50,57 @@ describe('arrivals outbox', () => {
         assert.ok(peek.latestAt);
         await outbox.take('u');
         assert.equal((await outbox.read('u')).closedBy, undefined, 'the next take reopens it');
+    });
+
+    it('a repeated delivery of a blob write a take covered is no new arrival; a new write of the same name is', async () => {
+        const outbox = new Outbox(container);
+        const first = await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x1' });
+        // Delivered twice before any run took it: both wait, and one take covers both.
+        const again = await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x1' });
+        assert.ok('arrival' in first && 'arrival' in again);
+        assert.equal(again.arrival.seq, 2);
+        await outbox.take('v');
+
+        // After the take, the same write delivered again: nothing written, nothing pending.
+        const late = await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x1' });
+        assert.deepEqual(late, { covered: { blobName: 'v/a.csv', etag: '0x1' } });
+        let s = await outbox.read('v');
+        assert.equal(s.seq, 2);
+        assert.equal(s.pending.length, 0);
+        const close = await arrivals(outbox, { target: 'v', op: 'close', instanceId: 'i', runId: 'r1' });
+        assert.equal(close.pending, 0, 'the run that covered it does not continue for it');
+
+        // The blob overwritten (new ETag), or an arrival whose ETag is unknown: new arrivals.
+        const changed = await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x2' });
+        const unknown = await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv' });
+        assert.ok('arrival' in changed && 'arrival' in unknown);
+        s = await outbox.read('v');
+        assert.equal(s.seq - s.takenSeq, 2);
+
+        // Later takes keep what earlier ones covered.
+        await outbox.take('v');
+        s = await outbox.read('v');
+        assert.deepEqual(s.covered, [
+            { blobName: 'v/a.csv', etag: '0x1' },
+            { blobName: 'v/a.csv', etag: '0x2' },
+        ]);
+        assert.ok('covered' in (await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x1' })));
+        assert.ok('covered' in (await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x2' })));
+    });
+
+    it('an outbox written before covered writes existed reads and takes as before', async () => {
+        const outbox = new Outbox(container);
+        await container.createIfNotExists();
+        const old = JSON.stringify({
+            seq: 3,
+            takenSeq: 1,
+            pending: [{ seq: 3, kind: 'blob', blobName: 'w/x.csv', at: '2026-01-01T00:00:00Z' }],
+        });
+        await container.getBlockBlobClient('outbox/w.json').upload(old, Buffer.byteLength(old));
+        const before = await outbox.take('w');
+        assert.equal(before.seq - before.takenSeq, 2);
+        const s = await outbox.read('w');
+        assert.equal(s.takenSeq, 3);
+        assert.equal(s.covered, undefined, 'an arrival without an ETag covers nothing');
     });
 });

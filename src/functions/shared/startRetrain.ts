@@ -144,9 +144,10 @@ export interface ArrivalOutcome {
     /**
      * started: this call started the run; signalled: a live run got a hint (it reads the outbox
      * anyway); pending: the live run already took its last look, so the arrival waits in the outbox
-     * for the timer's catch-up pass.
+     * for the timer's catch-up pass; covered: a repeated delivery of a blob write a run already
+     * covered (it listed storage after that write's first arrival), so nothing was started or signalled.
      */
-    outcome: 'started' | 'signalled' | 'pending';
+    outcome: 'started' | 'signalled' | 'pending' | 'covered';
 }
 
 /**
@@ -155,7 +156,9 @@ export interface ArrivalOutcome {
  * debounce. No timed wait for a "finishing" step: the run's final look reads the outbox. Only an
  * arrival written after that look (the outbox names the live run as its closer) is never raised
  * into the run, which would drop it: the trigger starts the next run once that one has ended
- * (bounded by `closedRunWaitInMs`), and otherwise leaves it pending for the catch-up pass.
+ * (bounded by `closedRunWaitInMs`), and otherwise leaves it pending for the catch-up pass. `etag`
+ * (quotes stripped), when the trigger knows it, names the blob write: a repeated delivery of a
+ * write a run already covered starts and signals nothing (outcome `covered`).
  * @throws DurableOutageError (see startWithProof) and storage errors from the outbox: the
  * invocation fails and is retried.
  */
@@ -166,11 +169,18 @@ export async function startOrSignal(
     trigger: Exclude<RunTrigger, { kind: 'http' }>,
     warn: (message: string) => void = () => undefined,
     closedRunWaitInMs = CLOSED_RUN_WAIT_IN_MS,
+    etag?: string,
 ): Promise<ArrivalOutcome> {
-    const { closedBy } = await outbox.append(
+    const appended = await outbox.append(
         target,
-        trigger.kind === 'blob' ? { kind: 'blob', blobName: trigger.blobName } : { kind: 'timer' },
+        trigger.kind === 'blob'
+            ? { kind: 'blob', blobName: trigger.blobName, ...(etag ? { etag } : {}) }
+            : { kind: 'timer' },
     );
+    // Event Grid delivers at least once: a second delivery of a write a run already listed must not
+    // start another run (it would only end Skipped, one record too many for one upload).
+    if ('covered' in appended) return { instanceId: instanceIdFor(target), outcome: 'covered' };
+    const { closedBy } = appended;
     let won: StartOutcome = await startWithProof(client, target, trigger);
     if (won.outcome === 'started') return { instanceId: won.instanceId, outcome: 'started' };
     if (tookLastLook(closedBy, won.status)) {
