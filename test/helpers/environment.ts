@@ -7,12 +7,11 @@ import { QueueClient } from '@azure/storage-queue';
 
 import { AzuriteInstance, startAzurite, StartAzuriteOptions } from '../../src/local/common/azurite';
 import { HostLogger, memoryLogger } from '../../src/local/host/core/log';
-import { DevHost, HostOptions } from '../../src/local/host/host';
+import { defaultHostId, DevHost, HostOptions } from '../../src/local/host/host';
 import type { HostKeys } from '../../src/local/host/http/keys';
 import { StudioServer } from '../../src/local/studio/server';
 import type { OutboxState } from '../../src/retraining/outbox';
 import { testStorage, uniqueName } from './azurite';
-import { hostStarted } from './hostProcess';
 
 /*
  * The one place tests start the offline environment (issue 16): Azurite, the studio emulator and
@@ -106,6 +105,8 @@ export interface ChildHost {
     /** Everything the process printed, one entry per line. */
     output: string[];
     keys: HostKeys;
+    /** Names its receipts and blob trigger queue: the default, from the app folder. */
+    hostId: string;
     kill9(): Promise<void>;
     stop(): Promise<void>;
 }
@@ -128,7 +129,8 @@ export interface ChildHostOptions {
  */
 export async function spawnHost(options: ChildHostOptions): Promise<ChildHost> {
     const output = options.output ?? [];
-    const args = [HOST_MAIN, options.appRoot ?? REPO_ROOT, '--port', '0'];
+    const appRoot = options.appRoot ?? REPO_ROOT;
+    const args = [HOST_MAIN, appRoot, '--port', '0'];
     args.push('--poll-ms', String(TEST_TIMINGS.pollMs), '--lease-ms', String(options.leaseMs ?? 1500));
     args.push('--blob-scan-ms', String(TEST_TIMINGS.blobScanMs), '--state-dir', options.stateDir);
     const proc = spawn(process.execPath, args, {
@@ -142,7 +144,40 @@ export async function spawnHost(options: ChildHostOptions): Promise<ChildHost> {
         if (proc.exitCode === null && proc.signalCode === null) proc.kill(s);
         await exited;
     };
-    return { proc, origin, output, keys, kill9: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+    return {
+        proc,
+        origin,
+        output,
+        keys,
+        hostId: defaultHostId(appRoot),
+        kill9: () => signal('SIGKILL'),
+        stop: () => signal('SIGTERM'),
+    };
+}
+
+/**
+ * Collects a dev host process's output lines into `output` and resolves with its origin once it
+ * prints "Host started on ..."; rejects, with the last lines, if it exits first.
+ */
+export function hostStarted(proc: ChildProcess, output: string[]): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+        let buffer = '';
+        const onData = (chunk: Buffer): void => {
+            buffer += chunk.toString('utf8');
+            const lines = buffer.split('\n');
+            buffer = lines.pop() ?? '';
+            for (const line of lines) {
+                output.push(line);
+                const m = /Host started on (http:\/\/[^\s]+)/.exec(line);
+                if (m) resolve(m[1]);
+            }
+        };
+        proc.stdout?.on('data', onData);
+        proc.stderr?.on('data', onData);
+        proc.once('exit', (code) =>
+            reject(new Error(`host exited early (${String(code)}):\n${output.slice(-30).join('\n')}`)),
+        );
+    });
 }
 
 /**
