@@ -85,13 +85,14 @@ describe('studio ARM web services (on the wire)', () => {
         assert.ok(url, 'Azure-AsyncOperation header');
         assert.ok(url.startsWith(`${kit.url}/subscriptions/${SUB}/providers/Microsoft.MachineLearning/locations/`));
         const states: string[] = [];
-        const final = await eventually(
+        const final = await eventually<Record<string, unknown>>(
             async () => {
                 const res = await arm('GET', url.slice(kit.url.length));
                 assert.equal(res.status, 200, JSON.stringify(res.body));
                 assert.deepEqual(validateArmOperationStatus(res.body), []);
                 if (states.at(-1) !== res.body.provisioningState) states.push(res.body.provisioningState);
-                return res.body.provisioningState !== 'Provisioning' ? (res.body as AnyJson) : undefined;
+                const body = res.body as Record<string, unknown>;
+                return body.provisioningState !== 'Provisioning' ? body : undefined;
             },
             'the operation to end',
             30_000,
