@@ -35,10 +35,11 @@ describe('a file that arrives during a run gets its own run', () => {
         eventually(
             async () => {
                 const v = await probe();
-                return check(v) ? v : undefined;
+                // Boxed: the value awaited may itself be undefined (no run in flight).
+                return check(v) ? { v } : undefined;
             },
             () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
-        );
+        ).then((box) => box.v);
     const step = async () =>
         (await api<{ inFlight: { step: CustomStatus | null } | null }>('targets/churn')).inFlight?.step?.step;
 
