@@ -215,6 +215,8 @@ export interface SettleScope {
     runs: ContainerClient;
     /** The blob-triggered function's name. Default `onTrainingData`. */
     blobFunction?: string;
+    /** False when the app runs with its blob trigger disabled: no receipts or trigger queue to wait for. */
+    blobTrigger?: boolean;
 }
 
 /**
@@ -224,6 +226,14 @@ export interface SettleScope {
  * hold, nothing more will happen without a new input (an upload, a timer tick, an HTTP call).
  */
 export async function unsettled(scope: SettleScope): Promise<string | undefined> {
+    if (scope.blobTrigger !== false) {
+        const why = await triggerUnsettled(scope);
+        if (why) return why;
+    }
+    return orchestrationsUnsettled(scope);
+}
+
+async function triggerUnsettled(scope: SettleScope): Promise<string | undefined> {
     for await (const blob of scope.data.listBlobsFlat()) {
         if (!(await triggerDone(scope, blob.name, blob.properties.etag)))
             return `the blob trigger has not completed ${blob.name}`;
@@ -233,6 +243,10 @@ export async function unsettled(scope: SettleScope): Promise<string | undefined>
         const { approximateMessagesCount } = await queue.getProperties();
         if (approximateMessagesCount) return `${approximateMessagesCount} blob trigger message(s) queued`;
     }
+    return undefined;
+}
+
+async function orchestrationsUnsettled(scope: SettleScope): Promise<string | undefined> {
     const res = await fetch(
         `${scope.origin}/runtime/webhooks/durabletask/instances?runtimeStatus=Pending,Running,ContinuedAsNew,Suspended&code=${scope.keys.durableSystem}`,
     );
