@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
 import { handleUi } from '../ui/handler';
-import { PRINCIPAL_HEADER } from '../ui/principal';
+import { CLIENT_PRINCIPAL_HEADER } from './shared/clientPrincipal';
 import { decisionHandler } from './shared/approvalDecision';
 import { liveStatus } from './shared/startRetrain';
 
@@ -22,7 +22,7 @@ export async function uiHttp(request: HttpRequest, context: InvocationContext): 
                 new HttpRequest({
                     method: 'POST',
                     url: request.url,
-                    headers: { [PRINCIPAL_HEADER]: request.headers.get(PRINCIPAL_HEADER) ?? '' },
+                    headers: { [CLIENT_PRINCIPAL_HEADER]: request.headers.get(CLIENT_PRINCIPAL_HEADER) ?? '' },
                     params: { runId },
                     body: { string: JSON.stringify({ by: principal.name, why }) },
                 }),

@@ -1,10 +1,16 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
+import {
+    CLIENT_PRINCIPAL_HEADER,
+    ClientPrincipal,
+    easyAuthEnabled,
+    parseClientPrincipal,
+} from '../functions/shared/clientPrincipal';
 import type { RunRecord } from '../orchestrators/contracts';
 import type { RetrainerConfig } from '../retraining/configSchema';
 import type { Champion } from '../retraining/runStore';
 import { readAsset } from './assets';
-import { easyAuthEnabled, Principal, parsePrincipal, PRINCIPAL_HEADER } from './principal';
+
 import { LiveRun, targetHistory, targetSummary } from './views';
 
 /** What the page's API reads; injected so the handler is tested without a host. */
@@ -19,7 +25,12 @@ export interface UiDeps {
      * Records an approve/reject decision for a run that waits for approval, as the signed-in
      * principal (the approval routes' own logic: claimed once, idempotent, 409 when not waiting).
      */
-    decide(decision: 'approve' | 'reject', runId: string, why: string, principal: Principal): Promise<HttpResponseInit>;
+    decide(
+        decision: 'approve' | 'reject',
+        runId: string,
+        why: string,
+        principal: ClientPrincipal,
+    ): Promise<HttpResponseInit>;
 }
 
 /** A browser form cannot send this header cross-site without a CORS preflight the app never grants. */
@@ -41,7 +52,7 @@ function json(status: number, body: unknown): HttpResponseInit {
 /**
  * `/api/ui/{*path}`: the status page and its small JSON API. The function key never reaches the
  * browser: the route is anonymous at the Functions level and every request must carry a principal
- * App Service Authentication signed in (see principal.ts) holding one of the config's viewer roles.
+ * App Service Authentication signed in (see functions/shared/clientPrincipal.ts) holding one of the config's viewer roles.
  *
  * Routes: `` (the page), `app.js`, `app.css`, `chart.umd.js`; `api/summary` (every target, for the
  * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record),
@@ -53,7 +64,7 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
             error: 'The status page needs App Service Authentication (Entra ID) in front of the app; see docs/deploy.md.',
         });
     }
-    const principal = parsePrincipal(request.headers.get(PRINCIPAL_HEADER));
+    const principal = signedIn(request.headers.get(CLIENT_PRINCIPAL_HEADER));
     if (!principal) return json(401, { error: 'Sign in to see the status page.' });
     if (!mayView(principal, deps.config)) {
         return json(403, {
@@ -128,15 +139,24 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
     return json(404, { error: `No API at '${path}'.` });
 }
 
-function hasAny(p: Principal, roles: readonly string[]): boolean {
+/** The signed-in principal; a header that cannot be read is the same as no sign-in here (401). */
+function signedIn(header: string | null): ClientPrincipal | undefined {
+    try {
+        return parseClientPrincipal(header);
+    } catch {
+        return undefined;
+    }
+}
+
+function hasAny(p: ClientPrincipal, roles: readonly string[]): boolean {
     const mine = new Set(p.roles.map((r) => r.toLowerCase()));
     return roles.some((r) => mine.has(r.toLowerCase()));
 }
 
-export function mayView(p: Principal, config: RetrainerConfig): boolean {
+export function mayView(p: ClientPrincipal, config: RetrainerConfig): boolean {
     return hasAny(p, config.ui.viewerRoles) || hasAny(p, config.ui.approverRoles);
 }
 
-export function mayApprove(p: Principal, config: RetrainerConfig): boolean {
+export function mayApprove(p: ClientPrincipal, config: RetrainerConfig): boolean {
     return hasAny(p, config.ui.approverRoles);
 }

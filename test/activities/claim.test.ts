@@ -13,19 +13,8 @@ import { submitJob } from '../../src/activities/submitJob';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { isClaimPending } from '../../src/orchestrators/claims';
 import type { Promotion, SubmittedJob } from '../../src/orchestrators/contracts';
-import { testStorage, uniqueName } from '../helpers/azurite';
+import { eventually, testStorage, uniqueName } from '../helpers/environment';
 import { PipelineFixture, startPipeline, upload } from './fixture';
-
-/** Resolves once `check` holds; polls every `everyInMs`, gives up (throws) after `limitInMs`. */
-async function until<T>(check: () => Promise<T | undefined>, limitInMs: number, everyInMs = 250): Promise<T> {
-    const stop = Date.now() + limitInMs;
-    for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > stop) throw new Error(`condition not met within ${limitInMs} ms`);
-        await new Promise((ok) => setTimeout(ok, everyInMs));
-    }
-}
 
 describe('claims: create-only marker under a blob lease (Azurite)', () => {
     let storage: Awaited<ReturnType<typeof testStorage>>;
@@ -117,12 +106,14 @@ describe('claims: create-only marker under a blob lease (Azurite)', () => {
             });
         assert.ok(isClaimPending(await copy()), 'the live holder keeps the claim');
         child.kill('SIGKILL');
-        const taken = await until(
+        const taken = await eventually(
             async () => {
                 const r = await copy();
                 return isClaimPending(r) ? undefined : r;
             },
+            'a copy to take the claim over',
             (CLAIM_LEASE_IN_SECONDS + 30) * 1000,
+            250,
         );
         assert.equal(taken, 'started job-3', 'the copy that took over used the job id the holder recorded');
         assert.equal(acts, 1);

@@ -4,11 +4,11 @@ import { ActivityDeps } from '../../src/activities/deps';
 import { getJobStatus } from '../../src/activities/jobStatus';
 import { BatchExecutionClient, ClassicEndpointClient, ScoringClient, WebServiceClient } from '../../src/clients';
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { JobStatus } from '../../src/orchestrators/contracts';
 import { validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
-import { testStorage, uniqueName } from '../helpers/azurite';
+import { eventually, startStudio, testStorage, uniqueName } from '../helpers/environment';
 import { arm, churnTarget, demoSettings, housesTarget, retrainedKey, seed } from '../helpers/demoTargets';
 
 export interface PipelineFixture {
@@ -32,11 +32,7 @@ export async function startPipeline(
 ): Promise<PipelineFixture> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
-    const studio = await StudioServer.start({
-        storageConnectionString: storage.connectionString,
-        seed,
-        log: () => undefined,
-    });
+    const studio = await startStudio({ seed });
     const dataContainer = uniqueName('data');
     const modelsContainer = uniqueName('models');
     const where = { studioUrl: studio.url, dataContainer, modelsContainer };
@@ -71,14 +67,11 @@ export async function startPipeline(
         deps,
         dataContainer,
         modelsContainer,
-        waitForJob: async (target, jobId) => {
-            for (let i = 0; i < 600; i++) {
+        waitForJob: (target, jobId) =>
+            eventually(async () => {
                 const s = await getJobStatus(deps, { target, jobId });
-                if (s.state !== 'NotStarted' && s.state !== 'Running') return s;
-                await new Promise((r) => setTimeout(r, 50));
-            }
-            throw new Error('job did not end');
-        },
+                return s.state !== 'NotStarted' && s.state !== 'Running' ? s : undefined;
+            }, `job ${jobId} to end`),
         close: () => studio.close(),
     };
 }

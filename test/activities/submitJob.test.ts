@@ -9,11 +9,11 @@ import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJob } from '../../src/activities/submitJob';
 import { BatchExecutionClient } from '../../src/clients';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { JobStatus, ManifestSnapshot } from '../../src/orchestrators/contracts';
 import { validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
-import { testStorage, uniqueName } from '../helpers/azurite';
+import { eventually, startStudio, testStorage, uniqueName } from '../helpers/environment';
 import { churnTarget, demoSettings, seed } from '../helpers/demoTargets';
 import { acted } from '../helpers/claims';
 
@@ -27,11 +27,7 @@ describe('training activities (Azurite + studio emulator)', () => {
     before(async () => {
         const storage = await testStorage();
         blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
-        studio = await StudioServer.start({
-            storageConnectionString: storage.connectionString,
-            seed,
-            log: () => undefined,
-        });
+        studio = await startStudio({ seed });
         dataContainer = uniqueName('data');
         const config = validateConfig({
             storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' },
@@ -65,13 +61,11 @@ describe('training activities (Azurite + studio emulator)', () => {
     });
     after(() => studio.close());
 
-    async function waitForEnd(jobId: string): Promise<JobStatus> {
-        for (let i = 0; i < 600; i++) {
+    function waitForEnd(jobId: string): Promise<JobStatus> {
+        return eventually(async () => {
             const s = await getJobStatus(deps, { target: 'churn', jobId });
-            if (s.state !== 'NotStarted' && s.state !== 'Running') return s;
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error('job did not end');
+            return s.state !== 'NotStarted' && s.state !== 'Running' ? s : undefined;
+        }, `job ${jobId} to end`);
     }
 
     let manifest: ManifestSnapshot;

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
-import { testStorage } from '../helpers/azurite';
+import { eventually, testStorage } from '../helpers/environment';
 import { churnTarget } from '../helpers/demoTargets';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.js');
@@ -34,14 +34,16 @@ describe('retrainer approve / reject', () => {
             assert.match(e.stderr, message);
             return true;
         });
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
+    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
+        eventually(
+            async () => {
+                const v = await probe();
+                // Boxed: the value awaited may itself be undefined (no run in flight).
+                return check(v) ? { v } : undefined;
+            },
+            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
+            300_000,
+        ).then((box) => box.v);
 
     it('approves the waiting run, then refuses what is no longer possible', async () => {
         await fails(['approve', 'churn', '--by', 'ana', '--why', 'ok'], /No run of 'churn' is waiting for approval/);

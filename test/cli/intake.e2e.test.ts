@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import { AppUnderTest, startApp } from '../functions/appHost';
-import { testStorage } from '../helpers/azurite';
+import { eventually, testStorage } from '../helpers/environment';
 import { churnTarget, housesTarget } from '../helpers/demoTargets';
 import { GOOD_FILE, INTAKE_CASES, intakeCase } from '../helpers/intakeCases';
 
@@ -86,11 +86,15 @@ describe('intake cases through `retrainer upload`', () => {
         const bytes = intakeCase('churn-missing-values.csv');
         await app.data.getBlockBlobClient(name).upload(bytes, bytes.length);
         // Polls `runs` until the run the upload started is recorded (bounded only against a hang).
-        let runs = '';
-        for (let i = 0; i < 600 && !runs.includes(name); i++) {
-            runs = (await cli('runs', '--target', 'churn')).stdout;
-            if (!runs.includes(name)) await new Promise((ok) => setTimeout(ok, 200));
-        }
+        const runs = await eventually(
+            async () => {
+                const out = (await cli('runs', '--target', 'churn')).stdout;
+                return out.includes(name) ? out : undefined;
+            },
+            `a run naming ${name}`,
+            300_000,
+            200,
+        );
         assert.match(runs, /Refused files \(never trained\):/);
         assert.match(
             runs,

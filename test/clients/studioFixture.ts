@@ -3,8 +3,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { BatchExecutionClient } from '../../src/clients/bes/batchExecutionClient';
 import { BatchJob, TERMINAL_JOB_STATUSES } from '../../src/clients/bes/types';
 import type { ClientLogger } from '../../src/clients/log';
-import { StudioServer } from '../../src/local/studio/server';
-import { testStorage, TestStorage, uniqueName } from '../helpers/azurite';
+import type { StudioServer } from '../../src/local/studio/server';
+import { eventually, startStudio as startEmulator, testStorage, TestStorage, uniqueName } from '../helpers/environment';
 import { churnCsv } from './trainingData';
 
 /** Every secret the seed holds: tests assert none of them ever surfaces in errors or logs. */
@@ -129,11 +129,7 @@ export async function startStudio(): Promise<StudioFixture> {
         .getContainerClient(dataContainer)
         .getBlockBlobClient('churn/train.csv')
         .upload(csv, Buffer.byteLength(csv));
-    const studio = await StudioServer.start({
-        port: 0,
-        storageConnectionString: storage.connectionString,
-        seed: seed(),
-    });
+    const studio = await startEmulator({ seed: seed() });
     const url = studio.url.replace(/\/+$/, '');
     return {
         url,
@@ -176,11 +172,15 @@ export async function trainModel(
     return waitForJob(client, jobId);
 }
 
-export async function waitForJob(client: BatchExecutionClient, jobId: string, maxPolls = 400): Promise<BatchJob> {
-    for (let i = 0; i < maxPolls; i++) {
-        const job = await client.getJob(jobId);
-        if (TERMINAL_JOB_STATUSES.has(job.status)) return job;
-        await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`job ${jobId} did not finish within ${maxPolls} polls`);
+/** Polls the job until it ends (the bound only names a hang). */
+export function waitForJob(client: BatchExecutionClient, jobId: string): Promise<BatchJob> {
+    return eventually(
+        async () => {
+            const job = await client.getJob(jobId);
+            return TERMINAL_JOB_STATUSES.has(job.status) ? job : undefined;
+        },
+        `job ${jobId} to finish`,
+        60_000,
+        25,
+    );
 }

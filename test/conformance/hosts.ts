@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { HostKeys } from '../../src/local/host/http/keys';
-import { hostStarted } from '../helpers/hostProcess';
-import { REPO_ROOT, startRealEngine } from './realEngine';
+import { ChildHost, spawnHost } from '../helpers/environment';
+import { startRealEngine } from './realEngine';
 
 export type HostKind = 'dev-host' | 'real-engine';
 
@@ -26,8 +25,6 @@ export interface AppHost {
     engineInstances?(): Promise<{ name: string; runtimeStatus: string }[]>;
 }
 
-const DEV_HOST_MAIN = path.join(REPO_ROOT, 'dist', 'src', 'local', 'host', 'main.js');
-
 function readKeys(stateDir: string): HostKeys {
     return JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as HostKeys;
 }
@@ -36,43 +33,16 @@ function readKeys(stateDir: string): HostKeys {
 async function startDevHost(appRoot: string, env: Record<string, string>): Promise<AppHost> {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'conformance-dev-'));
     const logs: string[] = [];
-    const spawnOne = async (): Promise<{ origin: string; stop: (s: NodeJS.Signals) => Promise<void> }> => {
-        const proc = spawn(
-            process.execPath,
-            [
-                DEV_HOST_MAIN,
-                appRoot,
-                '--port',
-                '0',
-                '--poll-ms',
-                '50',
-                '--lease-ms',
-                '1500',
-                '--blob-scan-ms',
-                '200',
-            ].concat(['--state-dir', stateDir]),
-            { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        const origin = await hostStarted(proc, logs);
-        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        return {
-            origin,
-            stop: async (s) => {
-                if (proc.exitCode === null && proc.signalCode === null) proc.kill(s);
-                await exited;
-            },
-        };
-    };
-    let current = await spawnOne();
+    let current: ChildHost = await spawnHost({ appRoot, env, stateDir, output: logs });
     const host: AppHost = {
         kind: 'dev-host',
         origin: current.origin,
-        keys: readKeys(stateDir),
+        keys: current.keys,
         logs,
-        stop: () => current.stop('SIGTERM'),
+        stop: () => current.stop(),
         crashAndRestartEngine: async () => {
-            await current.stop('SIGKILL');
-            current = await spawnOne();
+            await current.kill9();
+            current = await spawnHost({ appRoot, env, stateDir, output: logs });
             host.origin = current.origin;
         },
     };

@@ -1,10 +1,11 @@
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { appFiles } from '../helpers/appFiles';
 import { churnTarget, seed, Where } from '../helpers/demoTargets';
+import { startStudio } from '../helpers/environment';
 import { AppHost } from './hosts';
 import { REPO_ROOT } from './realEngine';
 import { eventually, Outcome, Scenario, ScenarioEnv } from './scenario';
@@ -24,7 +25,7 @@ const envs = new WeakMap<ScenarioEnv, RetrainerEnv>();
 
 function prepareWith(targets: (w: Where) => Record<string, unknown>[]) {
     return async (storage: string): Promise<ScenarioEnv & { close(): Promise<void> }> => {
-        const studio = await StudioServer.start({ storageConnectionString: storage, seed, log: () => undefined });
+        const studio = await startStudio({ seed, connectionString: storage });
         const files = appFiles(storage, studio.url, targets, 'Conf');
         const data = BlobServiceClient.fromConnectionString(storage).getContainerClient(files.where.dataContainer);
         await data.create();

@@ -1,4 +1,5 @@
 import { AppHost } from './hosts';
+import { eventually as pollUntil } from '../helpers/environment';
 
 /**
  * What a scenario observed, as plain JSON facts that do not depend on timing or ids (final states,
@@ -36,20 +37,14 @@ export interface Scenario {
     run(host: AppHost, env: ScenarioEnv): Promise<Outcome>;
 }
 
-/** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */
-export async function eventually<T>(
+/** test/helpers/environment.ts `eventually`, with the bound a scenario on the real engine needs (2 min). */
+export function eventually<T>(
     probe: () => Promise<T | undefined>,
     what: string,
     timeoutInMs = 120_000,
     everyMs = 100,
 ): Promise<T> {
-    const until = Date.now() + timeoutInMs;
-    for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > until) throw new Error(`timed out after ${timeoutInMs} ms waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, everyMs));
-    }
+    return pollUntil(probe, what, timeoutInMs, everyMs);
 }
 
 /** True for an outcome key that is recorded but not compared (see Outcome). */

@@ -2,15 +2,11 @@ import path from 'node:path';
 
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
-import { HostLogger, memoryLogger } from '../../src/local/host/core/log';
 import { DevHost, HostOptions } from '../../src/local/host/host';
 import { StudioServer } from '../../src/local/studio/server';
 import { appFiles } from '../helpers/appFiles';
-import { testStorage, uniqueName } from '../helpers/azurite';
 import { seed, Where } from '../helpers/demoTargets';
-
-/** The repo root: host.json and package.json (main = dist/src/{index.js,functions/*.js}). */
-const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+import { REPO_ROOT, SettleScope, settled, startHost, startStudio, testStorage } from '../helpers/environment';
 
 export interface AppUnderTest {
     host: DevHost;
@@ -18,6 +14,13 @@ export interface AppUnderTest {
     data: ContainerClient;
     runsContainer: ContainerClient;
     logs: string[];
+    /** What `settled` looks at; also for `triggerDone` (test/helpers/environment.ts). */
+    scope: SettleScope;
+    /**
+     * Resolves once nothing more will happen without a new input: every upload's trigger done, no
+     * orchestration running, no arrival pending (test/helpers/environment.ts `settled`).
+     */
+    settled(): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -34,36 +37,29 @@ export async function startApp(
 ): Promise<AppUnderTest> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
-    const studio = await StudioServer.start({
-        storageConnectionString: storage.connectionString,
-        seed,
-        log: () => undefined,
-        ...(options.studioStateDir ? { stateDir: options.studioStateDir } : {}),
-    });
+    const studio = await startStudio({ seed, stateDir: options.studioStateDir });
     const { dir, where, runsContainer: runsName, env } = appFiles(storage.connectionString, studio.url, targets, 'App');
     Object.assign(process.env, env, settings);
     const data = blobs.getContainerClient(where.dataContainer);
     await data.create();
-    const logger: HostLogger & { lines: string[] } = memoryLogger();
-    const host = await DevHost.start({
-        appRoot: APP_ROOT,
+    const { host, logs, hostId } = await startHost(REPO_ROOT, path.join(dir, 'devhost'), options.host);
+    const runsContainer = blobs.getContainerClient(runsName);
+    const scope: SettleScope = {
         connectionString: storage.connectionString,
-        port: 0,
-        stateDir: path.join(dir, 'devhost'),
-        hostId: uniqueName('app'),
-        logger,
-        pollMs: 50,
-        leaseMs: 5000,
-        blobScanMs: 200,
-        blobQueuePollMs: 100,
-        ...options.host,
-    });
+        origin: host.origin,
+        keys: host.keys,
+        hostId,
+        data,
+        runs: runsContainer,
+    };
     return {
         host,
         studio,
         data,
-        runsContainer: blobs.getContainerClient(runsName),
-        logs: logger.lines,
+        runsContainer,
+        logs,
+        scope,
+        settled: () => settled(scope, () => `host log:\n${logs.slice(-40).join('\n')}`),
         stop: async () => {
             await host.stop();
             await studio.close();

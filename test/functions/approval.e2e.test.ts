@@ -5,6 +5,7 @@ import { classificationCsv, regressionCsv, toText } from '../../src/local/sample
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, housesTarget, Where } from '../helpers/demoTargets';
 import { RunStore } from '../../src/retraining/runStore';
+import { eventually } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
 /**
@@ -84,14 +85,16 @@ describe('approval before promotion, end to end through the dev host', () => {
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
     /** Polls until `check` holds; the bound only turns a hang into a failure with the host's log. */
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
+    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
+        eventually(
+            async () => {
+                const v = await probe();
+                // Boxed: the value awaited may itself be undefined (no run in flight).
+                return check(v) ? { v } : undefined;
+            },
+            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
+            300_000,
+        ).then((box) => box.v);
     const status = async (t: string): Promise<CustomStatus | undefined> =>
         (await get<{ inFlight: { step: CustomStatus | null } | null }>(`targets/${t}`)).inFlight?.step ?? undefined;
     const waiting = (t: string): Promise<CustomStatus | undefined> =>

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget } from '../helpers/demoTargets';
+import { eventually, triggerDone } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
 /**
@@ -30,14 +31,15 @@ describe('a file that arrives during a run gets its own run', () => {
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
     /** Polls until `check` holds; the bound only turns a hang into a failure with the host's log. */
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 400; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
+    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
+        eventually(
+            async () => {
+                const v = await probe();
+                // Boxed: the value awaited may itself be undefined (no run in flight).
+                return check(v) ? { v } : undefined;
+            },
+            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
+        ).then((box) => box.v);
     const step = async () =>
         (await api<{ inFlight: { step: CustomStatus | null } | null }>('targets/churn')).inFlight?.step?.step;
 
@@ -67,38 +69,37 @@ describe('a file that arrives during a run gets its own run', () => {
         assert.deepEqual(second.trigger, { kind: 'blob', blobName: 'churn/late.csv' });
         assert.equal(second.instanceId, first.instanceId, 'the same instance continued as new');
         assert.ok(second.timings.debouncing, 'the follow-up run debounced like a blob-triggered one');
-        assert.ok(['Promoted', 'Rejected'].includes(second.state), `${second.state}: ${second.reason ?? ''}`);
+        assert.equal(second.state, 'Promoted', second.reason);
         assert.equal(app.studio.stats().operations.submitJob, 2);
         app.studio.faults.clear('churn-training');
 
         // The second run's fresh look found its own data: the instance ends, nothing more runs.
-        await until('the instance did not end', step, (s) => s === undefined);
-        await new Promise((ok) => setTimeout(ok, 1500));
+        await app.settled();
         assert.equal((await api<RunRecord[]>('runs?target=churn')).length, 2);
     });
 
     it('a re-upload of the same bytes during the run trains nothing more', async () => {
         const before = (await api<RunRecord[]>('runs?target=churn')).length;
         const jobs = app.studio.stats().operations.submitJob;
-        app.studio.faults.set('churn-training', { jobDurationInMs: 1500 });
+        // The job outlasts the re-upload's trigger by far, so its event lands while the run trains
+        // (checked below), never after the run ended.
+        app.studio.faults.set('churn-training', { jobDurationInMs: 8000 });
         try {
             await put('churn/third.csv', 3);
             await until('the run never reached training', step, (s) => s === 'training');
             await put('churn/first.csv', 1); // identical bytes: same MD5, same run key
-            const runs = await until(
-                'the run was not recorded',
-                () => api<RunRecord[]>('runs?target=churn'),
-                (r) => r.length > before,
-            );
-            assert.ok(runs[0].manifest!.blobs.some((b) => b.name === 'churn/third.csv'));
-            await until('the instance did not end', step, (s) => s === undefined);
-            await new Promise((ok) => setTimeout(ok, 1500));
-            const later = (await api<RunRecord[]>('runs?target=churn')).slice(0, -before);
-            // Had the re-upload's trigger come after the run ended, it would start a run that skips.
-            assert.ok(
-                later.slice(0, -1).every((r) => r.state === 'Skipped'),
-                later.map((r) => r.state).join(),
-            );
+            await until('the re-upload was never triggered', () => triggerDone(app.scope, 'churn/first.csv'), Boolean);
+            assert.equal(await step(), 'training', "the re-upload's trigger ran while the run trained");
+            await app.settled();
+            // The run's final look saw the re-upload's arrival and continued as new for it; the
+            // follow-up found the same bytes already used and skipped.
+            const [followUp, run, ...older] = await api<RunRecord[]>('runs?target=churn');
+            assert.equal(older.length, before, 'two runs more');
+            assert.ok(run.manifest!.blobs.some((b) => b.name === 'churn/third.csv'));
+            assert.equal(run.state, 'Promoted', run.reason);
+            assert.equal(followUp.state, 'Skipped', followUp.reason);
+            assert.match(followUp.reason!, /already used by run/);
+            assert.equal(followUp.instanceId, run.instanceId, 'the same instance continued as new');
             assert.equal(
                 app.studio.stats().operations.submitJob,
                 jobs + 1,

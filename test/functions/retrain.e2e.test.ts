@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, housesTarget, retrainedKey } from '../helpers/demoTargets';
+import { eventually, triggerDone } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
 /**
@@ -14,7 +15,9 @@ describe('retraining app through the dev host + studio + Azurite', () => {
     let app: AppUnderTest;
     before(async () => {
         app = await startApp((w) => [
-            churnTarget(w, { debounce: { quietPeriodInMs: 1500, maxWaitInMs: 10_000 } }),
+            // A quiet period far above the blob trigger's lag, and a max wait that never cuts it
+            // short: every upload of a burst reaches the run before it collects (checked below).
+            churnTarget(w, { debounce: { quietPeriodInMs: 5000, maxWaitInMs: 120_000 } }),
             // Shares the classic endpoint, but its golden rows can never pass: every promotion rolls back.
             churnTarget(w, {
                 name: 'strict',
@@ -47,13 +50,16 @@ describe('retraining app through the dev host + studio + Azurite', () => {
 
     /** Waits for the target's run count to reach `count` (newest first); the loop only bounds a hang. */
     async function waitForRuns(count: number, target = 'churn'): Promise<RunRecord[]> {
-        for (let i = 0; i < 600; i++) {
-            const r = await runs(target);
-            if (r.length >= count) return r;
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        const recent = app.logs.filter((l) => !l.includes('runsHttp')).slice(-40);
-        throw new Error(`expected ${count} run(s) of ${target}; host log:\n${recent.join('\n')}`);
+        return eventually(
+            async () => {
+                const r = await runs(target);
+                return r.length >= count ? r : undefined;
+            },
+            () => {
+                const recent = app.logs.filter((l) => !l.includes('runsHttp')).slice(-40);
+                return `${count} run(s) of ${target}; host log:\n${recent.join('\n')}`;
+            },
+        );
     }
 
     const FEATURES = ['tenure', 'monthly_charges', 'support_calls', 'contract_months'];
@@ -62,7 +68,8 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         ['1', '115', '9', '1'],
     ];
 
-    async function score(): Promise<string[][]> {
+    /** Scores ROWS on the retrained endpoint: its status, and the rows it answered (none unless 200). */
+    async function scoreReply(): Promise<{ status: number; values: string[][]; body: unknown }> {
         const res = await fetch(
             `${app.studio.url}/workspaces/ws-demo/services/churn-retrained/execute?api-version=2.0&details=true`,
             {
@@ -75,7 +82,13 @@ describe('retraining app through the dev host + studio + Azurite', () => {
             },
         );
         const body = (await res.json()) as { Results?: { output1: { value: { Values: string[][] } } } };
-        return res.status === 200 ? body.Results!.output1.value.Values : [];
+        return { status: res.status, values: res.status === 200 ? body.Results!.output1.value.Values : [], body };
+    }
+
+    async function score(): Promise<string[][]> {
+        const reply = await scoreReply();
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        return reply.values;
     }
 
     async function put(name: string, text: string): Promise<void> {
@@ -87,11 +100,21 @@ describe('retraining app through the dev host + studio + Azurite', () => {
     let championScores: string[][];
 
     it('retrains and promotes once for a burst of 20 files: record complete, scoring changes', async () => {
-        assert.deepEqual(await score(), [], 'the retrained endpoint serves nothing yet');
+        const nothingYet = await scoreReply();
+        assert.equal(nothingYet.status, 400, 'the retrained endpoint serves nothing yet');
+        assert.match(JSON.stringify(nothingYet.body), /No trained model is bound to this web service yet/);
         signal = await Promise.all(
             Array.from({ length: 20 }, (_, s) => toText(classificationCsv({ rows: 300, seed: s + 1 }))),
         );
-        await Promise.all(signal.map((f, i) => put(`churn/part-${String(i).padStart(2, '0')}.csv`, f)));
+        const names = signal.map((_f, i) => `churn/part-${String(i).padStart(2, '0')}.csv`);
+        await Promise.all(signal.map((f, i) => put(names[i], f)));
+        for (const name of names)
+            await eventually(
+                async () => ((await triggerDone(app.scope, name)) ? true : undefined),
+                `the trigger of ${name}`,
+            );
+        const inFlight = (await (await api('targets/churn')).json()) as { inFlight: { step: { step: string } } | null };
+        assert.equal(inFlight.inFlight?.step.step, 'debouncing', 'every trigger ran while the run debounced');
         const [run] = await waitForRuns(1);
         assert.equal(run.state, 'Promoted', run.reason);
         assert.equal(run.manifest!.blobs.length, 20, 'the whole burst went into one run');
@@ -119,7 +142,7 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         assert.deepEqual(target.champion.lineage, [run.runId]);
         assert.ok(await app.runsContainer.getBlobClient(`runs/churn/${run.runId}.json`).exists());
         assert.equal(submitted(), 1, 'one BES job for the burst');
-        await new Promise((ok) => setTimeout(ok, 2500));
+        await app.settled();
         assert.equal((await runs()).length, 1, 'late trigger events started nothing more');
     });
 
@@ -176,9 +199,7 @@ describe('retraining app through the dev host + studio + Azurite', () => {
     it('refuses a file that cannot be training data, with its reason, and starts nothing', async () => {
         const before = submitted();
         await put('churn/bad.csv', 'tenure,monthly_charges\n1,2\n');
-        for (let i = 0; i < 100 && !app.logs.some((l) => l.includes('lacks column(s)')); i++) {
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
+        await app.settled();
         assert.ok(
             app.logs.some(
                 (l) => l.includes("Rejected training file for target 'churn'") && l.includes("'support_calls'"),
@@ -201,7 +222,7 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         const links = (await res.json()) as { statusQueryGetUri: string };
         assert.ok(links.statusQueryGetUri.startsWith(app.host.origin));
         const [latest] = await waitForRuns(count + 1);
-        assert.ok(['Promoted', 'Rejected'].includes(latest.state), `${latest.state}: ${latest.reason ?? ''}`);
+        assert.equal(latest.state, 'Promoted', latest.reason);
         const targets = (await (await api('targets')).json()) as { name: string }[];
         assert.deepEqual(
             targets.map((t) => t.name),

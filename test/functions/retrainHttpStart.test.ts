@@ -7,7 +7,7 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import { instanceIdFor } from '../../src/functions/shared/startRetrain';
 import { newInstanceRecord } from '../../src/local/host/durable/instances';
 import { Outbox } from '../../src/retraining/outbox';
-import { testStorage } from '../helpers/azurite';
+import { eventually, testStorage } from '../helpers/environment';
 import { churnTarget } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -82,15 +82,9 @@ describe('HTTP starter: racing starts, live states and outages', () => {
         assert.equal(body.runtimeStatus, 'Suspended');
         const csv = await toText(classificationCsv({ rows: 300, seed: 4 }));
         await app.data.getBlockBlobClient('paused/a.csv').upload(csv, Buffer.byteLength(csv));
-        for (
-            let i = 0;
-            i < 300 && !app.logs.some((l) => l.includes("Signalled retrain-paused for 'paused/a.csv'"));
-            i++
-        )
-            await new Promise((ok) => setTimeout(ok, 100));
-        assert.ok(
-            app.logs.some((l) => l.includes("Signalled retrain-paused for 'paused/a.csv'")),
-            app.logs.slice(-20).join('\n'),
+        await eventually(
+            () => (app.logs.some((l) => l.includes("Signalled retrain-paused for 'paused/a.csv'")) ? true : undefined),
+            () => `the signal to the paused instance; host log:\n${app.logs.slice(-20).join('\n')}`,
         );
         assert.equal((await app.host.service.getStatus(instanceIdFor('paused')))!.runtimeStatus, 'Suspended');
     });

@@ -5,6 +5,7 @@ import { regressionCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { RunStore } from '../../src/retraining/runStore';
 import { housesTarget } from '../helpers/demoTargets';
+import { eventually } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
 /** Scheduled retrains through the dev host's timer: skip without new data, train once with it. */
@@ -25,14 +26,16 @@ describe('scheduled retraining through the dev host', () => {
     const upload = async (name: string, text: string): Promise<void> =>
         void (await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text)));
 
-    async function waitFor(check: (r: RunRecord[]) => boolean, what: string): Promise<RunRecord[]> {
-        for (let i = 0; i < 300; i++) {
-            const all = await runs.listRuns('houses');
-            if (check(all)) return all;
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-30).join('\n')}`);
-    }
+    const waitFor = (check: (r: RunRecord[]) => boolean, what: string): Promise<RunRecord[]> =>
+        eventually(
+            async () => {
+                const all = await runs.listRuns('houses');
+                return check(all) ? all : undefined;
+            },
+            () => `${what}; host log:\n${app.logs.slice(-30).join('\n')}`,
+            90_000,
+            100,
+        );
 
     it('skips with a recorded reason while there is no data', async () => {
         const all = await waitFor((r) => r.length > 0, 'no scheduled run happened');

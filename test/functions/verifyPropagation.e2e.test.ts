@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, retrainedKey } from '../helpers/demoTargets';
+import { eventually } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
 /**
@@ -56,16 +57,18 @@ describe('verification waits out classic PATCH propagation, within its budget', 
     async function put(name: string, text: string): Promise<void> {
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     }
-    async function nextRun(target: string, count: number): Promise<RunRecord> {
-        for (let i = 0; i < 600; i++) {
-            const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
-                headers: { 'x-functions-key': app.host.keys.functionDefault },
-            });
-            const runs = (await res.json()) as RunRecord[];
-            if (runs.length >= count) return runs[0];
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        throw new Error(`no run ${count} of ${target}; host log:\n${app.logs.slice(-40).join('\n')}`);
+    function nextRun(target: string, count: number): Promise<RunRecord> {
+        return eventually(
+            async () => {
+                const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
+                    headers: { 'x-functions-key': app.host.keys.functionDefault },
+                });
+                const runs = (await res.json()) as RunRecord[];
+                return runs.length >= count ? runs[0] : undefined;
+            },
+            () => `run ${count} of ${target}; host log:\n${app.logs.slice(-40).join('\n')}`,
+            180_000,
+        );
     }
     const propagation = (delayInMs: number) =>
         app.studio.faults.set('churn-predictive', { patchPropagationDelayInMs: delayInMs });

@@ -1,5 +1,47 @@
 import type * as df from 'durable-functions';
 
+import type { ManifestSnapshot, SubmittedJob, TargetPlan } from '../../src/orchestrators/contracts';
+
+/**
+ * The target plan orchestrator tests start from (30 s quiet period, 2 min max wait, 10 min job
+ * deadline, polls from 5 s to 60 s, three tries per activity, three verification attempts 15 s
+ * apart); a test overrides what its scenario is about.
+ */
+export function fakePlan(overrides: Partial<TargetPlan> = {}): TargetPlan {
+    return {
+        target: 'churn',
+        quietPeriodInMs: 30_000,
+        maxWaitInMs: 120_000,
+        jobDeadlineInMs: 600_000,
+        pollInitialIntervalInMs: 5_000,
+        pollMaxIntervalInMs: 60_000,
+        activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
+        retrainOnScheduleWithoutNewData: false,
+        verify: { attempts: 3, intervalInMs: 15_000 },
+        ...overrides,
+    };
+}
+
+/** One data file of target churn, as snapshotManifest answers. */
+export const fakeManifest: ManifestSnapshot = {
+    runKey: 'abcdef0123456789',
+    blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],
+};
+
+/** A submitted BES job writing under models/churn/r/, as submitJob answers. */
+export const fakeJob: SubmittedJob = {
+    jobId: 'job-1',
+    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
+    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
+};
+
+/** The model served before the run. */
+export const fakeChampion = {
+    runId: 'old-run',
+    model: { baseLocation: 'http://s/', relativeLocation: 'old' },
+    metrics: {},
+};
+
 /**
  * Steps an orchestrator generator by hand: every yielded task is answered by `respond`, and the
  * clock only moves when a timer fires. Enough of context.df for our orchestrators; replay against

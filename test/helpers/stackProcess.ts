@@ -1,9 +1,10 @@
-import assert from 'node:assert/strict';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+
+import { eventually } from './environment';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
@@ -130,11 +131,7 @@ export async function waitFor(
     timeoutInMs: number,
     message: () => string,
 ): Promise<void> {
-    const deadline = Date.now() + timeoutInMs;
-    while (!(await done())) {
-        if (Date.now() > deadline) assert.fail(message());
-        await new Promise((ok) => setTimeout(ok, 200));
-    }
+    await eventually(async () => ((await done()) ? true : undefined), message, timeoutInMs, 200);
 }
 
 /** The user's environment: none of the test runner's storage or app settings leak into the stack. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,19 +7,15 @@ import { after, before, describe, it } from 'node:test';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import type { HostKeys } from '../../src/local/host/http/keys';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { Activities } from '../../src/orchestrators/contracts';
 import { appFiles } from '../helpers/appFiles';
-import { testStorage } from '../helpers/azurite';
+import { eventually, spawnHost, startStudio, testStorage } from '../helpers/environment';
 import { churnTarget, seed } from '../helpers/demoTargets';
-import { hostStarted } from '../helpers/hostProcess';
 import { copyFiles, describeBuild, RemoteBuild, remoteBuild, shippedFiles } from './remoteBuild';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const HOST_MAIN = path.join(ROOT, 'dist', 'src', 'local', 'host', 'main.js');
 
 /** Functions a happy-path run does not execute: they answer failures only. */
 const FAILURE_ONLY = new Set<string>([
@@ -36,17 +32,6 @@ const FAILURE_ONLY = new Set<string>([
     // Asks a live run to stop; a happy-path run is never asked.
     'cancelRetrainHttp',
 ]);
-
-/** Polls `probe` until it returns a value; the bound only turns a hang into a named failure. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutInMs = 120_000): Promise<T> {
-    const until = Date.now() + timeoutInMs;
-    for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
 
 /** The functions the app at `appRoot` registers, loaded by the dev host's loader in a fresh process (one app per process). */
 function functionsOf(appRoot: string): string[] {
@@ -149,46 +134,25 @@ describe('the deployment package, built as Azure builds it remotely', () => {
         assert.deepEqual(functionsOf(pkg), expected, 'the package registers what the repo does');
 
         const storage = await testStorage();
-        const studio = await StudioServer.start({
-            storageConnectionString: storage.connectionString,
-            seed,
-            log: () => undefined,
-        });
+        const studio = await startStudio({ seed });
         t.after(() => studio.close());
         const files = appFiles(storage.connectionString, studio.url, (w) => [churnTarget(w)], 'Pkg');
         const stateDir = path.join(files.dir, 'devhost');
         const output: string[] = [];
-        const proc: ChildProcess = spawn(
-            process.execPath,
-            [
-                HOST_MAIN,
-                pkg,
-                '--port',
-                '0',
-                '--poll-ms',
-                '50',
-                '--lease-ms',
-                '5000',
-                '--blob-scan-ms',
-                '200',
-                '--state-dir',
-                stateDir,
-            ],
-            {
-                // The timer fires every 2 s here, so it runs within the test.
-                env: { ...process.env, ...files.env, RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *' },
-                stdio: ['ignore', 'pipe', 'pipe'],
-            },
-        );
-        t.after(() => {
-            if (proc.exitCode === null) proc.kill('SIGKILL');
+        const host = await spawnHost({
+            appRoot: pkg,
+            // The timer fires every 2 s here, so it runs within the test.
+            env: { ...files.env, RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *' },
+            stateDir,
+            output,
+            leaseMs: 5000,
         });
-        const origin = await hostStarted(proc, output);
+        t.after(() => host.kill9());
+        const { origin, keys } = host;
         assert.ok(
             output.some((l) => l.includes(`(task hub ${files.env.TASKHUB_NAME}, ${expected.length} functions)`)),
             `the host serves ${expected.length} functions:\n${output.join('\n')}`,
         );
-        const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as HostKeys;
         const api = (p: string, init: RequestInit = {}) =>
             fetch(`${origin}/api/${p}`, {
                 ...init,
@@ -202,12 +166,16 @@ describe('the deployment package, built as Azure builds it remotely', () => {
         await data.createIfNotExists();
         const csv = await toText(classificationCsv({ rows: 1500, seed: 8 }));
         await data.getBlockBlobClient('churn/a.csv').upload(csv, Buffer.byteLength(csv));
-        const [run] = await eventually(async () => {
-            const res = await api('runs?target=churn');
-            if (res.status !== 200) return undefined;
-            const runs = (await res.json()) as RunRecord[];
-            return runs.length > 0 ? runs : undefined;
-        }, 'a run of the dropped file');
+        const [run] = await eventually(
+            async () => {
+                const res = await api('runs?target=churn');
+                if (res.status !== 200) return undefined;
+                const runs = (await res.json()) as RunRecord[];
+                return runs.length > 0 ? runs : undefined;
+            },
+            'a run of the dropped file',
+            120_000,
+        );
         assert.equal(run.state, 'Promoted', run.reason);
 
         // The HTTP functions answer.

@@ -70,7 +70,7 @@ const EXPECTED: Record<string, Partial<Binding>[]> = {
     dataIncludeHttp: http(['POST'], 'data/{target}/include', false),
     scoreHttp: http(['POST'], 'score/{target}', false),
     targetsHttp: http(['GET'], 'targets/{target?}', true),
-    // Anonymous at the Functions level: App Service Authentication signs people in (src/ui/principal.ts).
+    // Anonymous at the Functions level: App Service Authentication signs people in (src/functions/shared/clientPrincipal.ts).
     uiHttp: http(['GET', 'POST'], 'ui/{*path}', true, 'anonymous'),
     [RETRAIN_ORCHESTRATOR]: [{ type: 'orchestrationTrigger', direction: 'in' }],
     ...Object.fromEntries(Object.values(Activities).map((a) => [a, [{ type: 'activityTrigger', direction: 'in' }]])),

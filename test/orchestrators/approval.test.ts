@@ -11,26 +11,12 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakeChampion, fakeJob, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
-const champion = { runId: 'old-run', model: { baseLocation: 'http://s/', relativeLocation: 'old' }, metrics: {} };
-const job = {
-    jobId: 'job-1',
-    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
-    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
-};
-const planWith = (approval?: ApprovalPlan): TargetPlan => ({
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
-    verify: { attempts: 1, intervalInMs: 15_000 },
-    ...(approval ? { approval } : {}),
-});
+const champion = fakeChampion;
+const job = fakeJob;
+const planWith = (approval?: ApprovalPlan): TargetPlan =>
+    fakePlan({ verify: { attempts: 1, intervalInMs: 15_000 }, ...(approval ? { approval } : {}) });
 const START = new Date('2026-01-01T00:00:00Z');
 const input: RetrainInput = { target: 'churn', trigger: { kind: 'http', blobNames: ['churn/a.csv'] } };
 

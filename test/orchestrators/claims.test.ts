@@ -11,29 +11,11 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator, runIdFor } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakeJob, fakeManifest, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
-const plan: TargetPlan = {
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
-    verify: { attempts: 1, intervalInMs: 15_000 },
-    stableRunId: true,
-};
-const manifest: ManifestSnapshot = {
-    runKey: 'abcdef0123456789',
-    blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],
-};
-const job: SubmittedJob = {
-    jobId: 'job-1',
-    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
-    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
-};
+const plan: TargetPlan = fakePlan({ verify: { attempts: 1, intervalInMs: 15_000 }, stableRunId: true });
+const manifest: ManifestSnapshot = fakeManifest;
+const job: SubmittedJob = fakeJob;
 const before = { baseLocation: 'http://s/', relativeLocation: 'old' };
 const pending = (retryAfterInMs = 15_000): ClaimPending => ({ claimPending: CLAIM_HELD, claim: 'c', retryAfterInMs });
 const http: RetrainInput = { target: 'churn', trigger: { kind: 'http' } };

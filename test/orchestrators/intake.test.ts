@@ -10,19 +10,13 @@ import {
 } from '../../src/orchestrators/contracts';
 import { reasonOf } from '../../src/orchestrators/messageOf';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
-const plan: TargetPlan = {
-    target: 'churn',
+const plan: TargetPlan = fakePlan({
     quietPeriodInMs: 1_000,
     maxWaitInMs: 10_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
     verify: { attempts: 1, intervalInMs: 1_000 },
-};
+});
 const good = { name: 'churn/good.csv', etag: '"1"', contentLength: 10, contentHash: 'aa', rows: 20, blankRows: 2 };
 const refusedReason =
     "'churn/bad.csv' cannot train: line 5, column 'monthly_charges': empty value; line 9, column 'support_calls': 'NaN' is not a number";

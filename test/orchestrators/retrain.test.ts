@@ -13,30 +13,13 @@ import {
     Verdict,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator, runIdFor } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakeChampion, fakeJob, fakeManifest, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 import { RecordedHistory, replayHistory, replayPrefix } from '../helpers/replay';
 
-const plan: TargetPlan = {
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
-    verify: { attempts: 3, intervalInMs: 15_000 },
-};
-const manifest: ManifestSnapshot = {
-    runKey: 'abcdef0123456789',
-    blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],
-};
-const job: SubmittedJob = {
-    jobId: 'job-1',
-    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
-    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
-};
-const champion = { runId: 'old-run', model: { baseLocation: 'http://s/', relativeLocation: 'old' }, metrics: {} };
+const plan: TargetPlan = fakePlan();
+const manifest: ManifestSnapshot = fakeManifest;
+const job: SubmittedJob = fakeJob;
+const champion = fakeChampion;
 const passed: Verdict = { passed: true, reasons: ['AUC 0.91 >= 0.7'], metrics: { AUC: 0.91 }, comparedTo: champion };
 
 type Script = Partial<Record<string, (input: unknown, call: number) => Answer>>;
@@ -522,16 +505,20 @@ describe('retrain orchestrator with an outbox', () => {
     const blobInput: RetrainInput = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/a.csv' } };
     const ops = (calls: { name: string; input: unknown }[]) =>
         calls.filter((c) => c.name === Activities.arrivals).map((c) => (c.input as { op: string }).op);
-
-    it('takes the outbox before listing storage and closes it at the final look', () => {
-        const run = runFake(
+    /** An HTTP-started run on an outbox plan whose final look (op `close`) answers `close`; other ops find nothing. */
+    const withFinalLook = (close: Answer) =>
+        runFake(
             retrainOrchestrator,
             httpInput,
             scripted({
                 [Activities.loadPlan]: () => ({ value: withOutbox }),
-                [Activities.arrivals]: () => ({ value: { pending: 0 } }),
+                [Activities.arrivals]: (i) =>
+                    (i as { op: string }).op === 'close' ? close : { value: { pending: 0 } },
             }),
         );
+
+    it('takes the outbox before listing storage and closes it at the final look', () => {
+        const run = withFinalLook({ value: { pending: 0 } });
         assert.equal(run.output.state, 'Promoted');
         assert.equal(run.continuedAsNew, undefined);
         assert.deepEqual(ops(run.calls), ['take', 'close']);
@@ -545,17 +532,9 @@ describe('retrain orchestrator with an outbox', () => {
     });
 
     it('continues as new for a blob arrival written after its take, even when the listing looked unchanged', () => {
-        const run = runFake(
-            retrainOrchestrator,
-            httpInput,
-            scripted({
-                [Activities.loadPlan]: () => ({ value: withOutbox }),
-                [Activities.arrivals]: (i) =>
-                    (i as { op: string }).op === 'close'
-                        ? { value: { pending: 1, blobName: 'churn/late.csv', latestAt: '2026-01-01T00:10:00Z' } }
-                        : { value: { pending: 0 } },
-            }),
-        );
+        const run = withFinalLook({
+            value: { pending: 1, blobName: 'churn/late.csv', latestAt: '2026-01-01T00:10:00Z' },
+        });
         assert.deepEqual(run.continuedAsNew, {
             target: 'churn',
             trigger: { kind: 'blob', blobName: 'churn/late.csv' },
@@ -563,17 +542,7 @@ describe('retrain orchestrator with an outbox', () => {
     });
 
     it('ends with the run recorded when the final look fails (the catch-up pass covers it)', () => {
-        const run = runFake(
-            retrainOrchestrator,
-            httpInput,
-            scripted({
-                [Activities.loadPlan]: () => ({ value: withOutbox }),
-                [Activities.arrivals]: (i) =>
-                    (i as { op: string }).op === 'close'
-                        ? { error: new Error('storage down') }
-                        : { value: { pending: 0 } },
-            }),
-        );
+        const run = withFinalLook({ error: new Error('storage down') });
         assert.equal(run.output.state, 'Promoted');
         assert.equal(run.continuedAsNew, undefined);
     });

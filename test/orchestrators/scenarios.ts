@@ -5,7 +5,7 @@ import {
     SubmittedJob,
     TargetPlan,
 } from '../../src/orchestrators/contracts';
-import type { Answer, FakeTask } from '../helpers/fakeOrchestration';
+import { Answer, fakePlan, FakeTask } from '../helpers/fakeOrchestration';
 
 /**
  * The scenarios behind test/orchestrators/histories/v2: each answers the orchestrator's tasks as
@@ -18,17 +18,7 @@ export interface Scenario {
 }
 
 const base = 'http://127.0.0.1:10000/devstoreaccount1/';
-const plan: TargetPlan = {
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 60_000,
-    pollInitialIntervalInMs: 5000,
-    pollMaxIntervalInMs: 20_000,
-    activityRetry: { firstRetryIntervalInMs: 1000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
-    verify: { attempts: 3, intervalInMs: 15_000 },
-};
+const plan: TargetPlan = fakePlan({ jobDeadlineInMs: 60_000, pollMaxIntervalInMs: 20_000 });
 const manifest: ManifestSnapshot = {
     runKey: '5f2a9c0d1e3b4a6f7788990011223344',
     blobs: [

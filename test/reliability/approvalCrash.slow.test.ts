@@ -5,12 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { CustomStatus } from '../../src/orchestrators/contracts';
-import { testStorage } from '../helpers/azurite';
 import { housesTarget, seed, Where } from '../helpers/demoTargets';
 import { AppConfig, appConfig, churnLike } from './appConfig';
-import { ChildHost, eventually, spawnHost } from './childHost';
+import { ChildHost, eventually, spawnHost, startStudio, testStorage } from '../helpers/environment';
 import { api, runsOf } from './kit';
 
 const TIMEOUT_IN_MS = 15_000;
@@ -35,11 +34,7 @@ describe('host crash while a run waits for approval', () => {
 
     before(async () => {
         const storage = await testStorage();
-        studio = await StudioServer.start({
-            storageConnectionString: storage.connectionString,
-            seed,
-            log: () => undefined,
-        });
+        studio = await startStudio({ seed });
         cfg = appConfig(storage.connectionString, studio.url, (w) => [
             churnLike(w, 'wait-classic', { approval }),
             housesLike(w, 'wait-arm'),
@@ -55,7 +50,7 @@ describe('host crash while a run waits for approval', () => {
     });
 
     const host = async (): Promise<ChildHost> => {
-        const h = await spawnHost(cfg.env, path.join(cfg.dir, 'devhost'), output);
+        const h = await spawnHost({ env: cfg.env, stateDir: path.join(cfg.dir, 'devhost'), output });
         hosts.push(h);
         return h;
     };

@@ -6,12 +6,12 @@ import { after, describe, it } from 'node:test';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { AzuriteInstance, startAzurite } from '../../src/local/common/azurite';
+import type { AzuriteInstance } from '../../src/local/common/azurite';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import { seed } from '../helpers/demoTargets';
 import { appConfig, churnLike } from './appConfig';
-import { ChildHost, eventually, spawnHost } from './childHost';
+import { ChildHost, eventually, privateAzurite, spawnHost, startStudio } from '../helpers/environment';
 import { api, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
 import { findSecrets } from './secrets';
 
@@ -32,14 +32,14 @@ describe('Azurite restarted mid-run', () => {
 
     it('the run finishes Promoted with one job, one PATCH and one record', async (t) => {
         const location = mkdtempSync(path.join(tmpdir(), 'retrainer-azurite-'));
-        azurite = await startAzurite({ location });
+        azurite = await privateAzurite({ location });
         const ports = { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort };
         const studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
-        studio = await StudioServer.start({
-            storageConnectionString: azurite.connectionString,
+        studio = await startStudio({
             seed,
             stateDir: studioDir,
-            log: (l) => output.push(l),
+            logs: output,
+            connectionString: azurite.connectionString,
         });
         const cfg = appConfig(azurite.connectionString, studio.url, (w) => [churnLike(w, 'outage')]);
         const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
@@ -48,7 +48,7 @@ describe('Azurite restarted mid-run', () => {
         const text = await toText(classificationCsv({ rows: 1500, seed: 31 }));
         await data.getBlockBlobClient('outage/a.csv').upload(text, Buffer.byteLength(text));
         studio.faults.set('churn-training', { jobDurationInMs: 5000 });
-        host = await spawnHost(cfg.env, path.join(cfg.dir, 'devhost'), output);
+        host = await spawnHost({ env: cfg.env, stateDir: path.join(cfg.dir, 'devhost'), output });
         const h = host;
         const k = h.keys.functionDefault;
         assert.equal((await api(h.origin, k, 'retrain/outage', { method: 'POST' })).status, 202);
@@ -60,7 +60,7 @@ describe('Azurite restarted mid-run', () => {
         const down = Date.now();
         await azurite.stop();
         await new Promise((r) => setTimeout(r, 2000));
-        azurite = await startAzurite({ location, ...ports });
+        azurite = await privateAzurite({ location, ...ports });
         t.diagnostic(`storage down for ${Date.now() - down} ms while the job trained`);
 
         const [run, ...more] = await eventually(

@@ -5,7 +5,7 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { churnLike } from './appConfig';
-import { eventually } from './childHost';
+import { eventually } from '../helpers/environment';
 import { runsOf } from './kit';
 
 const TARGETS = ['b1', 'b2', 'b3', 'b4', 'b5'];
@@ -69,8 +69,8 @@ describe('burst of 200 files across 5 targets', () => {
             );
             runs.push(...r);
         }
-        // Late trigger events must not start a second run.
-        await new Promise((r) => setTimeout(r, 4000));
+        // Late trigger events must not start a second run: wait until every trigger has run and nothing moves.
+        await app.settled();
         const all = (await Promise.all(TARGETS.map((x) => runsOf(app.host.origin, key, x)))).flat();
         t.diagnostic(
             `files: ${names.length} in ${uploadMs} ms; runs: ${all.length} (${all.map((r) => r.state).join(', ')}); ` +

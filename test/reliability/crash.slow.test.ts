@@ -7,12 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { testStorage } from '../helpers/azurite';
 import { seed } from '../helpers/demoTargets';
 import { AppConfig, appConfig, churnLike } from './appConfig';
-import { ChildHost, eventually, spawnHost } from './childHost';
+import { ChildHost, eventually, settled, spawnHost, startStudio, testStorage } from '../helpers/environment';
 import { api, boundModel, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
 import { findSecrets } from './secrets';
 
@@ -36,19 +35,13 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
     const scanned: string[] = [];
     const TARGETS = ['submit', 'poll', 'evaluate', 'promote', 'verify', 'studio'].map((s) => `crash-${s}`);
 
-    const startStudio = async (port = 0): Promise<StudioServer> =>
-        StudioServer.start({
-            storageConnectionString: (await testStorage()).connectionString,
-            seed,
-            stateDir: studioDir,
-            port,
-            log: (l) => studioLog.push(l),
-        });
+    const studioAt = (port = 0): Promise<StudioServer> =>
+        startStudio({ seed, stateDir: studioDir, port, logs: studioLog });
 
     before(async () => {
         const storage = await testStorage();
         studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
-        studio = await startStudio();
+        studio = await studioAt();
         studioPort = Number(new URL(studio.url).port);
         cfg = appConfig(storage.connectionString, studio.url, (w) => TARGETS.map((t) => churnLike(w, t)));
         hostDir = path.join(cfg.dir, 'devhost');
@@ -65,7 +58,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
     });
 
     const host = async (): Promise<ChildHost> => {
-        const h = await spawnHost(cfg.env, hostDir, hostOutput);
+        const h = await spawnHost({ env: cfg.env, stateDir: hostDir, output: hostOutput });
         hosts.push(h);
         return h;
     };
@@ -105,8 +98,12 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
             return r.length > 0 ? r : undefined;
         }, `the run record of ${target}`);
         studio.faults.clear(faults.scope);
-        // A late duplicate would show up here: give the restarted host time to finish everything.
-        await new Promise((r) => setTimeout(r, 1000));
+        // A late duplicate would show up here: wait until the restarted host has nothing left to do.
+        const connectionString = (await testStorage()).connectionString;
+        await settled(
+            { connectionString, origin: h.origin, keys: h.keys, hostId: h.hostId, data, runs, blobTrigger: false },
+            () => h.output.slice(-40).join('\n'),
+        );
         assert.equal(more.length, 0, 'one run record');
         const after = await runsOf(h.origin, h.keys.functionDefault, target);
         assert.equal(after.length, 1, 'no run record duplicated later');
@@ -193,7 +190,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
         await eventually(async () => ((await stepIs(t, 'training')(h)) ? true : undefined), 'training');
         await studio.close();
         await new Promise((r) => setTimeout(r, 1500));
-        studio = await startStudio(studioPort);
+        studio = await studioAt(studioPort);
         const [run] = await eventually(async () => {
             const r = await runsOf(h.origin, h.keys.functionDefault, t);
             return r.length > 0 ? r : undefined;

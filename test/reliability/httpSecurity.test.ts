@@ -12,8 +12,7 @@ import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { testStorage } from '../helpers/azurite';
 import { churnLike } from './appConfig';
-import { APP_ROOT } from './childHost';
-import { eventually } from './childHost';
+import { eventually, REPO_ROOT } from '../helpers/environment';
 import { runsOf } from './kit';
 import { findSecrets } from './secrets';
 
@@ -35,10 +34,10 @@ describe('security and hostile input over HTTP and blob names', () => {
      * the anonymous ones (signed in by App Service Authentication instead) are listed apart.
      */
     const ANONYMOUS: string[] = [];
-    const FUNCTIONS: [string, string][] = readdirSync(path.join(APP_ROOT, 'src', 'functions'))
+    const FUNCTIONS: [string, string][] = readdirSync(path.join(REPO_ROOT, 'src', 'functions'))
         .filter((f) => f.endsWith('.ts'))
         .flatMap((f) => {
-            const text = readFileSync(path.join(APP_ROOT, 'src', 'functions', f), 'utf8');
+            const text = readFileSync(path.join(REPO_ROOT, 'src', 'functions', f), 'utf8');
             const reg = /app\.http\('\w+',\s*\{[^}]*?methods:\s*\[([^\]]*)\][^}]*?route:\s*'([^']+)'/s.exec(text);
             if (!reg) return [];
             if (/authLevel:\s*'anonymous'/.test(text)) {
@@ -225,7 +224,7 @@ describe('security and hostile input over HTTP and blob names', () => {
         t.diagnostic(`hostile HTTP statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
     });
 
-    it('raw garbage on the socket and a bad Host header: a 4xx or a closed connection, the host lives on', async () => {
+    it('raw garbage on the socket and a bad Host header: a 400, the host lives on', async () => {
         const send = (bytes: Buffer): Promise<string> =>
             new Promise((resolve) => {
                 const url = new URL(origin());
@@ -237,21 +236,35 @@ describe('security and hostile input over HTTP and blob names', () => {
                 socket.setTimeout(3000, () => socket.destroy());
                 socket.end(bytes);
             });
+        // Bytes that are not only line breaks: never a whole request, so the parser answers 400.
+        // (Line breaks alone may precede a request; then the end of input just closes: below.)
+        const garbage = fc
+            .uint8Array({ minLength: 1, maxLength: 300 })
+            .filter((b) => b.some((x) => x !== 0x0d && x !== 0x0a));
         await fc.assert(
-            fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (b) => {
+            fc.asyncProperty(garbage, async (b) => {
                 const answer = await send(Buffer.from(b));
-                assert.ok(answer === '' || /^HTTP\/1\.1 4\d\d/.test(answer), answer.slice(0, 40));
+                assert.match(answer, /^HTTP\/1\.1 400 /, answer.slice(0, 40));
             }),
             { numRuns: 40 },
         );
+        assert.equal(await send(Buffer.from('\r\n\r\n')), '', 'line breaks alone: closed, no answer');
+        const answers: Record<string, string> = {};
         for (const host of ['a b', '[', '%', 'evil.example:99999', '']) {
             const answer = await send(
                 Buffer.from(
                     `GET /api/targets HTTP/1.1\r\nHost: ${host}\r\nx-functions-key: ${keys().functionDefault}\r\nConnection: close\r\n\r\n`,
                 ),
             );
-            assert.ok(answer === '' || /^HTTP\/1\.1 (2|4)\d\d/.test(answer), `Host '${host}': ${answer.slice(0, 40)}`);
+            answers[host] = answer.split('\r\n')[0];
         }
+        assert.deepEqual(answers, {
+            'a b': 'HTTP/1.1 400 Bad Request',
+            '[': 'HTTP/1.1 400 Bad Request',
+            '%': 'HTTP/1.1 400 Bad Request',
+            'evil.example:99999': 'HTTP/1.1 400 Bad Request',
+            '': 'HTTP/1.1 400 Bad Request',
+        });
         await alive();
     });
 
@@ -283,8 +296,7 @@ describe('security and hostile input over HTTP and blob names', () => {
             60_000,
         );
         assert.equal(more.length, 0);
-        assert.ok(['Promoted', 'Rejected', 'Failed'].includes(run.state));
-        assert.ok(run.state !== 'Failed' || /Training job .* ended Failed/.test(run.reason ?? ''), run.reason);
+        assert.equal(run.state, 'Promoted', run.reason);
         const inManifest = run.manifest!.blobs.map((b) => b.name);
         const refused = (run.manifest!.rejected ?? []).map((r) => r.name);
         for (const [n] of badFiles.filter(([x]) => x.endsWith('.csv')))
@@ -328,6 +340,6 @@ describe('security and hostile input over HTTP and blob names', () => {
             models += 1;
             assert.ok(finished.has(`${modelsName}/${b.name}`), `model ${b.name} has a finished, recorded run`);
         }
-        assert.ok(models > 0 || run.state === 'Failed');
+        assert.ok(models > 0, 'the run trained a model');
     }
 });

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { churnLike } from './appConfig';
-import { eventually } from './childHost';
+import { eventually } from '../helpers/environment';
 import { api, runsOf } from './kit';
 
 /** Many callers at once: racing starters make one run; the HTTP API under load answers without 5xx. */

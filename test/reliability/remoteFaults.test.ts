@@ -7,7 +7,7 @@ import type { RunRecord } from '../../src/orchestrators/contracts';
 import { arm } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { churnLike } from './appConfig';
-import { eventually } from './childHost';
+import { eventually } from '../helpers/environment';
 import { api, runsOf, scoreRetrained } from './kit';
 import { findSecrets } from './secrets';
 import { housesTarget } from '../helpers/demoTargets';

@@ -5,7 +5,7 @@ import { HttpRequest } from '@azure/functions';
 
 import { validateConfig } from '../../src/retraining/config';
 import { handleUi, UiDeps } from '../../src/ui/handler';
-import { encodePrincipal } from '../../src/ui/principal';
+import { encodeClientPrincipal } from '../../src/functions/shared/clientPrincipal';
 import { churnTarget } from '../helpers/demoTargets';
 
 const config = validateConfig({
@@ -35,7 +35,7 @@ function get(path: string, roles?: string[]): HttpRequest {
     return new HttpRequest({
         method: 'GET',
         url: `http://localhost/api/ui/${path}`,
-        headers: roles ? { 'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles }) } : {},
+        headers: roles ? { 'x-ms-client-principal': encodeClientPrincipal({ name: 'ana@contoso.com', roles }) } : {},
     });
 }
 
@@ -65,7 +65,9 @@ describe('status page handler: who may see it', () => {
         const bare = new HttpRequest({
             method: 'GET',
             url: 'http://localhost/api/ui',
-            headers: { 'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles: ['Ops.Viewer'] }) },
+            headers: {
+                'x-ms-client-principal': encodeClientPrincipal({ name: 'ana@contoso.com', roles: ['Ops.Viewer'] }),
+            },
         });
         const res = await handleUi(bare, '', deps());
         assert.equal(res.status, 301);
@@ -87,7 +89,7 @@ describe('status page handler: approvals', () => {
             method: 'POST',
             url: `http://localhost/api/ui/${path}`,
             headers: {
-                'x-ms-client-principal': encodePrincipal({ name: 'ana@contoso.com', roles }),
+                'x-ms-client-principal': encodeClientPrincipal({ name: 'ana@contoso.com', roles }),
                 'content-type': 'application/json',
                 ...(ui ? { 'x-retrainer-ui': '1' } : {}),
             },

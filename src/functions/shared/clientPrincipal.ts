@@ -15,6 +15,27 @@ export interface ClientPrincipal {
     roles: string[];
 }
 
+/**
+ * Whether App Service Authentication fronts this app (`WEBSITE_AUTH_ENABLED=True`, which App
+ * Service injects): only then is the principal header real, since App Service strips it from
+ * outside requests.
+ */
+export function easyAuthEnabled(env: Record<string, string | undefined>): boolean {
+    return /^true$/i.test(env.WEBSITE_AUTH_ENABLED ?? '');
+}
+
+/** Encodes a principal the way App Service does (the dev host signs people in with it). */
+export function encodeClientPrincipal(p: ClientPrincipal): string {
+    return Buffer.from(
+        JSON.stringify({
+            auth_typ: 'aad',
+            claims: [{ typ: 'name', val: p.name }, ...p.roles.map((r) => ({ typ: 'roles', val: r }))],
+            name_typ: 'name',
+            role_typ: 'roles',
+        }),
+    ).toString('base64');
+}
+
 interface RawPrincipal {
     claims?: { typ?: unknown; val?: unknown }[];
     name_typ?: unknown;

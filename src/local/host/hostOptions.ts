@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Env } from './config/settings';
 import { HostLogger } from './core/log';
 import { Clock } from './durable/clock';
-import type { Principal } from '../../ui/principal';
+import type { ClientPrincipal } from '../../functions/shared/clientPrincipal';
 
 export interface HostOptions {
     appRoot: string;
@@ -32,7 +32,7 @@ export interface HostOptions {
      * request); default from RETRAINER_DEV_PRINCIPAL, else a developer who may view and approve;
      * `null` signs nobody in.
      */
-    principal?: Principal | null;
+    principal?: ClientPrincipal | null;
     /** Delay before a failed blob trigger message is retried (ms); default 0 (the queue default). */
     blobRetryDelayMs?: number;
     /** Semantics profile, `default` or `azure` (src/local/host/semantics); default from RETRAINER_HOST_SEMANTICS. */

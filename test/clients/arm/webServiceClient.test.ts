@@ -21,6 +21,7 @@ import {
     trainModel,
     TRAINED_MODEL,
 } from '../studioFixture';
+import { eventually } from '../../helpers/environment';
 
 /** The Azure-AsyncOperation URL core-lro is following, from the poller's serialized state. */
 function operationUrlOf(poller: UpdateTrainedModelPoller): string {
@@ -134,10 +135,13 @@ describe('WebServiceClient against the studio emulator', () => {
         } finally {
             fx.studio.faults.clear(ARM_SERVICE);
             // The service refuses a second update while this one runs (409), as ARM does: let it end.
-            for (let i = 0; i < 100; i++) {
-                if ((await client.getOperationStatus(operationUrlOf(poller))).status !== 'InProgress') break;
-                await new Promise((r) => setTimeout(r, 50));
-            }
+            await eventually(
+                async () =>
+                    (await client.getOperationStatus(operationUrlOf(poller))).status !== 'InProgress'
+                        ? true
+                        : undefined,
+                'the update to end',
+            );
         }
     });
 

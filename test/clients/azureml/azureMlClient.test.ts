@@ -68,7 +68,8 @@ describe('AzureMlClient against the studio emulator (every ARM call checked agai
         };
         const first = await client.submitCommandJob(spec);
         assert.equal(first.existed, undefined);
-        assert.ok(['NotStarted', 'Running', 'Finalizing', 'Completed'].includes(first.status), first.status);
+        // The create answer shows the job as created; the runner moves it on afterwards.
+        assert.equal(first.status, 'NotStarted');
         const again = await client.submitCommandJob(spec);
         assert.equal(again.existed, true);
         assert.equal(again.name, name);

@@ -10,7 +10,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { BLOB_TRIGGER_POISON_QUEUE } from '../../../src/functions/shared/catchUp';
 import { classificationCsv, toText } from '../../../src/local/samples';
 import type { RunRecord } from '../../../src/orchestrators/contracts';
-import { testStorage, uniqueName } from '../../helpers/azurite';
+import { eventually, testStorage, uniqueName } from '../../helpers/environment';
 import { churnTarget } from '../../helpers/demoTargets';
 import { AppUnderTest, startApp } from '../appHost';
 
@@ -58,14 +58,13 @@ describe('catch-up pass on the timer', () => {
     it('trains an upload whose event never came, once, for a target without a schedule', async () => {
         const text = await toText(classificationCsv({ rows: 300, seed: 5 }));
         await app.data.getBlockBlobClient('churn/dropped.csv').upload(text, Buffer.byteLength(text));
-        let runs: RunRecord[] = [];
-        for (let i = 0; i < 600 && !runs.some((r) => r.state === 'Promoted'); i++) {
-            runs = await api<RunRecord[]>('runs?target=churn');
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        assert.ok(
-            runs.some((r) => r.state === 'Promoted'),
-            app.logs.slice(-30).join('\n'),
+        const runs = await eventually(
+            async () => {
+                const all = await api<RunRecord[]>('runs?target=churn');
+                return all.some((r) => r.state === 'Promoted') ? all : undefined;
+            },
+            () => `a Promoted run; host log:\n${app.logs.slice(-30).join('\n')}`,
+            180_000,
         );
         assert.ok(!app.logs.some((l) => /Executed 'Functions\.onTrainingData'/.test(l)), 'the blob trigger never ran');
         assert.ok(app.logs.some((l) => l.includes("Catch-up: started a run of 'churn' (unjudged-data)")));
@@ -80,12 +79,10 @@ describe('catch-up pass on the timer', () => {
 
     it('counts dead-lettered events and poison messages in GET /api/targets and `retrainer status`', async () => {
         type View = { missedEvents: { deadLetteredEvents: number | null; poisonMessages: number | null } | null };
-        let view: View = { missedEvents: null };
-        for (let i = 0; i < 100 && view.missedEvents?.deadLetteredEvents !== 2; i++) {
-            view = await api<View>('targets/churn');
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        assert.equal(view.missedEvents?.deadLetteredEvents, 2);
+        const view = await eventually(async () => {
+            const v = await api<View>('targets/churn');
+            return v.missedEvents?.deadLetteredEvents === 2 ? v : undefined;
+        }, 'two dead-lettered events counted');
         // The poison queue's name is fixed, so other tests sharing this Azurite may add to it.
         assert.ok((view.missedEvents?.poisonMessages ?? 0) >= 1);
         const { stdout } = await promisify(execFile)(

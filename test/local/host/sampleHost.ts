@@ -2,10 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { memoryLogger } from '../../../src/local/host/core/log';
-import { DevHost, HostOptions } from '../../../src/local/host/host';
+import type { DevHost, HostOptions } from '../../../src/local/host/host';
 import { journalLines } from '../../fixtures/sample-app/journal';
-import { testStorage, uniqueName } from '../../helpers/azurite';
+import { startHost, testStorage, uniqueName } from '../../helpers/environment';
 
 /** The sample app's folder (host.json, package.json), from dist/test/local/host. */
 export const SAMPLE_APP_ROOT = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'sample-app');
@@ -49,40 +48,12 @@ export async function startSampleHost(
     const storage = await testStorage();
     const settings = sampleSettings(storage.connectionString, overrides);
     Object.assign(process.env, settings);
-    const logger = memoryLogger();
-    const host = await DevHost.start({
-        appRoot: SAMPLE_APP_ROOT,
-        connectionString: storage.connectionString,
-        port: 0,
-        stateDir: settings.SAMPLE_STATE_DIR,
-        hostId: uniqueName('host'),
-        logger,
-        pollMs: 50,
-        leaseMs: 2000,
-        blobScanMs: 200,
-        blobQueuePollMs: 100,
-        ...options,
-    });
+    const { host, logs } = await startHost(SAMPLE_APP_ROOT, settings.SAMPLE_STATE_DIR, { leaseMs: 2000, ...options });
     return {
         host,
-        logs: logger.lines,
+        logs,
         settings,
         journal: () => journalLines(settings.SAMPLE_JOURNAL),
         url: (p) => `${host.origin}${p}`,
     };
-}
-
-/** Polls until `check` returns a value (not a timed assertion: the deadline only bounds a hang). */
-export async function eventually<T>(
-    check: () => Promise<T | undefined> | T | undefined,
-    what: string,
-    deadlineMs = 30000,
-): Promise<T> {
-    const until = Date.now() + deadlineMs;
-    for (;;) {
-        const v = await check();
-        if (v !== undefined) return v;
-        if (Date.now() > until) throw new Error(`Gave up waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
 }

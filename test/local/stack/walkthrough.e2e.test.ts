@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { RUN_EXIT_CODES } from '../../../src/cli/wait';
+import { eventually } from '../../helpers/environment';
 import { freePort, freePortRun, ROOT, sampleConfigFor, StackFlags, StackProcess } from '../../helpers/stackProcess';
 
 interface TargetJson {
@@ -122,15 +123,17 @@ describe('npm start + the CLI walkthrough', () => {
         await cli('sample', 'churn', 'drifted', '--rows', '3000', '--out', 'churn-more.csv');
         await cli('upload', 'churn-more.csv');
 
-        let jobId: string | undefined;
-        for (let i = 0; i < 600 && !jobId; i++) {
-            const target = JSON.parse(await cli('status', 'churn', '--json')) as {
-                inFlight: { step: { step: string; jobId?: string } | null } | null;
-            };
-            if (target.inFlight?.step?.step === 'training') jobId = target.inFlight.step.jobId;
-            else await new Promise((ok) => setTimeout(ok, 200));
-        }
-        assert.ok(jobId, `the run never reached training; log:\n${stack.tail()}`);
+        const jobId = await eventually(
+            async () => {
+                const target = JSON.parse(await cli('status', 'churn', '--json')) as {
+                    inFlight: { step: { step: string; jobId?: string } | null } | null;
+                };
+                return target.inFlight?.step?.step === 'training' ? target.inFlight.step.jobId : undefined;
+            },
+            () => `the run to reach training; log:\n${stack.tail()}`,
+            180_000,
+            200,
+        );
 
         await stack.stop();
         const stopped = Object.values(studioJobs()).find((j) => j.id === jobId);
@@ -142,13 +145,15 @@ describe('npm start + the CLI walkthrough', () => {
             job?: { jobId: string };
             manifest?: { blobs: { name: string }[] };
         }
-        let run: RunJson | undefined;
-        for (let i = 0; i < 900 && !run; i++) {
-            const runs = JSON.parse(await cli('runs', '--target', 'churn', '--json')) as RunJson[];
-            run = runs.find((r) => r.manifest?.blobs.some((b) => b.name.endsWith('churn-more.csv')));
-            if (!run) await new Promise((ok) => setTimeout(ok, 200));
-        }
-        assert.ok(run, `no run recorded the upload made before Ctrl-C; log:\n${stack.tail()}`);
+        const run = await eventually(
+            async () => {
+                const runs = JSON.parse(await cli('runs', '--target', 'churn', '--json')) as RunJson[];
+                return runs.find((r) => r.manifest?.blobs.some((b) => b.name.endsWith('churn-more.csv')));
+            },
+            () => `a run recording the upload made before Ctrl-C; log:\n${stack.tail()}`,
+            180_000,
+            200,
+        );
         assert.equal(run.job?.jobId, jobId, 'the run finished with the job it started before Ctrl-C');
         assert.notEqual(run.state, 'Failed', `the run failed: ${JSON.stringify(run)}`);
         assert.equal(Object.keys(studioJobs()).length, jobsBefore + 1, 'exactly one more job in the studio');

@@ -4,9 +4,9 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { mintEmulatorToken } from '../../../src/local/studio/emulatorCredential';
 import { classificationCsv, toText } from '../../../src/local/samples';
-import { StudioServer } from '../../../src/local/studio/server';
+import type { StudioServer } from '../../../src/local/studio/server';
 import { trainExperiment } from '../../../src/local/studio/training';
-import { TestStorage, testStorage, uniqueName } from '../../helpers/azurite';
+import { eventually, startStudio, TestStorage, testStorage, uniqueName } from '../../helpers/environment';
 
 /** Every secret of the test seed, so tests can look for them where they must not be. */
 export const KEYS = {
@@ -161,13 +161,11 @@ export async function startKit(
     );
     await container.createIfNotExists();
     const logs: string[] = [];
-    const studio = await StudioServer.start({
-        port: 0,
-        storageConnectionString: storage.connectionString,
+    const studio = await startStudio({
         seed: options.seed ?? testSeed(options.initialModel),
         stateDir: options.stateDir,
-        ...(options.clock ? { clock: options.clock } : {}),
-        log: (line) => void logs.push(line),
+        clock: options.clock,
+        logs,
     });
     const url = studio.url.replace(/\/+$/, '');
     const call: Kit['call'] = async (method, path, o = {}) => {
@@ -205,14 +203,17 @@ export async function startKit(
     };
     const waitJob: Kit['waitJob'] = async (jobId, o = {}) => {
         const serviceId = o.serviceId ?? 'churn-training';
-        for (let i = 0; i < 1200; i++) {
-            const res = await call('GET', `${besBase(serviceId)}/jobs/${jobId}?api-version=2.0`, {
-                key: o.key ?? keyOf(serviceId),
-            });
-            if (res.status === 200 && TERMINAL.has(res.body.StatusCode)) return res;
-            await new Promise((r) => setTimeout(r, 25));
-        }
-        throw new Error(`job ${jobId} did not end`);
+        return eventually(
+            async () => {
+                const res = await call('GET', `${besBase(serviceId)}/jobs/${jobId}?api-version=2.0`, {
+                    key: o.key ?? keyOf(serviceId),
+                });
+                return res.status === 200 && TERMINAL.has(res.body.StatusCode) ? res : undefined;
+            },
+            `job ${jobId} to end`,
+            60_000,
+            25,
+        );
     };
     const runJob: Kit['runJob'] = async (input, o = {}) => {
         const serviceId = o.serviceId ?? 'churn-training';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { testStorage } from '../../helpers/azurite';
+import { eventually, testStorage } from '../../helpers/environment';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(ROOT, 'dist/src/local/studio/main.js');
@@ -78,12 +78,11 @@ describe('npm run studio (main.ts)', () => {
             STUDIO_STORAGE_CONNECTION_STRING: connectionString,
         });
         try {
-            let url: string | undefined;
-            for (let i = 0; i < 200 && !url; i++) {
-                url = /listening on (http:\/\/\S+)/.exec(r.out())?.[1];
-                if (!url) await new Promise((res) => setTimeout(res, 50));
-            }
-            assert.ok(url, `no URL printed: ${r.out()} ${r.err()}`);
+            const url = await eventually(
+                () => /listening on (http:\/\/\S+)/.exec(r.out())?.[1],
+                () => `a URL printed: ${r.out()} ${r.err()}`,
+                10_000,
+            );
             const seed = JSON.parse(await readFile(SEED, 'utf8')) as { workspaces: { authorizationToken: string }[] };
             const res = await fetch(`${url}/workspaces/ws-demo/webservices/churn-predictive/endpoints`, {
                 headers: { authorization: `Bearer ${seed.workspaces[0].authorizationToken}` },

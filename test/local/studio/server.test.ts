@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { BlobSASPermissions } from '@azure/storage-blob';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
-import { uniqueName } from '../../helpers/azurite';
+import { eventually, uniqueName } from '../../helpers/environment';
 import {
     ARM_PATH,
     ARM_SERVICE_ID,
@@ -44,12 +44,15 @@ async function armBind(kit: Kit, uri: string): Promise<string> {
     const put = await kit.call('PUT', `${ARM_PATH}?api-version=2017-01-01`, { key: armToken(), body: current });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const op = put.headers.get('azure-asyncoperation')!.slice(kit.url.length);
-    for (let i = 0; i < 400; i++) {
-        const s = await kit.call('GET', op, { key: armToken() });
-        if (s.body.provisioningState !== 'Provisioning') return s.body.provisioningState as string;
-        await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('the ARM operation did not end');
+    return eventually(
+        async () => {
+            const s = await kit.call('GET', op, { key: armToken() });
+            return s.body.provisioningState !== 'Provisioning' ? (s.body.provisioningState as string) : undefined;
+        },
+        'the ARM operation to end',
+        30_000,
+        25,
+    );
 }
 
 describe('studio server restart on the same state folder', () => {

@@ -1,11 +1,11 @@
-import { encodePrincipal, Principal } from '../../../ui/principal';
+import { ClientPrincipal, encodeClientPrincipal } from '../../../functions/shared/clientPrincipal';
 import { HostRequest } from './types';
 
 /** Environment variable with the development principal: JSON `{ "name", "roles" }`, or `none`. */
 export const DEV_PRINCIPAL_ENV = 'RETRAINER_DEV_PRINCIPAL';
 
 /** Who the dev host signs in when nothing else is said: may view and approve. */
-export const DEFAULT_DEV_PRINCIPAL: Principal = {
+export const DEFAULT_DEV_PRINCIPAL: ClientPrincipal = {
     name: 'developer@localhost',
     roles: ['Retrainer.Viewer', 'Retrainer.Approver'],
 };
@@ -15,7 +15,7 @@ export const DEFAULT_DEV_PRINCIPAL: Principal = {
  * dev host then signs nobody in, as App Service with authentication off).
  * @throws Error naming RETRAINER_DEV_PRINCIPAL when its JSON is not `{ name, roles }`.
  */
-export function devPrincipal(env: Record<string, string | undefined>): Principal | undefined {
+export function devPrincipal(env: Record<string, string | undefined>): ClientPrincipal | undefined {
     const raw = env[DEV_PRINCIPAL_ENV]?.trim();
     if (!raw) return DEFAULT_DEV_PRINCIPAL;
     if (raw.toLowerCase() === 'none') return undefined;
@@ -38,14 +38,14 @@ export function devPrincipal(env: Record<string, string | undefined>): Principal
  * that header, so this is a local convenience, not a check the app relies on.
  * Source: https://learn.microsoft.com/azure/app-service/configure-authentication-user-identities
  */
-export function signIn(req: HostRequest, principal: Principal | undefined): HostRequest {
+export function signIn(req: HostRequest, principal: ClientPrincipal | undefined): HostRequest {
     if (!principal || req.headers['x-ms-client-principal'] !== undefined) return req;
     if (!/^\/api\/ui(\/|$)/i.test(req.url.pathname)) return req;
     return {
         ...req,
         headers: {
             ...req.headers,
-            'x-ms-client-principal': encodePrincipal(principal),
+            'x-ms-client-principal': encodeClientPrincipal(principal),
             'x-ms-client-principal-name': principal.name,
             'x-ms-client-principal-idp': 'aad',
         },

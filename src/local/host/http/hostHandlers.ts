@@ -4,7 +4,7 @@ import { handleDurableApi, isDurableApiPath } from '../durable/httpApi';
 import { DurableService } from '../durable/service';
 import { TimerTrigger } from '../triggers/timer';
 import { findRoute, HttpRoute, invokeHttp } from './httpTrigger';
-import type { Principal } from '../../../ui/principal';
+import type { ClientPrincipal } from '../../../functions/shared/clientPrincipal';
 import { signIn } from './easyAuth';
 import { HostKeys } from './keys';
 import { RequestHandler, requireKey } from './server';
@@ -28,7 +28,7 @@ export function hostHandlers(
     routes: HttpRoute[],
     invoker: Invoker,
     keys: HostKeys,
-    principal?: Principal,
+    principal?: ClientPrincipal,
 ): RequestHandler[] {
     return [
         (req) => {

@@ -243,6 +243,19 @@ function newOperation(
     };
 }
 
+/** Marks a resource Updating, keeping what it was: a failed operation puts it back. */
+function markUpdating(op: V2OperationRecord, existing: { resource: Json }): void {
+    op.previous = existing.resource;
+    existing.resource = { ...existing.resource, properties: { ...props(existing), provisioningState: 'Updating' } };
+}
+
+/** Records the operation, saves the state, then runs it; the caller answers with its status URL. */
+async function launch(ctx: StudioContext, ops: V2Operations, op: V2OperationRecord): Promise<void> {
+    v2State(ctx).operations[op.id] = op;
+    await ctx.persist();
+    ops.begin(op);
+}
+
 export function scoringUri(ctx: StudioContext, w: Workspace, endpoint: string): string {
     return `${ctx.baseUrl}/inference/${w.subscriptionId}/${w.resourceGroup}/${w.name}/${endpoint}/score`;
 }
@@ -316,11 +329,7 @@ export function endpointRoutes(ops: V2Operations): Route[] {
                 const op = newOperation(ctx, w, 'putEndpoint', key);
                 op.pending = next;
                 if (existing) {
-                    op.previous = existing.resource;
-                    existing.resource = {
-                        ...existing.resource,
-                        properties: { ...props(existing), provisioningState: 'Updating' },
-                    };
+                    markUpdating(op, existing);
                 } else {
                     v2State(ctx).endpoints[key] = {
                         key,
@@ -332,9 +341,7 @@ export function endpointRoutes(ops: V2Operations): Route[] {
                         },
                     };
                 }
-                v2State(ctx).operations[op.id] = op;
-                await ctx.persist();
-                ops.begin(op);
+                await launch(ctx, ops, op);
                 return json(existing ? 200 : 201, endpointView(next), {
                     'Azure-AsyncOperation': operationUrls(ctx, op)['Azure-AsyncOperation'],
                 });
@@ -364,9 +371,7 @@ export function endpointRoutes(ops: V2Operations): Route[] {
                     );
                 e.resource = { ...e.resource, properties: { ...props(e), provisioningState: 'Deleting' } };
                 const op = newOperation(ctx, w, 'deleteEndpoint', e.key);
-                v2State(ctx).operations[op.id] = op;
-                await ctx.persist();
-                ops.begin(op);
+                await launch(ctx, ops, op);
                 return json(202, undefined, operationUrls(ctx, op));
             },
         }),
@@ -422,17 +427,11 @@ export function endpointRoutes(ops: V2Operations): Route[] {
                 op.pending = next;
                 op.modelUri = modelFileUri(String((model.resource.properties as Json).modelUri));
                 if (existing) {
-                    op.previous = existing.resource;
-                    existing.resource = {
-                        ...existing.resource,
-                        properties: { ...props(existing), provisioningState: 'Updating' },
-                    };
+                    markUpdating(op, existing);
                 } else {
                     v2State(ctx).deployments[key] = { key, endpointKey: e.key, resource: next };
                 }
-                v2State(ctx).operations[op.id] = op;
-                await ctx.persist();
-                ops.begin(op);
+                await launch(ctx, ops, op);
                 return json(existing ? 200 : 201, next, {
                     'Azure-AsyncOperation': operationUrls(ctx, op)['Azure-AsyncOperation'],
                 });
@@ -472,9 +471,7 @@ export function endpointRoutes(ops: V2Operations): Route[] {
                 }
                 d.resource = { ...d.resource, properties: { ...props(d), provisioningState: 'Deleting' } };
                 const op = newOperation(ctx, w, 'deleteDeployment', d.key);
-                v2State(ctx).operations[op.id] = op;
-                await ctx.persist();
-                ops.begin(op);
+                await launch(ctx, ops, op);
                 return json(202, undefined, operationUrls(ctx, op));
             },
         }),

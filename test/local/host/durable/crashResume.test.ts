@@ -1,43 +1,18 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { journalLines } from '../../../fixtures/sample-app/journal';
-import { testStorage } from '../../../helpers/azurite';
-import { eventually, SAMPLE_APP_ROOT, sampleSettings } from '../sampleHost';
-import { hostStarted } from '../../../helpers/hostProcess';
+import { SAMPLE_APP_ROOT, sampleSettings } from '../sampleHost';
+import { ChildHost, eventually, spawnHost, testStorage } from '../../../helpers/environment';
 
-const MAIN = path.resolve(__dirname, '..', '..', '..', '..', 'src', 'local', 'host', 'main.js');
-
-interface Child {
-    proc: ChildProcess;
-    origin: string;
-    output: string[];
-}
-
-/** Starts `node main.js` on the sample app as its own process and waits for its "Host started" line. */
-async function spawnHost(env: Record<string, string>, stateDir: string): Promise<Child> {
-    const proc = spawn(
-        process.execPath,
-        [MAIN, SAMPLE_APP_ROOT, '--port', '0', '--poll-ms', '50', '--lease-ms', '1000', '--state-dir', stateDir],
-        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const output: string[] = [];
-    const origin = await hostStarted(proc, output);
-    return { proc, origin, output };
-}
-
-function kill9(child: Child): Promise<void> {
-    return new Promise((resolve) => {
-        child.proc.once('exit', () => resolve());
-        child.proc.kill('SIGKILL');
-    });
-}
+/** `node main.js` on the sample app as its own process (a short lease: the killed activity re-runs soon). */
+const spawnSampleHost = (env: Record<string, string>, stateDir: string): Promise<ChildHost> =>
+    spawnHost({ appRoot: SAMPLE_APP_ROOT, env, stateDir, leaseMs: 1000 });
 
 describe('crash and resume (SIGKILL)', () => {
-    const children: Child[] = [];
+    const children: ChildHost[] = [];
 
     after(() => {
         for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
@@ -54,7 +29,7 @@ describe('crash and resume (SIGKILL)', () => {
         const journal = (): string[] => journalLines(env.SAMPLE_JOURNAL);
         const has = (line: string): boolean => journal().includes(line);
 
-        let host = await spawnHost(env, stateDir);
+        let host = await spawnSampleHost(env, stateDir);
         children.push(host);
         const keys = JSON.parse(readFileSync(path.join(stateDir, 'keys.json'), 'utf8')) as { durableSystem: string };
         const statusOf = async (
@@ -79,21 +54,21 @@ describe('crash and resume (SIGKILL)', () => {
 
         // Kill 1: while the slow activity is running (Greet already completed).
         await eventually(() => (has('Slow-start crash-1') ? true : undefined), 'slow activity to start');
-        await kill9(host);
+        await host.kill9();
         assert.ok(!has('Slow-end crash-1'), 'killed before the slow activity finished');
 
         // Kill 2: while the durable timer is pending (fan-out done).
-        host = await spawnHost(env, stateDir);
+        host = await spawnSampleHost(env, stateDir);
         children.push(host);
         const origin2 = host.origin;
         await eventually(
             async () => ((await statusOf(origin2)).customStatus?.stage === 'timer' ? true : undefined),
             'timer stage',
         );
-        await kill9(host);
+        await host.kill9();
 
         // Third process finishes it.
-        host = await spawnHost(env, stateDir);
+        host = await spawnSampleHost(env, stateDir);
         children.push(host);
         const origin3 = host.origin;
         await eventually(
@@ -130,6 +105,6 @@ describe('crash and resume (SIGKILL)', () => {
         assert.equal(n('Slow-end crash-1'), 1);
         for (const x of [1, 2, 3, 5]) assert.equal(n(`Square ${x}`), 1, `Square ${x} once`);
         assert.equal(n('Flaky crash-1'), 2, 'one failure, one success');
-        await kill9(host);
+        await host.kill9();
     });
 });

@@ -7,7 +7,8 @@ import { systemClock } from '../../../../src/local/host/durable/clock';
 import { DurableEngine } from '../../../../src/local/host/durable/engine';
 import { StatusPayload } from '../../../../src/local/host/durable/service';
 import { storageClients } from '../../../../src/local/host/storage/clients';
-import { eventually, SampleHost, startSampleHost } from '../sampleHost';
+import { SampleHost, startSampleHost } from '../sampleHost';
+import { eventually } from '../../../helpers/environment';
 
 function count(lines: string[], line: string): number {
     return lines.filter((l) => l === line).length;

@@ -11,7 +11,8 @@ import {
 } from '../../../../src/local/host/semantics/activities';
 import { SEMANTICS_SEED_ENV } from '../../../../src/local/host/semantics/profile';
 import { StatusPayload } from '../../../../src/local/host/durable/service';
-import { eventually, SampleHost, startSampleHost } from '../sampleHost';
+import { SampleHost, startSampleHost } from '../sampleHost';
+import { eventually } from '../../../helpers/environment';
 
 /**
  * The dev host under the azure semantics profile runs every activity work item as two copies at

@@ -11,7 +11,7 @@ import { azureEvents, eventGridShares, failingBlobs } from '../../../../src/loca
 import { semanticsProfile } from '../../../../src/local/host/semantics/profile';
 import { IdleBackoffLoop, idleCapInMs } from '../../../../src/local/host/semantics/queues';
 import { storageClients } from '../../../../src/local/host/storage/clients';
-import { testStorage, uniqueName } from '../../../helpers/azurite';
+import { eventually, testStorage, uniqueName } from '../../../helpers/environment';
 import { uniqueHub } from '../sampleHost';
 
 /** The azure profile's events (c) and queue latency (e), each fault proven through the FaultLog. */
@@ -53,10 +53,7 @@ describe('azure semantics: events and idle queues', () => {
             profile.faults,
         );
         loop.start();
-        const waitFor = async (check: () => boolean) => {
-            for (let i = 0; i < 300 && !check(); i++) await new Promise((ok) => setTimeout(ok, 20));
-            assert.ok(check());
-        };
+        const waitFor = (check: () => boolean) => eventually(() => (check() ? true : undefined), 'the loop', 6000, 20);
         try {
             await waitFor(() => ticks.length >= 6); // 10, 20, 40, 80, 160 ms apart: backed off
             const before = ticks.length;

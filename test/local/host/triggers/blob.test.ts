@@ -6,7 +6,8 @@ import { memoryLogger } from '../../../../src/local/host/core/log';
 import { BlobTriggerListener, POISON_QUEUE } from '../../../../src/local/host/triggers/blob';
 import { storageClients } from '../../../../src/local/host/storage/clients';
 import { uniqueName } from '../../../helpers/azurite';
-import { eventually, SampleHost, startSampleHost } from '../sampleHost';
+import { SampleHost, startSampleHost } from '../sampleHost';
+import { eventually } from '../../../helpers/environment';
 
 describe('blob trigger through the dev host', () => {
     let s: SampleHost;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { AppUnderTest, startApp } from '../../../functions/appHost';
 import { housesTarget } from '../../../helpers/demoTargets';
+import { eventually } from '../../../helpers/environment';
 
 /** The app's blob trigger declares source EventGrid (Flex Consumption); offline the host scans for it. */
 describe('Event Grid-sourced blob trigger on the dev host', () => {
@@ -18,11 +19,9 @@ describe('Event Grid-sourced blob trigger on the dev host', () => {
             app.logs.join('\n'),
         );
         await app.data.getBlockBlobClient('houses/x.txt').upload('not csv', 7);
-        for (let i = 0; i < 100 && !app.logs.some((l) => l.includes("Ignored 'houses/x.txt'")); i++)
-            await new Promise((ok) => setTimeout(ok, 100));
-        assert.ok(
-            app.logs.some((l) => l.includes("Ignored 'houses/x.txt'")),
-            app.logs.slice(-20).join('\n'),
+        await eventually(
+            () => (app.logs.some((l) => l.includes("Ignored 'houses/x.txt'")) ? true : undefined),
+            () => `the blob to be ignored; host log:\n${app.logs.slice(-20).join('\n')}`,
         );
     });
 });

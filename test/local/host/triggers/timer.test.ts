@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { storageClients } from '../../../../src/local/host/storage/clients';
 import { ScheduleStatus } from '../../../../src/local/host/triggers/timer';
 import { testStorage, uniqueName } from '../../../helpers/azurite';
-import { eventually, SampleHost, startSampleHost } from '../sampleHost';
+import { SampleHost, startSampleHost } from '../sampleHost';
+import { eventually } from '../../../helpers/environment';
 
 describe('timer trigger through the dev host', () => {
     let s: SampleHost;

@@ -19,6 +19,7 @@ import {
     scoringRows,
     startKit,
 } from '../kit';
+import { eventually } from '../../../helpers/environment';
 
 const V = 'api-version=2017-01-01';
 
@@ -84,15 +85,20 @@ describe('studio ARM web services (on the wire)', () => {
         assert.ok(url, 'Azure-AsyncOperation header');
         assert.ok(url.startsWith(`${kit.url}/subscriptions/${SUB}/providers/Microsoft.MachineLearning/locations/`));
         const states: string[] = [];
-        for (let i = 0; i < 400; i++) {
-            const res = await arm('GET', url.slice(kit.url.length));
-            assert.equal(res.status, 200, JSON.stringify(res.body));
-            assert.deepEqual(validateArmOperationStatus(res.body), []);
-            if (states.at(-1) !== res.body.provisioningState) states.push(res.body.provisioningState);
-            if (res.body.provisioningState !== 'Provisioning') return { final: res.body, states };
-            await new Promise((r) => setTimeout(r, 25));
-        }
-        throw new Error('the operation did not end');
+        const final = await eventually<Record<string, unknown>>(
+            async () => {
+                const res = await arm('GET', url.slice(kit.url.length));
+                assert.equal(res.status, 200, JSON.stringify(res.body));
+                assert.deepEqual(validateArmOperationStatus(res.body), []);
+                if (states.at(-1) !== res.body.provisioningState) states.push(res.body.provisioningState);
+                const body = res.body as Record<string, unknown>;
+                return body.provisioningState !== 'Provisioning' ? body : undefined;
+            },
+            'the operation to end',
+            30_000,
+            25,
+        );
+        return { final, states };
     }
 
     it('GET returns a spec-valid WebService without keys or the storage key', async () => {

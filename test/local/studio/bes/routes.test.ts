@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { classificationCsv, toText } from '../../../../src/local/samples';
 import { parseEvaluationCsv } from '../../../../src/local/studio/training';
 import { KEYS, Kit, blobUrl, startKit } from '../kit';
+import { eventually } from '../../../helpers/environment';
 
 describe('studio BES jobs (on the wire)', () => {
     let kit: Kit;
@@ -61,14 +62,15 @@ describe('studio BES jobs (on the wire)', () => {
             });
             assert.equal(start.status, 204);
             const seen: string[] = [];
-            for (let i = 0; i < 400; i++) {
+            const resultsWhileRunning: unknown[] = [];
+            await eventually(async () => {
                 const s = (await status()).body;
                 if (seen.at(-1) !== s.StatusCode) seen.push(s.StatusCode);
-                if (s.StatusCode === 'Running') assert.equal(s.Results, null);
-                if (s.StatusCode === 'Finished') break;
-                await new Promise((r) => setTimeout(r, 50));
-            }
+                if (s.StatusCode === 'Running') resultsWhileRunning.push(s.Results);
+                return s.StatusCode === 'Finished' ? true : undefined;
+            }, `job ${jobId} to finish`);
             assert.deepEqual(seen, ['Running', 'Finished']);
+            assert.deepEqual([...new Set(resultsWhileRunning)], [null], 'no Results while Running');
             // Starting twice is refused.
             const again = await kit.call('POST', `${kit.besBase()}/jobs/${jobId}/start?api-version=2.0`, {
                 key: KEYS.training,

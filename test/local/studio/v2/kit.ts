@@ -4,9 +4,9 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { AzureMlClient } from '../../../../src/clients/azureml';
 import { EmulatorCredential, mintEmulatorToken } from '../../../../src/local/studio/emulatorCredential';
 import { classificationCsv, toText } from '../../../../src/local/samples';
-import { StudioServer } from '../../../../src/local/studio/server';
+import type { StudioServer } from '../../../../src/local/studio/server';
 import { AzureMlSpec } from '../../../../src/local/studio/v2/spec';
-import { TestStorage, testStorage, uniqueName } from '../../../helpers/azurite';
+import { eventually, startStudio, TestStorage, testStorage, uniqueName } from '../../../helpers/environment';
 import { FEATURES, KEYS, testSeed } from '../kit';
 
 export const V2 = {
@@ -106,13 +106,7 @@ export async function startV2Kit(options: { stateDir?: string; datastoreName?: s
     );
     await datastore.createIfNotExists();
     const logs: string[] = [];
-    const studio = await StudioServer.start({
-        port: 0,
-        storageConnectionString: storage.connectionString,
-        seed: v2Seed(datastore.containerName),
-        stateDir: options.stateDir,
-        log: (line) => void logs.push(line),
-    });
+    const studio = await startStudio({ seed: v2Seed(datastore.containerName), stateDir: options.stateDir, logs });
     const url = studio.url.replace(/\/+$/, '');
     const recorder = new SpecRecorder();
     const client = new AzureMlClient(V2, new EmulatorCredential(KEYS.armSecret), {
@@ -155,18 +149,13 @@ export function churnCsv(rows = 600, seed = 7): Promise<string> {
 }
 
 /** Polls `check` until it returns a value, at most `attempts` times, `intervalInMs` apart. */
-export async function until<T>(
+export function until<T>(
     what: string,
     check: () => Promise<T | undefined>,
     attempts = 600,
     intervalInMs = 50,
 ): Promise<T> {
-    for (let i = 0; i < attempts; i++) {
-        const v = await check();
-        if (v !== undefined) return v;
-        await new Promise((r) => setTimeout(r, intervalInMs));
-    }
-    throw new Error(`Timed out waiting for ${what}`);
+    return eventually(check, what, attempts * intervalInMs, intervalInMs);
 }
 
 /** Feature rows (label dropped) to score. */
