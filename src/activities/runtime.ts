@@ -7,11 +7,16 @@ import {
     ScoringClient,
     WebServiceClient,
 } from '../clients';
-import { LoadedConfig, loadConfigFromEnv, TargetConfig } from '../retraining/config';
+import { besTrainingOf, LoadedConfig, loadConfigFromEnv, scoringOf, TargetConfig } from '../retraining/config';
 import { Outbox } from '../retraining/outbox';
 import { RunStore } from '../retraining/runStore';
+import type { TokenCredential } from '@azure/core-auth';
+
+import { AzureMlClient } from '../clients/azureml';
+import type { DeploymentMetricsSource } from '../clients/azureml/deploymentMetrics';
+import type { AzureMlUpdateConfig } from '../retraining/configSchema';
 import { dataBlobService } from './dataStorage';
-import { ActivityDeps } from './deps';
+import { ActivityDeps, azureMlUpdateOf } from './deps';
 
 /** Where run records and champions live, in the data storage account. */
 export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
@@ -35,11 +40,16 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
     const { config } = loaded;
     const setting = (name: string): string => loaded.setting(name);
     const blobs = dataBlobService(config.storage.connectionStringSetting, env);
+    // One credential per target, shared by its ARM client and its metrics source (one token cache).
+    const credentialOf = perTarget((t) => createArmCredential(azureMlUpdateOf(t).credential, setting));
     return {
         config,
         blobs,
         runs: new RunStore(blobs.getContainerClient(runsContainerName(env))),
-        bes: perTarget((t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting))),
+        bes: perTarget((t) => {
+            const training = besTrainingOf(t);
+            return new BatchExecutionClient(training.besUrl, setting(training.apiKeySetting));
+        }),
         classic: perTarget((t) => {
             if (t.update.kind !== 'classic') throw new TypeError(`target '${t.name}' is not a classic endpoint target`);
             const u = t.update;
@@ -53,9 +63,55 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
             const credential = createArmCredential(u.credential, setting);
             return new WebServiceClient(u.armBaseUrl, u.subscriptionId, u.resourceGroup, credential);
         }),
-        scoring: perTarget((t) => new ScoringClient(t.scoring.apiLocation, setting(t.scoring.apiKeySetting))),
+        azureml: perTarget((t) => {
+            const u = azureMlUpdateOf(t);
+            const ws = {
+                subscriptionId: u.workspace.subscriptionId,
+                resourceGroup: u.workspace.resourceGroup,
+                workspace: u.workspace.name,
+            };
+            return new AzureMlClient(ws, credentialOf(t), { endpoint: u.armBaseUrl });
+        }),
+        datastore: perTarget((t) => {
+            const u = azureMlUpdateOf(t);
+            const account = u.datastore.storageSetting ? dataBlobService(u.datastore.storageSetting, env) : blobs;
+            return account.getContainerClient(u.datastore.container);
+        }),
+        deploymentMetrics: perTarget((t) => {
+            if (!deploymentMetricsFactory)
+                throw new Error(
+                    `No deployment metrics source is registered: the live checks of '${t.name}' cannot read its deployments' error rate and latency.`,
+                );
+            return deploymentMetricsFactory(t, azureMlUpdateOf(t), credentialOf(t), setting);
+        }),
+        scoring: perTarget((t) => {
+            const scoring = scoringOf(t);
+            return new ScoringClient(scoring.apiLocation, setting(scoring.apiKeySetting));
+        }),
         now: () => new Date(),
     };
+}
+
+/**
+ * Builds a target's DeploymentMetricsSource from its `update` block and ARM credential: Azure
+ * Monitor in Azure; the offline stack registers the studio emulator's counters instead.
+ */
+export type DeploymentMetricsFactory = (
+    target: TargetConfig,
+    update: AzureMlUpdateConfig,
+    credential: TokenCredential,
+    setting: (name: string) => string,
+) => DeploymentMetricsSource;
+
+let deploymentMetricsFactory: DeploymentMetricsFactory | undefined;
+
+/**
+ * Sets how the app reads Azure ML deployments' live metrics (the last registration wins; the dev
+ * host and tests register the emulator's). Without one, a live check of an 'azureml' target fails
+ * naming the missing source (never reads as zero traffic).
+ */
+export function registerDeploymentMetricsFactory(factory: DeploymentMetricsFactory): void {
+    deploymentMetricsFactory = factory;
 }
 
 /** `make` once per target name; later calls for the same target get the same instance. */
