@@ -10,10 +10,7 @@ import {
 import { besTrainingOf, LoadedConfig, loadConfigFromEnv, scoringOf, TargetConfig } from '../retraining/config';
 import { Outbox } from '../retraining/outbox';
 import { RunStore } from '../retraining/runStore';
-import type { TokenCredential } from '@azure/core-auth';
-
-import { AzureMlClient } from '../clients/azureml';
-import type { DeploymentMetricsSource } from '../clients/azureml/deploymentMetrics';
+import { AzureMlClient, AzureMlWorkspaceRef, createDeploymentMetricsSource } from '../clients/azureml';
 import type { AzureMlUpdateConfig } from '../retraining/configSchema';
 import { dataBlobService } from './dataStorage';
 import { ActivityDeps, azureMlUpdateOf } from './deps';
@@ -78,11 +75,12 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
             return account.getContainerClient(u.datastore.container);
         }),
         deploymentMetrics: perTarget((t) => {
-            if (!deploymentMetricsFactory)
-                throw new Error(
-                    `No deployment metrics source is registered: the live checks of '${t.name}' cannot read its deployments' error rate and latency.`,
-                );
-            return deploymentMetricsFactory(t, azureMlUpdateOf(t), credentialOf(t), setting);
+            const u = azureMlUpdateOf(t);
+            return createDeploymentMetricsSource(u.liveMetrics, {
+                workspace: workspaceOf(u),
+                credential: credentialOf(t),
+                setting,
+            });
         }),
         scoring: perTarget((t) => {
             const scoring = scoringOf(t);
@@ -92,26 +90,13 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
     };
 }
 
-/**
- * Builds a target's DeploymentMetricsSource from its `update` block and ARM credential: Azure
- * Monitor in Azure; the offline stack registers the studio emulator's counters instead.
- */
-export type DeploymentMetricsFactory = (
-    target: TargetConfig,
-    update: AzureMlUpdateConfig,
-    credential: TokenCredential,
-    setting: (name: string) => string,
-) => DeploymentMetricsSource;
-
-let deploymentMetricsFactory: DeploymentMetricsFactory | undefined;
-
-/**
- * Sets how the app reads Azure ML deployments' live metrics (the last registration wins; the dev
- * host and tests register the emulator's). Without one, a live check of an 'azureml' target fails
- * naming the missing source (never reads as zero traffic).
- */
-export function registerDeploymentMetricsFactory(factory: DeploymentMetricsFactory): void {
-    deploymentMetricsFactory = factory;
+/** The workspace an 'azureml' target's update block names, as the Azure ML clients take it. */
+function workspaceOf(u: AzureMlUpdateConfig): AzureMlWorkspaceRef {
+    return {
+        subscriptionId: u.workspace.subscriptionId,
+        resourceGroup: u.workspace.resourceGroup,
+        workspace: u.workspace.name,
+    };
 }
 
 /** `make` once per target name; later calls for the same target get the same instance. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { appSettingName, armCredentialSchema } from '../clients/armCredentials';
+import { deploymentMetricsSchema } from '../clients/azureml/deploymentMetricsSources';
 import { parseSchedule } from './ncrontab';
 
 const settingName = appSettingName;
@@ -104,6 +105,12 @@ const azuremlUpdate = z.strictObject({
         container: containerName,
         storageSetting: settingName.optional(),
     }),
+    /**
+     * Where the live checks read the new deployment's requests, errors and latency:
+     * `{"kind": "azureMonitor", "region": "westeurope"}` (or `"endpoint"`) in Azure; the offline stack
+     * registers the studio emulator's kind.
+     */
+    liveMetrics: deploymentMetricsSchema,
     /** The managed online endpoint that serves the target (it must exist). */
     endpoint: z
         .string()

@@ -9,7 +9,7 @@ import {
     azureMlTarget,
     FEATURES,
     registerInitialModel,
-    registerStudioMetrics,
+    registerStudioCounters,
     seedWithWorkspace,
     servingEndpoint,
     until,
@@ -27,9 +27,8 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     let app: AppUnderTest;
     let client: AzureMlClient;
     const datastoreContainer = uniqueName('azureml');
-    let studioUrl = '';
     before(async () => {
-        registerStudioMetrics(() => studioUrl);
+        registerStudioCounters();
         app = await startApp(
             (w) => {
                 const where = { ...w, datastoreContainer };
@@ -51,7 +50,6 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
             {},
             { seed: seedWithWorkspace(datastoreContainer) },
         );
-        studioUrl = app.studio.url;
         client = workspaceClient(app.studio.url);
         const initial = await registerInitialModel(
             client,

@@ -1,7 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { registerDeploymentMetricsFactory } from '../../src/activities/runtime';
-import { AzureMlClient, OperationHandle } from '../../src/clients/azureml';
+import { z } from 'zod';
+
+import { AzureMlClient, OperationHandle, registerDeploymentMetricsProvider } from '../../src/clients/azureml';
 import type { DeploymentMetrics, DeploymentMetricsSource } from '../../src/clients/azureml/deploymentMetrics';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
@@ -66,6 +67,7 @@ export function azureMlTarget(
             workspace: WORKSPACE,
             credential: { kind: 'emulator', secretSetting: 'STUDIO_ARM_SECRET' },
             datastore: { container: w.datastoreContainer },
+            liveMetrics: { kind: TEST_METRICS_KIND, studioUrl: w.studioUrl },
             endpoint,
             deploymentPrefix: name,
             job: {
@@ -179,25 +181,32 @@ export async function deploymentCounters(
     return (await res.json()) as { requests: number; errors: number; latencySumInMs: number; latencyMaxInMs: number };
 }
 
+/** The live-metrics kind the tests register (see registerStudioCounters). */
+export const TEST_METRICS_KIND = 'test-studio-counters';
+
 /**
- * The tests' DeploymentMetricsSource: the emulator's counters since the deployment was created. It
- * does not cut them to the window (the emulator keeps cumulative counts only); a new deployment's
- * counts are its own, so the rollout's judgement of it is the same. The product's sources (Azure
- * Monitor, the emulator's windowed one) come from the branch that owns deploymentMetrics.ts.
+ * Registers the tests' live-metrics kind `{"kind": "test-studio-counters", "studioUrl"}`: the
+ * emulator's counters since the deployment was created. It does not cut them to the window (the
+ * emulator keeps cumulative counts); a new deployment's counts are its own, so the rollout judges
+ * it the same. The offline stack's own kind comes from the branch that owns the emulator's source.
  */
-export function registerStudioMetrics(studioUrl: () => string): void {
-    registerDeploymentMetricsFactory((): DeploymentMetricsSource => ({
-        read: async (window): Promise<DeploymentMetrics> => {
-            if (window.toMs <= window.fromMs) throw new RangeError('empty metrics window');
-            const c = await deploymentCounters(studioUrl(), window.endpoint, window.deployment);
-            return c.requests === 0
-                ? { requests: 0, errors: 0 }
-                : {
-                      requests: c.requests,
-                      errors: c.errors,
-                      latencyAvgInMs: c.latencySumInMs / c.requests,
-                      latencyMaxInMs: c.latencyMaxInMs,
-                  };
-        },
-    }));
+export function registerStudioCounters(): void {
+    registerDeploymentMetricsProvider({
+        kind: TEST_METRICS_KIND,
+        schema: z.strictObject({ kind: z.literal(TEST_METRICS_KIND), studioUrl: z.string() }),
+        create: (spec): DeploymentMetricsSource => ({
+            read: async (window): Promise<DeploymentMetrics> => {
+                if (window.toMs <= window.fromMs) throw new RangeError('empty metrics window');
+                const c = await deploymentCounters(spec.studioUrl, window.endpoint, window.deployment);
+                return c.requests === 0
+                    ? { requests: 0, errors: 0 }
+                    : {
+                          requests: c.requests,
+                          errors: c.errors,
+                          latencyAvgInMs: c.latencySumInMs / c.requests,
+                          latencyMaxInMs: c.latencyMaxInMs,
+                      };
+            },
+        }),
+    });
 }

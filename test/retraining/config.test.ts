@@ -237,6 +237,7 @@ describe('approval block', () => {
             workspace: { subscriptionId: 'sub', resourceGroup: 'rg', name: 'ws' },
             credential: { kind: 'default' },
             datastore: { container: 'azureml-blobstore' },
+            liveMetrics: { kind: 'azureMonitor', region: 'westeurope' },
             endpoint: 'churn-online',
             job: { environmentId: 'azureml:retrainer-churn:1', command: 'python train.py' },
             ...update,
@@ -334,5 +335,14 @@ describe('approval block', () => {
                 `${key} in ${issues.join(' | ')}`,
             );
         }
+    });
+
+    it('names an unknown live-metrics kind', () => {
+        const raw = azuremlRaw({ liveMetrics: { kind: 'nope' } });
+        const issues = issuesOf(() => validateConfig(raw));
+        assert.ok(
+            issues.some((i) => i.startsWith("targets[0].update.liveMetrics.kind: unknown live-metrics kind 'nope'")),
+            issues.join(' | '),
+        );
     });
 });
