@@ -90,7 +90,7 @@ interface DeploymentProgress {
  * Begins creating the run's deployment beside the serving one (never waits for it). The endpoint's
  * traffic is read and recorded first (the serving deployment, the map to restore on rollback, and
  * the earlier deployments Retrainer may retire: the serving one, then the champions' deployments
- * newest first). A copy that takes over from a holder that died after its PUT finds the deployment
+ * newest first, then the other deployments the endpoint's traffic map names). A copy that takes over from a holder that died after its PUT finds the deployment
  * there and polls it by its provisioning state instead of creating it again.
  * @throws AzureMlError (the endpoint does not exist, the service refused the deployment).
  */
@@ -115,10 +115,13 @@ export async function beginDeployment(
                     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
                 const serving = top ? top[0] : null;
                 const lineage = (await deps.runs.getChampion(target.name))?.champion.lineage ?? [];
+                // Newest first: the serving one, the champions' own (newest first), then the rest of the map.
+                const others = shares.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
                 const earlier = [
                     ...new Set([
                         ...(serving ? [serving] : []),
                         ...[...lineage].reverse().map((runId) => deploymentNameOf(target, runId)),
+                        ...others,
                     ]),
                 ].filter((name) => name !== deployment);
                 before = {
