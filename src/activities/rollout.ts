@@ -114,7 +114,10 @@ export async function beginDeployment(
                     .filter(([, share]) => share > 0)
                     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
                 const serving = top ? top[0] : null;
-                const lineage = (await deps.runs.getChampion(target.name))?.champion.lineage ?? [];
+                // Only the champions that can still have a deployment: each promotion retires beyond keepDeployments.
+                const lineage = ((await deps.runs.getChampion(target.name))?.champion.lineage ?? []).slice(
+                    -(update.keepDeployments + 1),
+                );
                 // Newest first: the serving one, the champions' own (newest first), then the rest of the map.
                 const others = shares.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
                 const earlier = [
@@ -230,7 +233,9 @@ export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Pr
 
 /**
  * Begins deleting a deployment of the target's endpoint (its traffic must be 0 already). Claimed
- * per run and deployment; a deployment that is not there needs nothing.
+ * per run and deployment; a deployment that is not there needs nothing. The holder records that it
+ * is deleting before the call, so a copy that takes over from one that died after it polls that
+ * delete instead of sending another (which the service would refuse while the first one runs).
  * @returns the begun operation, null when there was nothing to delete, or a ClaimPending.
  * @throws AzureMlError (the service refused: e.g. the deployment still has traffic).
  */
@@ -241,12 +246,20 @@ export async function deleteDeployment(
     const target = targetOf(deps, input.target);
     const update = azureMlUpdateOf(target);
     const client = deps.azureml(target);
-    return withClaim<{ operation: OperationRef }, OperationStarted>(
+    return withClaim<{ operation?: OperationRef; deleting?: boolean }, OperationStarted>(
         await marker(deps, target, input.runId, `delete-${input.deployment}`),
         { now: () => deps.now() },
         async (claim) => {
             if (claim.progress?.operation) return { operation: claim.progress.operation };
-            if (!(await client.findDeployment(update.endpoint, input.deployment))) return { operation: null };
+            const found = await client.findDeployment(update.endpoint, input.deployment);
+            // A holder died after sending its DELETE (the deployment is gone or going): poll that delete
+            // by the resource's state. One that died before sending it left the deployment as it was.
+            if (claim.progress?.deleting && (!found || found.provisioningState === 'Deleting'))
+                return {
+                    operation: { kind: 'deleteDeployment', endpoint: update.endpoint, deployment: input.deployment },
+                };
+            if (!found) return { operation: null };
+            await claim.record({ deleting: true });
             let handle: OperationHandle;
             try {
                 handle = await client.beginDeleteDeployment(update.endpoint, input.deployment);

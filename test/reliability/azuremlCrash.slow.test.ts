@@ -193,4 +193,34 @@ describe('crash at each step of an Azure ML v2 rollout (SIGKILL the host, restar
         );
         await assertPromoted(run);
     });
+
+    it('killed while the model version is being registered', async () => {
+        // The model PUT is held (and its GET): killed inside the registration.
+        const run = await crashOnce(
+            { scope: TARGET, value: { http: [{ operation: 'v2Model', delayInMs: 4000, times: 1 }] } },
+            stepIs('registering-model'),
+        );
+        await assertPromoted(run);
+        assert.equal(run.rollout?.model?.version, run.runId.replace(/[^a-zA-Z0-9\-_.]+/g, '-'));
+    });
+
+    it('killed while the golden rows are scored against the new deployment alone', async () => {
+        const run = await crashOnce(
+            { scope: ENDPOINT, value: { http: [{ operation: 'v2Score', delayInMs: 4000, times: 1 }] } },
+            stepIs('checking-deployment'),
+        );
+        await assertPromoted(run);
+        assert.equal(run.rollout?.preTraffic?.passed, true);
+    });
+
+    it('killed while retiring an earlier deployment', async () => {
+        // Deletes (and everything else on the endpoint) are held long enough to kill inside one.
+        const run = await crashOnce({ scope: ENDPOINT, value: { v2OperationDurationInMs: 3000 } }, stepIs('retiring'));
+        await assertPromoted(run);
+        assert.equal(run.rollout?.retired.length, 1, JSON.stringify(run.rollout));
+        const left = operations().filter(
+            (o) => o.kind === 'deleteDeployment' && o.target.endsWith(`/${run.rollout!.retired[0].toLowerCase()}`),
+        );
+        assert.equal(left.length, 1, 'one delete of the retired deployment');
+    });
 });

@@ -345,4 +345,13 @@ describe('approval block', () => {
             issues.join(' | '),
         );
     });
+
+    it("accepts the README's Azure ML v2 update block as it is", () => {
+        const m = /```json\n"update": (\{[\s\S]*?\n\})\n```/.exec(readFileSync(README, 'utf8'));
+        assert.ok(m, 'the README shows an azureml update block');
+        const update = JSON.parse(m[1]) as Record<string, unknown>;
+        const c = validateConfig(azuremlRaw(update));
+        assert.equal(c.targets[0].update.kind, 'azureml');
+        assert.deepEqual(targetPlan(c.targets[0]).rollout?.stepsInPercent, [10, 50, 100]);
+    });
 });
