@@ -7,6 +7,14 @@ import { loadPlan } from './loadPlan';
 import { promote } from './promote';
 import { recordRun } from './record';
 import { rollback } from './rollback';
+import {
+    beginDeployment,
+    checkDeployment,
+    deleteDeployment,
+    pollOperation,
+    registerModel,
+    setTraffic,
+} from './rollout';
 import { outboxOf } from './runtime';
 import { snapshotManifest } from './snapshotManifest';
 import { submitJobActivity } from './submitJob';
@@ -35,4 +43,10 @@ export const activityImplementations: ActivityImplementations = {
     rollback,
     record: recordRun,
     arrivals: (deps, input) => arrivals(outboxOf(deps), input),
+    registerModel,
+    beginDeployment,
+    pollOperation,
+    setTraffic,
+    deleteDeployment,
+    checkDeployment,
 };

@@ -9,6 +9,7 @@ import {
     JobStatus,
     Promotion,
     RetrainInput,
+    RolloutRecord,
     RunRecord,
     Step,
     TargetPlan,
@@ -18,6 +19,7 @@ import { callClaimed } from './claims';
 import { followUpTrigger } from './followUp';
 import { skipReason } from './intakeNotes';
 import { messageOf, reasonOf } from './messageOf';
+import { azureMlModelLocation, rolloutAzureMl } from './rollout';
 import { verifyPromotion } from './verification';
 
 type Ctx = df.OrchestrationContext;
@@ -173,6 +175,32 @@ function* runSteps(
         );
         record.approval = approval;
         if (approval.outcome !== 'approved') return yield* finish('Rejected', rejectionReason(approval));
+    }
+
+    if (plan.rollout) {
+        // Azure ML v2: a new deployment and stepped traffic instead of promote/verify.
+        const rollout: RolloutRecord = { steps: [], retired: [] };
+        record.rollout = rollout;
+        const outcome = yield* rolloutAzureMl(
+            context,
+            plan.rollout,
+            retry,
+            {
+                target: input.target,
+                runId: record.runId,
+                job,
+                dataHash: manifest.runKey,
+                firstClaimWaitInMs: plan.activityRetry.firstRetryIntervalInMs,
+            },
+            step,
+            rollout,
+        );
+        if (outcome.state === 'Promoted' && outcome.modelUri)
+            record.promotion = {
+                before: verdict.comparedTo?.model ?? null,
+                after: azureMlModelLocation(outcome.modelUri),
+            };
+        return yield* finish(outcome.state, outcome.reason);
     }
 
     step('promoting');

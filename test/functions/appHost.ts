@@ -25,18 +25,18 @@ export interface AppUnderTest {
  * The deployed app as a user runs it offline: Azurite, the studio emulator with the demo seed, and
  * the dev host loading the built functions with a config made from `targets`. `options.host`
  * overrides host options (e.g. the semantics profile); `options.studioStateDir` makes the studio
- * save its state (every BES job) there.
+ * save its state (every BES job) there; `options.seed` replaces the demo seed (e.g. with an Azure ML v2 workspace).
  */
 export async function startApp(
     targets: (w: Where) => Record<string, unknown>[],
     settings: Record<string, string> = {},
-    options: { host?: Partial<HostOptions>; studioStateDir?: string } = {},
+    options: { host?: Partial<HostOptions>; studioStateDir?: string; seed?: unknown } = {},
 ): Promise<AppUnderTest> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
     const studio = await StudioServer.start({
         storageConnectionString: storage.connectionString,
-        seed,
+        seed: options.seed ?? seed,
         log: () => undefined,
         ...(options.studioStateDir ? { stateDir: options.studioStateDir } : {}),
     });
