@@ -7,7 +7,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../common/azurite';
 import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
-import { SeedError } from '../studio/seed';
+import { SeedError, parseSeed } from '../studio/seed';
+import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
 import { localSettings, withStackStorage } from './settings';
 import { removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     });
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
+    let demoV2: DemoAzureMl | undefined;
     try {
         const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as DemoSeed;
         studio = await StudioServer.start({
@@ -64,6 +66,18 @@ async function main(): Promise<void> {
             seed,
             stateDir: path.join(data, 'studio'),
         });
+        // The demo Azure ML v2 target's serving side (endpoint, deployment 'blue' of an initial
+        // model), made through the emulator's own API on first start; a later start leaves it as is.
+        const v2Workspace = parseSeed(seed).azureml[0];
+        if (v2Workspace) {
+            demoV2 = await seedDemoAzureMl({
+                studioUrl: studio.url,
+                armTokenSecret: seed.armTokenSecret,
+                workspace: v2Workspace,
+                storageConnectionString: azurite.connectionString,
+                log: (line) => console.log(line),
+            });
+        }
         Object.assign(
             process.env,
             demoSettings(seed, azurite.connectionString, config),
@@ -101,6 +115,11 @@ async function main(): Promise<void> {
             `  Azurite (blob/queue/table)  http://127.0.0.1:${azurite.blobPort} / ${azurite.queuePort} / ${azurite.tablePort}  data: ${path.join(data, 'azurite')}`,
             `  Studio emulator             ${studio.url}  seed: ${seedFile}  state: ${path.join(data, 'studio')}`,
             `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
+            ...(demoV2
+                ? [
+                      `  Azure ML v2 demo workspace  ${demoV2.workspace} (resource group ${demoV2.resourceGroup}): endpoint ${demoV2.endpoint}${demoV2.created ? ', just seeded' : ''}`,
+                  ]
+                : []),
             `  Function key (local only)   ${host.keys.functionDefault}`,
             ...(Object.keys(local).length > 0
                 ? [`  Settings from ${values.settings}: ${Object.keys(local).sort().join(', ')}`]
@@ -135,6 +154,7 @@ async function main(): Promise<void> {
 }
 
 interface DemoSeed {
+    adminKey: string;
     armTokenSecret: string;
     trainingServices: { serviceId: string; apiKey: string }[];
     classicWebServices: { endpoints: { name: string; primaryKey: string }[] }[];
@@ -158,6 +178,8 @@ function demoSettings(seed: DemoSeed, storage: string, configPath: string): Reco
         HOUSES_TRAINING_API_KEY: training('houses-training'),
         HOUSES_ARM_API_KEY: seed.armWebServices[0]?.keys.primary ?? '',
         STUDIO_ARM_TOKEN_SECRET: seed.armTokenSecret,
+        // Offline only: the live checks of an Azure ML v2 target read the emulator's counters with it.
+        STUDIO_ADMIN_KEY: seed.adminKey,
     };
 }
 
