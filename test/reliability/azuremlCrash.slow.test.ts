@@ -14,7 +14,7 @@ import { testStorage, uniqueName } from '../helpers/azurite';
 import {
     azureMlTarget,
     registerInitialModel,
-    registerStudioCounters,
+    azureMlSettings,
     seedWithWorkspace,
     servingEndpoint,
     workspaceClient,
@@ -47,7 +47,6 @@ describe('crash at each step of an Azure ML v2 rollout (SIGKILL the host, restar
     const hosts: ChildHost[] = [];
 
     before(async () => {
-        registerStudioCounters();
         const storage = await testStorage();
         studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
         studio = await StudioServer.start({
@@ -65,10 +64,7 @@ describe('crash at each step of an Azure ML v2 rollout (SIGKILL the host, restar
                     rollout: { bakeInMs: 2500, pollIntervalInMs: 200 },
                 }),
             ],
-            {
-                // The child host learns the tests' live-metrics kind before it loads the app.
-                NODE_OPTIONS: `--require ${path.resolve(__dirname, '..', 'helpers', 'registerStudioCounters.js')}`,
-            },
+            azureMlSettings,
         );
         hostDir = path.join(cfg.dir, 'devhost');
         const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);

@@ -7,9 +7,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
 import { targetPlan } from '../../src/retraining/plan';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 
 // The sample and demo ARM targets name the offline stack's `emulator` credential kind.
 registerEmulatorCredential();
+registerEmulatorDeploymentMetrics();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
@@ -19,6 +21,7 @@ const ENV = {
     CHURN_TRAINING_API_KEY: 'k1-training',
     CHURN_ENDPOINT_API_KEY: 'k2-endpoint',
     STUDIO_ARM_TOKEN_SECRET: 'arm-secret',
+    STUDIO_ADMIN_KEY: 'admin-key',
     HOUSES_TRAINING_API_KEY: 'k3-training',
     HOUSES_ARM_API_KEY: 'k4-arm',
 };
@@ -123,6 +126,7 @@ describe('retrainer config', () => {
             "targets[0].update.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[0].scoring.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[1].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
+            "targets[2].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
         ]);
     });
 
@@ -168,7 +172,7 @@ describe('retrainer config', () => {
         const issues = issuesOf(() => loadConfig(file, { ...ENV, RETRAINER_DATA_CONTAINER: 'elsewhere' }));
         assert.deepEqual(
             issues.map((i) => i.slice(0, i.indexOf(':'))),
-            ['targets[0].data.container', 'targets[1].data.container'],
+            ['targets[0].data.container', 'targets[1].data.container', 'targets[2].data.container'],
         );
         assert.match(issues[0] ?? '', /RETRAINER_DATA_CONTAINER='elsewhere'/);
     });
