@@ -178,6 +178,20 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
             scored.predictions.map((p) => p['Scored Labels']),
             ['0', '1'],
         );
+        // The app's own scoring route answers from the endpoint too (the app holds its key).
+        const viaApp = await fetch(`${app.host.origin}/api/score/churnml`, {
+            method: 'POST',
+            headers: { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' },
+            body: JSON.stringify({ columnNames: FEATURES, rows: golden.map((r) => r.map(String)) }),
+        });
+        assert.equal(viaApp.status, 200);
+        const answered = (await viaApp.json()) as { deployment: string; columnNames: string[]; rows: string[][] };
+        assert.equal(answered.deployment, fresh);
+        const label = answered.columnNames.indexOf('Scored Labels');
+        assert.deepEqual(
+            answered.rows.map((r) => r[label]),
+            ['0', '1'],
+        );
         const deployed = await client.findDeployment('churn-online', fresh);
         assert.equal(deployed?.model, rollout.model?.modelId);
         // The champion is the run, with the job's model output.
