@@ -123,6 +123,7 @@ describe('retrainer config', () => {
             "targets[0].update.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[0].scoring.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[1].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
+            "targets[2].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
         ]);
     });
 
@@ -168,7 +169,7 @@ describe('retrainer config', () => {
         const issues = issuesOf(() => loadConfig(file, { ...ENV, RETRAINER_DATA_CONTAINER: 'elsewhere' }));
         assert.deepEqual(
             issues.map((i) => i.slice(0, i.indexOf(':'))),
-            ['targets[0].data.container', 'targets[1].data.container'],
+            ['targets[0].data.container', 'targets[1].data.container', 'targets[2].data.container'],
         );
         assert.match(issues[0] ?? '', /RETRAINER_DATA_CONTAINER='elsewhere'/);
     });

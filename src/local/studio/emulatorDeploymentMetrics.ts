@@ -1,6 +1,6 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
-import { appSettingName } from '../../clients/armCredentials';
 import {
     AzureMlError,
     AzureMlWorkspaceRef,
@@ -11,10 +11,14 @@ import {
 } from '../../clients/azureml';
 import type { WindowedCounters } from './v2';
 
+/** The scope asked for; the emulator has one audience and ignores it. */
+const ARM_SCOPE = 'https://management.azure.com/.default';
+
 /**
  * A deployment's live metrics from the studio emulator's per-deployment counters:
  * `GET {studioUrl}/_studio/azureml/{s}/{g}/{ws}/onlineEndpoints/{e}/deployments/{d}/metrics?from=&to=`
- * with the admin key (docs/studio-emulator.md, "Per-deployment counters"). Requests and errors
+ * with a bearer token of the target's credential, as Azure Monitor is read with the identity of
+ * the ARM calls (docs/studio-emulator.md, "Per-deployment counters"). Requests and errors
  * (5xx) are counted over the window; latency is the mean and largest of the calls answered in it.
  * It stands in for Azure Monitor offline and is never shipped (src/local).
  *
@@ -22,12 +26,13 @@ import type { WindowedCounters } from './v2';
  * (its ring of calls overflowed), so a check never reads a partial count as the truth.
  */
 export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
-    readonly #adminKey: string;
     private readonly base: string;
 
-    constructor(studioUrl: string, workspace: AzureMlWorkspaceRef, adminKey: string) {
-        if (!adminKey) throw new TypeError('EmulatorDeploymentMetrics needs the studio admin key');
-        this.#adminKey = adminKey;
+    constructor(
+        studioUrl: string,
+        workspace: AzureMlWorkspaceRef,
+        private readonly credential: TokenCredential,
+    ) {
         const seg = encodeURIComponent;
         this.base =
             `${studioUrl.replace(/\/+$/, '')}/_studio/azureml/${seg(workspace.subscriptionId)}` +
@@ -45,7 +50,12 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
             `/metrics?from=${Math.floor(window.fromMs)}&to=${Math.ceil(window.toMs)}`;
         let res: Response;
         try {
-            res = await fetch(url, { headers: { 'x-studio-admin-key': this.#adminKey }, signal: options.abortSignal });
+            const token = await this.credential.getToken(ARM_SCOPE, { abortSignal: options.abortSignal });
+            if (!token) throw new Error('the credential returned no token');
+            res = await fetch(url, {
+                headers: { authorization: `Bearer ${token.token}` },
+                signal: options.abortSignal,
+            });
         } catch (err) {
             const aborted = (err as { name?: string }).name === 'AbortError';
             throw new AzureMlError(
@@ -89,15 +99,11 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
         }
         return out;
     }
-
-    toJSON(): Record<string, string> {
-        return { kind: 'EmulatorDeploymentMetrics' };
-    }
 }
 
 /**
- * The live-metrics kind `{"kind": "emulator", "studioUrl": "http://127.0.0.1:7090",
- * "adminKeySetting": "<app setting holding the studio's adminKey>"}`. It lives in the offline
+ * The live-metrics kind `{"kind": "emulator", "studioUrl": "http://127.0.0.1:7090"}`, read with the
+ * target's `credential` (the `emulator` ARM credential kind). It lives in the offline
  * stack, so the deployed app neither ships nor accepts it: only a process that called
  * {@link registerEmulatorDeploymentMetrics} knows the kind.
  */
@@ -106,13 +112,11 @@ export const emulatorDeploymentMetricsProvider = {
     schema: z.strictObject({
         kind: z.literal('emulator'),
         studioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-        adminKeySetting: appSettingName,
     }),
     create: (
-        spec: { kind: 'emulator'; studioUrl: string; adminKeySetting: string },
-        context: { workspace: AzureMlWorkspaceRef; setting: (name: string) => string },
-    ): DeploymentMetricsSource =>
-        new EmulatorDeploymentMetrics(spec.studioUrl, context.workspace, context.setting(spec.adminKeySetting)),
+        spec: { kind: 'emulator'; studioUrl: string },
+        context: { workspace: AzureMlWorkspaceRef; credential: TokenCredential },
+    ): DeploymentMetricsSource => new EmulatorDeploymentMetrics(spec.studioUrl, context.workspace, context.credential),
 };
 
 /**
