@@ -120,9 +120,9 @@ export const emulatorDeploymentMetricsProvider = {
 };
 
 /**
- * Registers the `emulator` live-metrics kind with the product's registry. The dev host calls it
- * before it loads the app (beside `registerEmulatorCredential`); tests and CLI commands that
- * validate a config naming the kind call it too.
+ * Registers the `emulator` live-metrics kind with the product's registry. `registerEmulatorCredential()`
+ * calls it (the dev host, the CLI commands and tests call that before they read a config), since
+ * the kind reads with the `emulator` credential.
  */
 export function registerEmulatorDeploymentMetrics(): void {
     registerDeploymentMetricsProvider(emulatorDeploymentMetricsProvider);
