@@ -90,7 +90,7 @@ interface DeploymentProgress {
  * Begins creating the run's deployment beside the serving one (never waits for it). The endpoint's
  * traffic is read and recorded first (the serving deployment, the map to restore on rollback, and
  * the earlier deployments Retrainer may retire: the serving one, then the champions' deployments
- * newest first). A copy that takes over from a holder that died after its PUT finds the deployment
+ * newest first, then the other deployments the endpoint's traffic map names). A copy that takes over from a holder that died after its PUT finds the deployment
  * there and polls it by its provisioning state instead of creating it again.
  * @throws AzureMlError (the endpoint does not exist, the service refused the deployment).
  */
@@ -114,11 +114,17 @@ export async function beginDeployment(
                     .filter(([, share]) => share > 0)
                     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
                 const serving = top ? top[0] : null;
-                const lineage = (await deps.runs.getChampion(target.name))?.champion.lineage ?? [];
+                // Only the champions that can still have a deployment: each promotion retires beyond keepDeployments.
+                const lineage = ((await deps.runs.getChampion(target.name))?.champion.lineage ?? []).slice(
+                    -(update.keepDeployments + 1),
+                );
+                // Newest first: the serving one, the champions' own (newest first), then the rest of the map.
+                const others = shares.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
                 const earlier = [
                     ...new Set([
                         ...(serving ? [serving] : []),
                         ...[...lineage].reverse().map((runId) => deploymentNameOf(target, runId)),
+                        ...others,
                     ]),
                 ].filter((name) => name !== deployment);
                 before = {
@@ -227,7 +233,9 @@ export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Pr
 
 /**
  * Begins deleting a deployment of the target's endpoint (its traffic must be 0 already). Claimed
- * per run and deployment; a deployment that is not there needs nothing.
+ * per run and deployment; a deployment that is not there needs nothing. The holder records that it
+ * is deleting before the call, so a copy that takes over from one that died after it polls that
+ * delete instead of sending another (which the service would refuse while the first one runs).
  * @returns the begun operation, null when there was nothing to delete, or a ClaimPending.
  * @throws AzureMlError (the service refused: e.g. the deployment still has traffic).
  */
@@ -238,12 +246,20 @@ export async function deleteDeployment(
     const target = targetOf(deps, input.target);
     const update = azureMlUpdateOf(target);
     const client = deps.azureml(target);
-    return withClaim<{ operation: OperationRef }, OperationStarted>(
+    return withClaim<{ operation?: OperationRef; deleting?: boolean }, OperationStarted>(
         await marker(deps, target, input.runId, `delete-${input.deployment}`),
         { now: () => deps.now() },
         async (claim) => {
             if (claim.progress?.operation) return { operation: claim.progress.operation };
-            if (!(await client.findDeployment(update.endpoint, input.deployment))) return { operation: null };
+            const found = await client.findDeployment(update.endpoint, input.deployment);
+            // A holder died after sending its DELETE (the deployment is gone or going): poll that delete
+            // by the resource's state. One that died before sending it left the deployment as it was.
+            if (claim.progress?.deleting && (!found || found.provisioningState === 'Deleting'))
+                return {
+                    operation: { kind: 'deleteDeployment', endpoint: update.endpoint, deployment: input.deployment },
+                };
+            if (!found) return { operation: null };
+            await claim.record({ deleting: true });
             let handle: OperationHandle;
             try {
                 handle = await client.beginDeleteDeployment(update.endpoint, input.deployment);

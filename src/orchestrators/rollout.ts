@@ -238,12 +238,12 @@ export function* rolloutAzureMl(
                 { target, runId, deployment: old },
                 wait,
             );
-            if (started.operation) {
-                const done = yield* settle(started.operation);
-                if (done.status !== 'Succeeded') {
-                    note(`retiring deployment '${old}' ended ${done.status}: ${done.error ?? 'no details'}`);
-                    continue;
-                }
+            // Already gone (an earlier run retired it): nothing to record.
+            if (!started.operation) continue;
+            const done = yield* settle(started.operation);
+            if (done.status !== 'Succeeded') {
+                note(`retiring deployment '${old}' ended ${done.status}: ${done.error ?? 'no details'}`);
+                continue;
             }
             record.retired.push(old);
         } catch (err) {

@@ -9,7 +9,7 @@ import {
     azureMlTarget,
     FEATURES,
     registerInitialModel,
-    registerStudioCounters,
+    azureMlSettings,
     seedWithWorkspace,
     servingEndpoint,
     until,
@@ -28,12 +28,12 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     let client: AzureMlClient;
     const datastoreContainer = uniqueName('azureml');
     before(async () => {
-        registerStudioCounters();
         app = await startApp(
             (w) => {
                 const where = { ...w, datastoreContainer };
                 return [
-                    azureMlTarget(where, 'churnml', 'churn-online'),
+                    // Bakes long enough for the test to arm a fault inside one.
+                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
                     // Its golden rows can never pass: its new deployments must never get traffic.
                     azureMlTarget(where, 'strictml', 'strict-online', {
                         smokeTest: {
@@ -47,7 +47,7 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
                     }),
                 ];
             },
-            {},
+            azureMlSettings,
             { seed: seedWithWorkspace(datastoreContainer) },
         );
         client = workspaceClient(app.studio.url);
@@ -197,13 +197,22 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         const fresh = deriveDeploymentName('churnml', baking.runId!);
         app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
         try {
-            // Live traffic during the bake: some of it reaches the new deployment (10%).
+            // Live traffic through the endpoint until the run ends: 1 call in 10 reaches the new deployment.
             const end = await client.getEndpoint('churn-online');
             const key = await client.getEndpointKey('churn-online');
-            for (let i = 0; i < 20; i++) {
-                await client
-                    .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
-                    .catch(() => undefined);
+            let live = true;
+            const traffic = (async () => {
+                while (live) {
+                    await client
+                        .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
+                        .catch(() => undefined);
+                }
+            })();
+            try {
+                await waitForRuns(2, 'churnml');
+            } finally {
+                live = false;
+                await traffic;
             }
             const [run] = await waitForRuns(2, 'churnml');
             assert.equal(run.runId, baking.runId);

@@ -1,12 +1,18 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { z } from 'zod';
-
-import { AzureMlClient, OperationHandle, registerDeploymentMetricsProvider } from '../../src/clients/azureml';
-import type { DeploymentMetrics, DeploymentMetricsSource } from '../../src/clients/azureml/deploymentMetrics';
+import { AzureMlClient, OperationHandle } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 import { seed, Where } from './demoTargets';
+
+// The targets name the offline stack's `emulator` live-metrics kind (the dev host registers it too).
+registerEmulatorDeploymentMetrics();
+
+/** App settings the Azure ML targets name beyond the demo ones: the studio's admin key (live metrics). */
+export const azureMlSettings: Record<string, string> = {
+    STUDIO_ADMIN_KEY: (seed as unknown as { adminKey: string }).adminKey,
+};
 
 /** The Azure ML v2 workspace the e2e tests add to the demo seed. */
 export const WORKSPACE = {
@@ -67,7 +73,8 @@ export function azureMlTarget(
             workspace: WORKSPACE,
             credential: { kind: 'emulator', secretSetting: 'STUDIO_ARM_SECRET' },
             datastore: { container: w.datastoreContainer },
-            liveMetrics: { kind: TEST_METRICS_KIND, studioUrl: w.studioUrl },
+            // The offline stack's live-metrics kind: the studio's per-deployment counters over the bake.
+            liveMetrics: { kind: 'emulator', studioUrl: w.studioUrl, adminKeySetting: 'STUDIO_ADMIN_KEY' },
             endpoint,
             deploymentPrefix: name,
             job: {
@@ -165,48 +172,4 @@ export async function servingEndpoint(client: AzureMlClient, endpoint: string, m
         await client.beginCreateDeployment({ endpoint, deployment: 'blue', location: LOCATION, modelId }),
     );
     await settle(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
-}
-
-/** The emulator's cumulative counters of one deployment (`/_studio/azureml/.../metrics`). */
-export async function deploymentCounters(
-    studioUrl: string,
-    endpoint: string,
-    deployment: string,
-): Promise<{ requests: number; errors: number; latencySumInMs: number; latencyMaxInMs: number }> {
-    const res = await fetch(
-        `${studioUrl.replace(/\/+$/, '')}/_studio/azureml/${WORKSPACE.subscriptionId}/${WORKSPACE.resourceGroup}/${WORKSPACE.name}/onlineEndpoints/${endpoint}/deployments/${deployment}/metrics`,
-        { headers: { 'x-studio-admin-key': (seed as unknown as { adminKey: string }).adminKey } },
-    );
-    if (res.status !== 200) throw new Error(`deployment counters of ${endpoint}/${deployment}: HTTP ${res.status}`);
-    return (await res.json()) as { requests: number; errors: number; latencySumInMs: number; latencyMaxInMs: number };
-}
-
-/** The live-metrics kind the tests register (see registerStudioCounters). */
-export const TEST_METRICS_KIND = 'test-studio-counters';
-
-/**
- * Registers the tests' live-metrics kind `{"kind": "test-studio-counters", "studioUrl"}`: the
- * emulator's counters since the deployment was created. It does not cut them to the window (the
- * emulator keeps cumulative counts); a new deployment's counts are its own, so the rollout judges
- * it the same. The offline stack's own kind comes from the branch that owns the emulator's source.
- */
-export function registerStudioCounters(): void {
-    registerDeploymentMetricsProvider({
-        kind: TEST_METRICS_KIND,
-        schema: z.strictObject({ kind: z.literal(TEST_METRICS_KIND), studioUrl: z.string() }),
-        create: (spec): DeploymentMetricsSource => ({
-            read: async (window): Promise<DeploymentMetrics> => {
-                if (window.toMs <= window.fromMs) throw new RangeError('empty metrics window');
-                const c = await deploymentCounters(spec.studioUrl, window.endpoint, window.deployment);
-                return c.requests === 0
-                    ? { requests: 0, errors: 0 }
-                    : {
-                          requests: c.requests,
-                          errors: c.errors,
-                          latencyAvgInMs: c.latencySumInMs / c.requests,
-                          latencyMaxInMs: c.latencyMaxInMs,
-                      };
-            },
-        }),
-    });
 }

@@ -7,9 +7,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
 import { targetPlan } from '../../src/retraining/plan';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 
 // The sample and demo ARM targets name the offline stack's `emulator` credential kind.
 registerEmulatorCredential();
+registerEmulatorDeploymentMetrics();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
@@ -19,6 +21,7 @@ const ENV = {
     CHURN_TRAINING_API_KEY: 'k1-training',
     CHURN_ENDPOINT_API_KEY: 'k2-endpoint',
     STUDIO_ARM_TOKEN_SECRET: 'arm-secret',
+    STUDIO_ADMIN_KEY: 'admin-key',
     HOUSES_TRAINING_API_KEY: 'k3-training',
     HOUSES_ARM_API_KEY: 'k4-arm',
 };
@@ -345,5 +348,14 @@ describe('approval block', () => {
             issues.some((i) => i.startsWith("targets[0].update.liveMetrics.kind: unknown live-metrics kind 'nope'")),
             issues.join(' | '),
         );
+    });
+
+    it("accepts the README's Azure ML v2 update block as it is", () => {
+        const m = /```json\n"update": (\{[\s\S]*?\n\})\n```/.exec(readFileSync(README, 'utf8'));
+        assert.ok(m, 'the README shows an azureml update block');
+        const update = JSON.parse(m[1]) as Record<string, unknown>;
+        const c = validateConfig(azuremlRaw(update));
+        assert.equal(c.targets[0].update.kind, 'azureml');
+        assert.deepEqual(targetPlan(c.targets[0]).rollout?.stepsInPercent, [10, 50, 100]);
     });
 });

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
+import { appSettingName } from '../../clients/armCredentials';
 import {
     AzureMlError,
     AzureMlWorkspaceRef,
@@ -28,15 +29,26 @@ const ARM_SCOPE = 'https://management.azure.com/.default';
 export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
     private readonly base: string;
 
-    constructor(
-        studioUrl: string,
-        workspace: AzureMlWorkspaceRef,
-        private readonly credential: TokenCredential,
-    ) {
+    readonly #auth: TokenCredential | { adminKey: string };
+
+    /**
+     * @param auth the target's credential (a bearer token, as Azure Monitor is read), or the
+     *   studio's admin key (`x-studio-admin-key`).
+     */
+    constructor(studioUrl: string, workspace: AzureMlWorkspaceRef, auth: TokenCredential | { adminKey: string }) {
+        this.#auth = auth;
         const seg = encodeURIComponent;
         this.base =
             `${studioUrl.replace(/\/+$/, '')}/_studio/azureml/${seg(workspace.subscriptionId)}` +
             `/${seg(workspace.resourceGroup)}/${seg(workspace.workspace)}/onlineEndpoints/`;
+    }
+
+    private async headers(abortSignal: AbortSignal | undefined): Promise<Record<string, string>> {
+        const auth = this.#auth;
+        if ('adminKey' in auth) return { 'x-studio-admin-key': auth.adminKey };
+        const token = await auth.getToken(ARM_SCOPE, { abortSignal });
+        if (!token) throw new Error('the credential returned no token');
+        return { authorization: `Bearer ${token.token}` };
     }
 
     async read(
@@ -50,12 +62,7 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
             `/metrics?from=${Math.floor(window.fromMs)}&to=${Math.ceil(window.toMs)}`;
         let res: Response;
         try {
-            const token = await this.credential.getToken(ARM_SCOPE, { abortSignal: options.abortSignal });
-            if (!token) throw new Error('the credential returned no token');
-            res = await fetch(url, {
-                headers: { authorization: `Bearer ${token.token}` },
-                signal: options.abortSignal,
-            });
+            res = await fetch(url, { headers: await this.headers(options.abortSignal), signal: options.abortSignal });
         } catch (err) {
             const aborted = (err as { name?: string }).name === 'AbortError';
             throw new AzureMlError(
@@ -103,7 +110,8 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
 
 /**
  * The live-metrics kind `{"kind": "emulator", "studioUrl": "http://127.0.0.1:7090"}`, read with the
- * target's `credential` (the `emulator` ARM credential kind). It lives in the offline
+ * target's `credential` (the `emulator` ARM credential kind), or with the studio's admin key when
+ * `"adminKeySetting"` names the app setting that holds it. It lives in the offline
  * stack, so the deployed app neither ships nor accepts it: only a process that called
  * {@link registerEmulatorDeploymentMetrics} knows the kind.
  */
@@ -112,11 +120,17 @@ export const emulatorDeploymentMetricsProvider = {
     schema: z.strictObject({
         kind: z.literal('emulator'),
         studioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+        adminKeySetting: appSettingName.optional(),
     }),
     create: (
-        spec: { kind: 'emulator'; studioUrl: string },
-        context: { workspace: AzureMlWorkspaceRef; credential: TokenCredential },
-    ): DeploymentMetricsSource => new EmulatorDeploymentMetrics(spec.studioUrl, context.workspace, context.credential),
+        spec: { kind: 'emulator'; studioUrl: string; adminKeySetting?: string },
+        context: { workspace: AzureMlWorkspaceRef; credential: TokenCredential; setting: (name: string) => string },
+    ): DeploymentMetricsSource =>
+        new EmulatorDeploymentMetrics(
+            spec.studioUrl,
+            context.workspace,
+            spec.adminKeySetting ? { adminKey: context.setting(spec.adminKeySetting) } : context.credential,
+        ),
 };
 
 /**

@@ -154,10 +154,10 @@ describe('EmulatorDeploymentMetrics against the studio emulator over HTTP', () =
         registerEmulatorDeploymentMetrics();
         const spec = { kind: 'emulator', studioUrl: kit.url };
         assert.ok(deploymentMetricsSchema.safeParse(spec).success);
-        const issues = (deploymentMetricsSchema.safeParse({ ...spec, adminKeySetting: 'X' }).error?.issues ?? []).map(
+        const issues = (deploymentMetricsSchema.safeParse({ ...spec, adminKey: 'X' }).error?.issues ?? []).map(
             (i) => `${i.path.join('.')}: ${i.message}`,
         );
-        assert.deepEqual(issues, ['adminKeySetting: unknown key']);
+        assert.deepEqual(issues, ['adminKey: unknown key']);
         const built = createDeploymentMetricsSource(deploymentMetricsSchema.parse(spec), {
             workspace: V2,
             credential: new EmulatorCredential(KEYS.armSecret),
@@ -167,6 +167,23 @@ describe('EmulatorDeploymentMetrics against the studio emulator over HTTP', () =
         assert.equal(await score({ 'azureml-model-deployment': 'blue' }), 200);
         const t1 = await boundary();
         assert.equal((await built.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 })).requests, 1);
+
+        // Or with the studio's admin key, when the config names the setting that holds it.
+        const withKey = createDeploymentMetricsSource(
+            deploymentMetricsSchema.parse({ ...spec, adminKeySetting: 'STUDIO_ADMIN_KEY' }),
+            {
+                workspace: V2,
+                credential: { getToken: () => assert.fail('the admin key is used, not a token') },
+                setting: (name) =>
+                    name === 'STUDIO_ADMIN_KEY' ? KEYS.admin : assert.fail(`unexpected setting ${name}`),
+            },
+        );
+        assert.equal((await withKey.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 })).requests, 1);
+        const wrongKey = new EmulatorDeploymentMetrics(kit.url, V2, { adminKey: 'not-the-admin-key' });
+        await assert.rejects(
+            wrongKey.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 }),
+            (err: unknown) => isAzureMlError(err) && err.statusCode === 401,
+        );
     });
 });
 
