@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { registerEmulatorCredential } from '../../local/studio/emulatorCredential';
-import { registerEmulatorDeploymentMetrics } from '../../local/studio/emulatorDeploymentMetrics';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 
 import { createDeps, RUNS_CONTAINER_SETTING } from '../../activities/runtime';
@@ -374,7 +373,6 @@ export function readSettingsFile(file: string): Record<string, string> {
 export async function doctor(argv: string[]): Promise<void> {
     // The local stack's ARM targets name the emulator's credential kind; the CLI knows it.
     registerEmulatorCredential();
-    registerEmulatorDeploymentMetrics();
     const { values } = parseArgs({
         args: argv,
         options: {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { registerEmulatorCredential } from '../../local/studio/emulatorCredential';
-import { registerEmulatorDeploymentMetrics } from '../../local/studio/emulatorDeploymentMetrics';
 import { parseSeed, SeedError } from '../../local/studio/seed';
 import { trainExperiment, TrainingError } from '../../local/studio/training';
 import { ConfigError, validateConfig } from '../../retraining/config';
@@ -33,7 +32,6 @@ interface SettingsFile {
 export async function initTarget(argv: string[]): Promise<void> {
     // The config it writes is for the local stack, whose ARM targets use the emulator's credential.
     registerEmulatorCredential();
-    registerEmulatorDeploymentMetrics();
     const { values, positionals } = parseArgs({
         args: argv,
         allowPositionals: true,

@@ -22,7 +22,6 @@ import { BlobTriggerListener } from './triggers/blob';
 import { createBlobListener, startBlobLoops } from './triggers/blobSetup';
 import { TimerTrigger, timerSchedule } from './triggers/timer';
 import { registerEmulatorCredential } from '../studio/emulatorCredential';
-import { registerEmulatorDeploymentMetrics } from '../studio/emulatorDeploymentMetrics';
 import { ActivitySemantics } from './semantics/activities';
 import { semanticsProfile, SemanticsProfile } from './semantics/profile';
 import type { Loop } from './semantics/queues';
@@ -65,9 +64,8 @@ export class DevHost {
         const clock = opts.clock ?? systemClock;
         const appRoot = path.resolve(opts.appRoot);
         const config = readHostConfig(appRoot, env);
-        // The offline stack's ARM credential and live-metrics kinds: the app's config may name them only when run here.
+        // The offline stack's ARM credential kind: the app's config may name it only when run here.
         registerEmulatorCredential();
-        registerEmulatorDeploymentMetrics();
         const app = loadApp(appRoot);
         const registry = app.registry;
         registry.onCoreLog = (level, category, message) => {

@@ -154,7 +154,6 @@ async function main(): Promise<void> {
 }
 
 interface DemoSeed {
-    adminKey: string;
     armTokenSecret: string;
     trainingServices: { serviceId: string; apiKey: string }[];
     classicWebServices: { endpoints: { name: string; primaryKey: string }[] }[];
@@ -178,8 +177,6 @@ function demoSettings(seed: DemoSeed, storage: string, configPath: string): Reco
         HOUSES_TRAINING_API_KEY: training('houses-training'),
         HOUSES_ARM_API_KEY: seed.armWebServices[0]?.keys.primary ?? '',
         STUDIO_ARM_TOKEN_SECRET: seed.armTokenSecret,
-        // Offline only: the live checks of an Azure ML v2 target read the emulator's counters with it.
-        STUDIO_ADMIN_KEY: seed.adminKey,
     };
 }
 

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
 import { appSettingName } from '../../clients/armCredentials';
@@ -11,10 +12,14 @@ import {
 } from '../../clients/azureml';
 import type { WindowedCounters } from './v2';
 
+/** The scope asked for; the emulator has one audience and ignores it. */
+const ARM_SCOPE = 'https://management.azure.com/.default';
+
 /**
  * A deployment's live metrics from the studio emulator's per-deployment counters:
  * `GET {studioUrl}/_studio/azureml/{s}/{g}/{ws}/onlineEndpoints/{e}/deployments/{d}/metrics?from=&to=`
- * with the admin key (docs/studio-emulator.md, "Per-deployment counters"). Requests and errors
+ * with a bearer token of the target's credential, as Azure Monitor is read with the identity of
+ * the ARM calls (docs/studio-emulator.md, "Per-deployment counters"). Requests and errors
  * (5xx) are counted over the window; latency is the mean and largest of the calls answered in it.
  * It stands in for Azure Monitor offline and is never shipped (src/local).
  *
@@ -22,16 +27,28 @@ import type { WindowedCounters } from './v2';
  * (its ring of calls overflowed), so a check never reads a partial count as the truth.
  */
 export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
-    readonly #adminKey: string;
     private readonly base: string;
 
-    constructor(studioUrl: string, workspace: AzureMlWorkspaceRef, adminKey: string) {
-        if (!adminKey) throw new TypeError('EmulatorDeploymentMetrics needs the studio admin key');
-        this.#adminKey = adminKey;
+    readonly #auth: TokenCredential | { adminKey: string };
+
+    /**
+     * @param auth the target's credential (a bearer token, as Azure Monitor is read), or the
+     *   studio's admin key (`x-studio-admin-key`).
+     */
+    constructor(studioUrl: string, workspace: AzureMlWorkspaceRef, auth: TokenCredential | { adminKey: string }) {
+        this.#auth = auth;
         const seg = encodeURIComponent;
         this.base =
             `${studioUrl.replace(/\/+$/, '')}/_studio/azureml/${seg(workspace.subscriptionId)}` +
             `/${seg(workspace.resourceGroup)}/${seg(workspace.workspace)}/onlineEndpoints/`;
+    }
+
+    private async headers(abortSignal: AbortSignal | undefined): Promise<Record<string, string>> {
+        const auth = this.#auth;
+        if ('adminKey' in auth) return { 'x-studio-admin-key': auth.adminKey };
+        const token = await auth.getToken(ARM_SCOPE, { abortSignal });
+        if (!token) throw new Error('the credential returned no token');
+        return { authorization: `Bearer ${token.token}` };
     }
 
     async read(
@@ -45,7 +62,7 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
             `/metrics?from=${Math.floor(window.fromMs)}&to=${Math.ceil(window.toMs)}`;
         let res: Response;
         try {
-            res = await fetch(url, { headers: { 'x-studio-admin-key': this.#adminKey }, signal: options.abortSignal });
+            res = await fetch(url, { headers: await this.headers(options.abortSignal), signal: options.abortSignal });
         } catch (err) {
             const aborted = (err as { name?: string }).name === 'AbortError';
             throw new AzureMlError(
@@ -89,15 +106,12 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
         }
         return out;
     }
-
-    toJSON(): Record<string, string> {
-        return { kind: 'EmulatorDeploymentMetrics' };
-    }
 }
 
 /**
- * The live-metrics kind `{"kind": "emulator", "studioUrl": "http://127.0.0.1:7090",
- * "adminKeySetting": "<app setting holding the studio's adminKey>"}`. It lives in the offline
+ * The live-metrics kind `{"kind": "emulator", "studioUrl": "http://127.0.0.1:7090"}`, read with the
+ * target's `credential` (the `emulator` ARM credential kind), or with the studio's admin key when
+ * `"adminKeySetting"` names the app setting that holds it. It lives in the offline
  * stack, so the deployed app neither ships nor accepts it: only a process that called
  * {@link registerEmulatorDeploymentMetrics} knows the kind.
  */
@@ -106,19 +120,23 @@ export const emulatorDeploymentMetricsProvider = {
     schema: z.strictObject({
         kind: z.literal('emulator'),
         studioUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-        adminKeySetting: appSettingName,
+        adminKeySetting: appSettingName.optional(),
     }),
     create: (
-        spec: { kind: 'emulator'; studioUrl: string; adminKeySetting: string },
-        context: { workspace: AzureMlWorkspaceRef; setting: (name: string) => string },
+        spec: { kind: 'emulator'; studioUrl: string; adminKeySetting?: string },
+        context: { workspace: AzureMlWorkspaceRef; credential: TokenCredential; setting: (name: string) => string },
     ): DeploymentMetricsSource =>
-        new EmulatorDeploymentMetrics(spec.studioUrl, context.workspace, context.setting(spec.adminKeySetting)),
+        new EmulatorDeploymentMetrics(
+            spec.studioUrl,
+            context.workspace,
+            spec.adminKeySetting ? { adminKey: context.setting(spec.adminKeySetting) } : context.credential,
+        ),
 };
 
 /**
- * Registers the `emulator` live-metrics kind with the product's registry. The dev host calls it
- * before it loads the app (beside `registerEmulatorCredential`); tests and CLI commands that
- * validate a config naming the kind call it too.
+ * Registers the `emulator` live-metrics kind with the product's registry. `registerEmulatorCredential()`
+ * calls it (the dev host, the CLI commands and tests call that before they read a config), since
+ * the kind reads with the `emulator` credential.
  */
 export function registerEmulatorDeploymentMetrics(): void {
     registerDeploymentMetricsProvider(emulatorDeploymentMetricsProvider);

@@ -20,7 +20,7 @@ describe('EmulatorDeploymentMetrics against the studio emulator over HTTP', () =
 
     before(async () => {
         kit = await startV2Kit();
-        source = new EmulatorDeploymentMetrics(kit.url, V2, KEYS.admin);
+        source = new EmulatorDeploymentMetrics(kit.url, V2, new EmulatorCredential(KEYS.armSecret));
         const data = await kit.upload('canonical/live.csv', await churnCsv(400, 5));
         await kit.arm('PUT', `${WS_PATH}/jobs/live-train?${API}`, {
             properties: {
@@ -120,19 +120,19 @@ describe('EmulatorDeploymentMetrics against the studio emulator over HTTP', () =
         });
     });
 
-    it('fails with the status for an unknown deployment or a wrong admin key, and refuses an empty window', async () => {
+    it('fails with the status for an unknown deployment or a token the emulator does not accept, and refuses an empty window', async () => {
         const now = Date.now();
         await assert.rejects(
             source.read({ endpoint: EP, deployment: 'nope', fromMs: now - 1000, toMs: now }),
             (err: unknown) => isAzureMlError(err) && err.statusCode === 404,
         );
-        const wrong = new EmulatorDeploymentMetrics(kit.url, V2, 'not-the-admin-key');
+        const wrong = new EmulatorDeploymentMetrics(kit.url, V2, new EmulatorCredential('not-the-token-secret'));
         await assert.rejects(
             wrong.read({ endpoint: EP, deployment: 'green', fromMs: now - 1000, toMs: now }),
-            (err: unknown) => isAzureMlError(err) && (err.statusCode === 401 || err.statusCode === 403),
+            (err: unknown) => isAzureMlError(err) && err.statusCode === 401,
         );
         await assert.rejects(source.read({ endpoint: EP, deployment: 'green', fromMs: now, toMs: now }), RangeError);
-        assert.equal(JSON.stringify(source).includes(KEYS.admin), false);
+        assert.equal(JSON.stringify(source).includes(KEYS.armSecret), false);
     });
 
     it('answers 400 naming the problem for a bad window on the counters route', async () => {
@@ -152,21 +152,38 @@ describe('EmulatorDeploymentMetrics against the studio emulator over HTTP', () =
 
     it('is the source the config kind `emulator` builds once the offline stack registered it', async () => {
         registerEmulatorDeploymentMetrics();
-        const spec = { kind: 'emulator', studioUrl: kit.url, adminKeySetting: 'STUDIO_ADMIN_KEY' };
+        const spec = { kind: 'emulator', studioUrl: kit.url };
         assert.ok(deploymentMetricsSchema.safeParse(spec).success);
-        const issues = (deploymentMetricsSchema.safeParse({ ...spec, adminKey: 'x' }).error?.issues ?? []).map(
+        const issues = (deploymentMetricsSchema.safeParse({ ...spec, adminKey: 'X' }).error?.issues ?? []).map(
             (i) => `${i.path.join('.')}: ${i.message}`,
         );
         assert.deepEqual(issues, ['adminKey: unknown key']);
         const built = createDeploymentMetricsSource(deploymentMetricsSchema.parse(spec), {
             workspace: V2,
             credential: new EmulatorCredential(KEYS.armSecret),
-            setting: (name) => (name === 'STUDIO_ADMIN_KEY' ? KEYS.admin : assert.fail(`unexpected setting ${name}`)),
+            setting: (name) => assert.fail(`unexpected setting ${name}`),
         });
         const t0 = await boundary();
         assert.equal(await score({ 'azureml-model-deployment': 'blue' }), 200);
         const t1 = await boundary();
         assert.equal((await built.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 })).requests, 1);
+
+        // Or with the studio's admin key, when the config names the setting that holds it.
+        const withKey = createDeploymentMetricsSource(
+            deploymentMetricsSchema.parse({ ...spec, adminKeySetting: 'STUDIO_ADMIN_KEY' }),
+            {
+                workspace: V2,
+                credential: { getToken: () => assert.fail('the admin key is used, not a token') },
+                setting: (name) =>
+                    name === 'STUDIO_ADMIN_KEY' ? KEYS.admin : assert.fail(`unexpected setting ${name}`),
+            },
+        );
+        assert.equal((await withKey.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 })).requests, 1);
+        const wrongKey = new EmulatorDeploymentMetrics(kit.url, V2, { adminKey: 'not-the-admin-key' });
+        await assert.rejects(
+            wrongKey.read({ endpoint: EP, deployment: 'blue', fromMs: t0, toMs: t1 }),
+            (err: unknown) => isAzureMlError(err) && err.statusCode === 401,
+        );
     });
 });
 
@@ -174,7 +191,7 @@ describe('EmulatorDeploymentMetrics on a window the emulator no longer holds in 
     it('fails rather than reading a partial count', async () => {
         const server = await ScriptedServer.start();
         try {
-            const source = new EmulatorDeploymentMetrics(server.url, V2, KEYS.admin);
+            const source = new EmulatorDeploymentMetrics(server.url, V2, new EmulatorCredential(KEYS.armSecret));
             server.script({
                 status: 200,
                 body: {
@@ -193,7 +210,7 @@ describe('EmulatorDeploymentMetrics on a window the emulator no longer holds in 
                 (err: unknown) => isAzureMlError(err) && err.code === 'WindowTruncated',
             );
             const r = server.requests[0];
-            assert.equal(r.headers['x-studio-admin-key'], KEYS.admin);
+            assert.match(String(r.headers.authorization), /^Bearer studio\.\d+\./);
             assert.equal(
                 r.url,
                 `/_studio/azureml/${V2.subscriptionId}/${V2.resourceGroup}/${V2.workspace}/onlineEndpoints/${EP}/deployments/green/metrics?from=1&to=2`,

@@ -301,7 +301,9 @@ export function scoringRoutes(counters: ScoringCounters): Route[] {
             'GET',
             '/_studio/azureml/:subscriptionId/:resourceGroupName/:workspaceName/onlineEndpoints/:endpointName/deployments/:deploymentName/metrics',
             {
-                auth: 'admin',
+                // Tests read with the admin key; the offline live-metrics source with the target's
+                // ARM token, as Azure Monitor is read with the identity of the ARM calls.
+                auth: 'adminOrArm',
                 apiVersion: 'none',
                 scopes: () => [],
                 handle: (ctx, req) => {
