@@ -1,7 +1,10 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import type { BatchExecutionClient, ClassicEndpointClient, ScoringClient, WebServiceClient } from '../clients';
+import type { AzureMlClient } from '../clients/azureml';
+import type { DeploymentMetricsSource } from '../clients/azureml/deploymentMetrics';
 import type { RetrainerConfig, TargetConfig } from '../retraining/config';
+import type { AzureMlUpdateConfig } from '../retraining/configSchema';
 import type { RunStore } from '../retraining/runStore';
 
 /**
@@ -19,6 +22,12 @@ export interface ActivityDeps {
     /** Only called for targets whose update kind is 'arm'. */
     arm(target: TargetConfig): WebServiceClient;
     scoring(target: TargetConfig): ScoringClient;
+    /** Only called for targets whose update kind is 'azureml': the workspace's ARM client. */
+    azureml(target: TargetConfig): AzureMlClient;
+    /** Only for 'azureml' targets: the blob container behind `update.datastore` (job data and outputs). */
+    datastore(target: TargetConfig): ContainerClient;
+    /** Only for 'azureml' targets: per-deployment request, error and latency counts for the live checks. */
+    deploymentMetrics(target: TargetConfig): DeploymentMetricsSource;
     now(): Date;
 }
 
@@ -33,4 +42,10 @@ export function targetOf(deps: ActivityDeps, name: string): TargetConfig {
     const t = deps.config.targets.find((x) => x.name === name);
     if (!t) throw new UnknownTargetError(name);
     return t;
+}
+
+/** The `update` block of an 'azureml' target. @throws TypeError for any other kind. */
+export function azureMlUpdateOf(t: TargetConfig): AzureMlUpdateConfig {
+    if (t.update.kind !== 'azureml') throw new TypeError(`target '${t.name}' is not an Azure ML v2 target`);
+    return t.update;
 }

@@ -17,6 +17,8 @@ export async function currentModel(deps: ActivityDeps, target: TargetConfig): Pr
             ? { baseLocation: loc.BaseLocation, relativeLocation: loc.RelativeLocation }
             : null;
     }
+    if (update.kind !== 'arm')
+        throw new TypeError(`target '${target.name}' has no web service model (kind '${update.kind}')`);
     const uri = await deps.arm(target).getTrainedModelUri(update.webServiceName, update.trainedModelName);
     return uri ? locationOfUri(uri) : null;
 }
@@ -45,6 +47,8 @@ export async function applyModel(deps: ActivityDeps, target: TargetConfig, model
             throw new Error(`Endpoint '${update.endpointName}' does not report the new model after the update.`);
         return;
     }
+    if (update.kind !== 'arm')
+        throw new TypeError(`target '${target.name}' has no web service model (kind '${update.kind}')`);
     const poller = await deps
         .arm(target)
         .beginUpdateTrainedModel(update.webServiceName, update.trainedModelName, location.uri(), {

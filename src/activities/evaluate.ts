@@ -1,14 +1,16 @@
 import type { ChampionRef, EvaluateInput, Verdict } from '../orchestrators/contracts';
 import { evaluateGate } from '../retraining/gate';
 import { metricRecord, parseEvaluationCsv } from '../retraining/metrics';
+import { evaluateAzureMl } from './azureml';
 import { ActivityDeps, targetOf } from './deps';
 
 // Declared with the other activity shapes in the contracts; re-exported for existing importers.
 export type { EvaluateInput };
 
-/** Reads the job's evaluation output and judges it against the gate and the current champion. */
+/** Reads the job's evaluation output and judges it against the gate and the current champion (an Azure ML job's `metrics.json` for kind `azureml`). */
 export async function evaluate(deps: ActivityDeps, input: EvaluateInput): Promise<Verdict> {
     const target = targetOf(deps, input.target);
+    if (target.update.kind === 'azureml') return evaluateAzureMl(deps, input);
     const relative = input.job.evaluationOutput.relativeLocation;
     const slash = relative.indexOf('/');
     const blob = deps.blobs.getContainerClient(relative.slice(0, slash)).getBlobClient(relative.slice(slash + 1));

@@ -7,11 +7,13 @@ import {
     ScoringClient,
     WebServiceClient,
 } from '../clients';
-import { LoadedConfig, loadConfigFromEnv, TargetConfig } from '../retraining/config';
+import { besTrainingOf, LoadedConfig, loadConfigFromEnv, scoringOf, TargetConfig } from '../retraining/config';
 import { Outbox } from '../retraining/outbox';
 import { RunStore } from '../retraining/runStore';
+import { AzureMlClient, AzureMlWorkspaceRef, createDeploymentMetricsSource } from '../clients/azureml';
+import type { AzureMlUpdateConfig } from '../retraining/configSchema';
 import { dataBlobService } from './dataStorage';
-import { ActivityDeps } from './deps';
+import { ActivityDeps, azureMlUpdateOf } from './deps';
 
 /** Where run records and champions live, in the data storage account. */
 export const RUNS_CONTAINER_SETTING = 'RETRAINER_RUNS_CONTAINER';
@@ -35,11 +37,16 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
     const { config } = loaded;
     const setting = (name: string): string => loaded.setting(name);
     const blobs = dataBlobService(config.storage.connectionStringSetting, env);
+    // One credential per target, shared by its ARM client and its metrics source (one token cache).
+    const credentialOf = perTarget((t) => createArmCredential(azureMlUpdateOf(t).credential, setting));
     return {
         config,
         blobs,
         runs: new RunStore(blobs.getContainerClient(runsContainerName(env))),
-        bes: perTarget((t) => new BatchExecutionClient(t.training.besUrl, setting(t.training.apiKeySetting))),
+        bes: perTarget((t) => {
+            const training = besTrainingOf(t);
+            return new BatchExecutionClient(training.besUrl, setting(training.apiKeySetting));
+        }),
         classic: perTarget((t) => {
             if (t.update.kind !== 'classic') throw new TypeError(`target '${t.name}' is not a classic endpoint target`);
             const u = t.update;
@@ -53,8 +60,42 @@ export function createDeps(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Activi
             const credential = createArmCredential(u.credential, setting);
             return new WebServiceClient(u.armBaseUrl, u.subscriptionId, u.resourceGroup, credential);
         }),
-        scoring: perTarget((t) => new ScoringClient(t.scoring.apiLocation, setting(t.scoring.apiKeySetting))),
+        azureml: perTarget((t) => {
+            const u = azureMlUpdateOf(t);
+            const ws = {
+                subscriptionId: u.workspace.subscriptionId,
+                resourceGroup: u.workspace.resourceGroup,
+                workspace: u.workspace.name,
+            };
+            return new AzureMlClient(ws, credentialOf(t), { endpoint: u.armBaseUrl });
+        }),
+        datastore: perTarget((t) => {
+            const u = azureMlUpdateOf(t);
+            const account = u.datastore.storageSetting ? dataBlobService(u.datastore.storageSetting, env) : blobs;
+            return account.getContainerClient(u.datastore.container);
+        }),
+        deploymentMetrics: perTarget((t) => {
+            const u = azureMlUpdateOf(t);
+            return createDeploymentMetricsSource(u.liveMetrics, {
+                workspace: workspaceOf(u),
+                credential: credentialOf(t),
+                setting,
+            });
+        }),
+        scoring: perTarget((t) => {
+            const scoring = scoringOf(t);
+            return new ScoringClient(scoring.apiLocation, setting(scoring.apiKeySetting));
+        }),
         now: () => new Date(),
+    };
+}
+
+/** The workspace an 'azureml' target's update block names, as the Azure ML clients take it. */
+function workspaceOf(u: AzureMlUpdateConfig): AzureMlWorkspaceRef {
+    return {
+        subscriptionId: u.workspace.subscriptionId,
+        resourceGroup: u.workspace.resourceGroup,
+        workspace: u.workspace.name,
     };
 }
 

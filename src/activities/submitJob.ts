@@ -2,7 +2,9 @@ import { MlServiceError } from '../clients';
 import type { BatchExecutionRequest } from '../clients';
 import type { ClaimPending } from '../orchestrators/claims';
 import type { SubmitJobInput, SubmitJobResult, SubmittedJob } from '../orchestrators/contracts';
+import { besTrainingOf } from '../retraining/config';
 import { intakeDataOf, intakeSchemaOf } from '../retraining/intake';
+import { submitAzureMlJob } from './azureml';
 import { withClaim } from './claim';
 import { ActivityDeps, targetOf } from './deps';
 import { DataRefusedError, writeCanonicalCsv } from './mergeCsv';
@@ -81,6 +83,7 @@ export async function submitJob(deps: ActivityDeps, input: SubmitJobInput): Prom
 
 async function buildRequest(deps: ActivityDeps, input: SubmitJobInput, folder: string): Promise<BatchExecutionRequest> {
     const target = targetOf(deps, input.target);
+    const training = besTrainingOf(target);
     const models = deps.blobs.getContainerClient(target.modelOutput.container);
     const data = deps.blobs.getContainerClient(target.data.container);
     // BES always gets one canonical CSV (the target's columns in its order, clean rows), also for
@@ -97,17 +100,17 @@ async function buildRequest(deps: ActivityDeps, input: SubmitJobInput, folder: s
     });
     return {
         Inputs: {
-            [target.training.inputName]: {
+            [training.inputName]: {
                 BaseLocation: base,
                 RelativeLocation: `${input1.container}/${input1.blob}`,
                 SasBlobToken: await blobSas(deps.blobs, input1.container, input1.blob, 'r', now, validFor),
             },
         },
         Outputs: {
-            [target.training.modelOutputName]: await output('model.ilearner'),
-            [target.training.evaluationOutputName]: await output('evaluation.csv'),
+            [training.modelOutputName]: await output('model.ilearner'),
+            [training.evaluationOutputName]: await output('evaluation.csv'),
         },
-        GlobalParameters: { ...target.training.globalParameters, ...input.globalParameters },
+        GlobalParameters: { ...training.globalParameters, ...input.globalParameters },
     };
 }
 
@@ -146,7 +149,8 @@ export async function submitJobActivity(
     input: SubmitJobInput,
 ): Promise<SubmitJobResult | ClaimPending> {
     try {
-        return await submitJob(deps, input);
+        const azureml = targetOf(deps, input.target).update.kind === 'azureml';
+        return await (azureml ? submitAzureMlJob(deps, input) : submitJob(deps, input));
     } catch (err) {
         if (!(err instanceof DataRefusedError)) throw err;
         return { refused: { error: err.name, reason: err.message, ...(err.detail ? { detail: err.detail } : {}) } };

@@ -7,6 +7,14 @@ import { loadPlan } from './loadPlan';
 import { promote } from './promote';
 import { recordRun } from './record';
 import { rollback } from './rollback';
+import {
+    beginDeployment,
+    checkDeployment,
+    deleteDeployment,
+    pollOperation,
+    registerModel,
+    setTraffic,
+} from './rollout';
 import { outboxOf } from './runtime';
 import { snapshotManifest } from './snapshotManifest';
 import { submitJobActivity } from './submitJob';
@@ -36,4 +44,10 @@ export const activityImplementations: ActivityImplementations = {
     record: recordRun,
     arrivals: (deps, input) => arrivals(outboxOf(deps), input),
     readDecision: async (deps, input) => (await deps.runs.getDecision(input.target, input.runId)) ?? null,
+    registerModel,
+    beginDeployment,
+    pollOperation,
+    setTraffic,
+    deleteDeployment,
+    checkDeployment,
 };

@@ -1,7 +1,11 @@
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 
+import type { ActivityDeps } from '../activities/deps';
 import { runtimeDeps } from '../activities/runtime';
 import { MlServiceError } from '../clients';
+import { isAzureMlError } from '../clients/azureml';
+import type { TargetConfig } from '../retraining/config';
+import type { Champion } from '../retraining/runStore';
 import { ParsedRequest, parseRequest, scoreBodySchema, scoreRowsSchema } from './shared/requestSchemas';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,6 +45,7 @@ export async function scoreHttp(request: HttpRequest): Promise<HttpResponseInit>
     if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
     const body = parsed.value;
     const champion = (await deps.runs.getChampion(target.name))?.champion;
+    if (target.update.kind === 'azureml') return scoreAzureMl(deps, target, target.update.endpoint, body, champion);
     try {
         const scored = await deps.scoring(target).score(body.columnNames, body.rows);
         return {
@@ -63,3 +68,51 @@ export async function scoreHttp(request: HttpRequest): Promise<HttpResponseInit>
 }
 
 app.http('scoreHttp', { methods: ['POST'], authLevel: 'function', route: 'score/{target}', handler: scoreHttp });
+
+/**
+ * An Azure ML v2 target scores at its online endpoint, by traffic (what callers of the endpoint
+ * get now); the answer's columns are the union of the predictions' keys, in first-seen order.
+ */
+async function scoreAzureMl(
+    deps: ActivityDeps,
+    target: TargetConfig,
+    endpoint: string,
+    body: { columnNames: string[]; rows: string[][] },
+    champion: Champion | undefined,
+): Promise<HttpResponseInit> {
+    const client = deps.azureml(target);
+    try {
+        const e = await client.getEndpoint(endpoint);
+        if (!e.scoringUri)
+            return { status: 502, jsonBody: { error: `Endpoint '${endpoint}' reports no scoring URI.` } };
+        const scored = await client.score({
+            scoringUri: e.scoringUri,
+            key: await client.getEndpointKey(endpoint),
+            columns: body.columnNames,
+            rows: body.rows,
+        });
+        const columnNames = [...new Set(scored.predictions.flatMap((p) => Object.keys(p)))];
+        return {
+            status: 200,
+            jsonBody: {
+                target: target.name,
+                champion: champion ? { runId: champion.runId, model: champion.model.relativeLocation } : null,
+                deployment: scored.deployment ?? null,
+                columnNames,
+                rows: scored.predictions.map((p) => columnNames.map((c) => cellText(p[c]))),
+            },
+        };
+    } catch (err) {
+        if (!isAzureMlError(err)) throw err;
+        return {
+            status: err.statusCode === 400 ? 400 : 502,
+            jsonBody: { error: `Scoring failed: ${err.message}`, code: err.code ?? null },
+        };
+    }
+}
+
+function cellText(value: unknown): string {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return value === undefined || value === null ? '' : JSON.stringify(value);
+}

@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
-import { Activities, ActivityInput, ActivityOutput } from './contracts';
+import { Activities, ActivityInput, ActivityKey, ActivityOutput } from './contracts';
 
 /** The value of `ClaimPending.claimPending`: tells a pending answer from any step result. */
 export const CLAIM_HELD = 'claim-held';
@@ -25,6 +25,11 @@ export interface ClaimPending {
  */
 export const MAX_CLAIM_WAITS = 60;
 
+/** The activities that claim before acting: those whose output may be a ClaimPending. */
+export type ClaimedKey = {
+    [K in ActivityKey]: ClaimPending extends ActivityOutput<K> ? K : never;
+}[ActivityKey];
+
 /** True when an activity's result says another copy holds the claim. */
 export function isClaimPending(value: unknown): value is ClaimPending {
     return (
@@ -39,7 +44,7 @@ export function isClaimPending(value: unknown): value is ClaimPending {
  * answer, so they replay with the very same actions.
  * @throws Error after MAX_CLAIM_WAITS pending answers; whatever the activity throws beyond its retries.
  */
-export function* callClaimed<K extends 'submitJob' | 'promote' | 'rollback'>(
+export function* callClaimed<K extends ClaimedKey>(
     context: df.OrchestrationContext,
     key: K,
     retry: df.RetryOptions,

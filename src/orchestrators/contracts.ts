@@ -18,6 +18,13 @@ export const Activities = {
     record: 'retrain-record',
     arrivals: 'retrain-arrivals',
     readDecision: 'retrain-read-decision',
+    // Azure ML v2 targets (`update.kind: 'azureml'`): the rollout's steps (see ./rollout).
+    registerModel: 'retrain-azureml-register-model',
+    beginDeployment: 'retrain-azureml-begin-deployment',
+    pollOperation: 'retrain-azureml-poll-operation',
+    setTraffic: 'retrain-azureml-set-traffic',
+    deleteDeployment: 'retrain-azureml-delete-deployment',
+    checkDeployment: 'retrain-azureml-check-deployment',
 } as const;
 
 export const DATA_ARRIVED_EVENT = 'data-arrived';
@@ -67,6 +74,12 @@ export interface ActivityTypes {
     arrivals: { input: ArrivalsInput; output: ArrivalsView };
     /** The decision the approve/reject routes claimed for a run, or null while there is none. */
     readDecision: { input: DecisionRef; output: ApprovalDecisionEvent | null };
+    registerModel: { input: RegisterModelInput; output: RegisteredModel | ClaimPending };
+    beginDeployment: { input: BeginDeploymentInput; output: BegunDeployment | ClaimPending };
+    pollOperation: { input: PollOperationInput; output: OperationProgress };
+    setTraffic: { input: SetTrafficInput; output: OperationStarted | ClaimPending };
+    deleteDeployment: { input: DeleteDeploymentInput; output: OperationStarted | ClaimPending };
+    checkDeployment: { input: CheckDeploymentInput; output: LiveCheck };
 }
 
 /** Names one run's approval decision: `approvals/{target}/{runId}.json` in the run store. */
@@ -160,6 +173,145 @@ export interface TargetPlan {
      * with the very waits they had, and ignore a cancel request.
      */
     cancellable?: boolean;
+    /**
+     * An Azure ML v2 target's rollout (config `update.rollout`, `keepDeployments`): present only for
+     * targets of kind `azureml`, which promote through it instead of promote/verify.
+     */
+    rollout?: RolloutPlan;
+}
+
+/** How an Azure ML v2 target moves traffic to a new deployment (see the config's `update.rollout`). */
+export interface RolloutPlan {
+    /** The new deployment's traffic share per step, increasing, ending at 100. */
+    stepsInPercent: number[];
+    /** Durable wait per step before its live checks. */
+    bakeInMs: number;
+    /** Durable wait between polls of a long-running operation. */
+    pollIntervalInMs: number;
+    /** The longest one operation may run before the rollout gives up on it. */
+    operationTimeoutInMs: number;
+    /** Earlier deployments kept after a promotion (newest first); older ones are deleted. */
+    keepDeployments: number;
+}
+
+/**
+ * A long-running Azure ML operation begun by one activity and polled by later ones: what it
+ * changes, and the SDK poller's serialized state (`state`) when the beginning copy recorded it; a
+ * copy that took over from a holder that died right after the call has no state, and the poll reads
+ * the resource's provisioning state instead.
+ */
+export interface OperationRef {
+    kind: 'deployment' | 'endpoint' | 'deleteDeployment';
+    endpoint: string;
+    deployment?: string;
+    state?: string;
+}
+
+export interface OperationProgress {
+    status: 'InProgress' | 'Succeeded' | 'Failed';
+    /** The service's message when Failed. */
+    error?: string;
+}
+
+/** A step that begins an operation: the operation, or null when there was nothing to change. */
+export interface OperationStarted {
+    operation: OperationRef | null;
+}
+
+export interface RegisterModelInput {
+    target: string;
+    runId: string;
+    job: SubmittedJob;
+    /** The run key (the hash of the run's canonical data), tagged on the model version. */
+    dataHash: string;
+}
+
+/** A model version in the workspace registry. */
+export interface RegisteredModel {
+    /** Its ARM id (what a deployment's `model` names). */
+    modelId: string;
+    name: string;
+    version: string;
+    /** The job output the version was made from (`azureml://datastores/.../paths/...`). */
+    modelUri: string;
+}
+
+export interface BeginDeploymentInput {
+    target: string;
+    runId: string;
+    modelId: string;
+}
+
+export interface BegunDeployment {
+    /** The new deployment's name (derived from the run, so a resumed run never makes a second one). */
+    deployment: string;
+    /** The deployment with the largest traffic share before the rollout (null: none had any). */
+    serving: string | null;
+    /** The endpoint's traffic map before the rollout, restored on rollback. */
+    trafficBefore: Record<string, number>;
+    /** Earlier deployments Retrainer may retire after a promotion, newest first (the serving one first). */
+    earlier: string[];
+    operation: OperationRef;
+}
+
+export interface PollOperationInput {
+    target: string;
+    operation: OperationRef;
+}
+
+/**
+ * Sets the endpoint's traffic to `traffic`; every deployment not named gets 0 (one full PUT,
+ * read-modify-write). `label` names the step's claim (e.g. `10`, `rollback`), so each step acts once.
+ */
+export interface SetTrafficInput {
+    target: string;
+    runId: string;
+    label: string;
+    traffic: Record<string, number>;
+}
+
+export interface DeleteDeploymentInput {
+    target: string;
+    runId: string;
+    deployment: string;
+}
+
+/**
+ * Live checks of a deployment: the golden rows (straight to the deployment with the
+ * `azureml-model-deployment` header, or through the endpoint by traffic), and with `window` the
+ * deployment's error rate and latency over it (epoch ms, `[fromMs, toMs)`).
+ */
+export interface CheckDeploymentInput {
+    target: string;
+    runId: string;
+    deployment: string;
+    via: 'deployment' | 'endpoint';
+    window?: { fromMs: number; toMs: number };
+}
+
+export interface LiveCheck {
+    passed: boolean;
+    reasons: string[];
+    /** What the metrics source reported for the window, when one was read. */
+    metrics?: { requests: number; errors: number; latencyAvgInMs?: number; latencyMaxInMs?: number };
+}
+
+/** An Azure ML v2 rollout as the run record keeps it. */
+export interface RolloutRecord {
+    model?: RegisteredModel;
+    deployment?: string;
+    serving?: string | null;
+    trafficBefore?: Record<string, number>;
+    /** The golden rows against the new deployment before it got traffic. */
+    preTraffic?: LiveCheck;
+    /** Each traffic step reached: the share, when its bake began (ISO), and its live checks. */
+    steps: { percent: number; at: string; check?: LiveCheck }[];
+    /** Earlier deployments deleted after the promotion. */
+    retired: string[];
+    /** True once traffic went back to the serving deployment and the new one was deleted. */
+    rolledBack?: boolean;
+    /** Problems met while cleaning up (a failed delete), for people. */
+    notes?: string[];
 }
 
 /** How long to wait for an approval decision, and what a timeout means (see the config's `approval`). */
@@ -412,6 +564,8 @@ export interface RunRecord {
     forced?: boolean;
     /** Who stopped the run, when and at which step: only for a Cancelled run. */
     cancellation?: CancellationRecord;
+    /** An Azure ML v2 target's rollout: model version, deployment, traffic steps and their checks. */
+    rollout?: RolloutRecord;
     /** Step name -> ISO time the step started, from the orchestration clock. */
     timings: Record<string, string>;
 }
@@ -425,6 +579,15 @@ export type Step =
     /** Passed the gate; waits for a person's decision (or the deadline) before promoting. */
     | 'awaiting-approval'
     | 'promoting'
+    /** Azure ML v2: registering the model version, creating the new deployment, golden rows against it. */
+    | 'registering-model'
+    | 'deploying'
+    | 'checking-deployment'
+    /** Azure ML v2: setting a traffic step, then baking it (live checks at the end of the bake). */
+    | 'shifting-traffic'
+    | 'baking'
+    /** Azure ML v2: deleting deployments beyond `keepDeployments` after a promotion. */
+    | 'retiring'
     | 'verifying'
     | 'rolling-back'
     | 'recording'

@@ -12,6 +12,7 @@ import {
     JobStatus,
     Promotion,
     RetrainInput,
+    RolloutRecord,
     RunRecord,
     Step,
     TargetPlan,
@@ -21,6 +22,7 @@ import { callClaimed } from './claims';
 import { followUpTrigger } from './followUp';
 import { skipReason } from './intakeNotes';
 import { messageOf, reasonOf } from './messageOf';
+import { azureMlModelLocation, rolloutAzureMl } from './rollout';
 import { verifyPromotion } from './verification';
 
 type Ctx = df.OrchestrationContext;
@@ -209,6 +211,33 @@ function* runSteps(
     // The last point a cancel request can stop the run: promotion, verification and rollback run
     // to their end, since stopping among them could leave the endpoint half-changed.
     yield* watch.checkpoint();
+
+    if (plan.rollout) {
+        // Azure ML v2: a new deployment and stepped traffic instead of promote/verify.
+        const rollout: RolloutRecord = { steps: [], retired: [] };
+        record.rollout = rollout;
+        const outcome = yield* rolloutAzureMl(
+            context,
+            plan.rollout,
+            retry,
+            {
+                target: input.target,
+                runId: record.runId,
+                job,
+                dataHash: manifest.runKey,
+                firstClaimWaitInMs: plan.activityRetry.firstRetryIntervalInMs,
+            },
+            step,
+            rollout,
+        );
+        if (outcome.state === 'Promoted' && outcome.modelUri)
+            record.promotion = {
+                before: verdict.comparedTo?.model ?? null,
+                after: azureMlModelLocation(outcome.modelUri),
+            };
+        return yield* finish(outcome.state, outcome.reason);
+    }
+
     step('promoting');
     let promotion: Promotion;
     try {

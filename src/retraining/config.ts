@@ -4,12 +4,31 @@ import path from 'node:path';
 import type { ZodError } from 'zod';
 
 import { crossFieldIssues, settingsIssues } from './configChecks';
-import { configSchema, RetrainerConfig, TargetConfig } from './configSchema';
+import { configSchema, RetrainerConfig, ScoringConfig, TargetConfig, TrainingConfig } from './configSchema';
 import { findInlineSecrets, settingReferences } from './inlineSecrets';
 import { parseHostSchedule } from './ncrontab';
 import { identityConnection } from './storageConnection';
 
 export type { RetrainerConfig, TargetConfig } from './configSchema';
+
+/**
+ * The BES training block of a classic or ARM target (config validation makes it present for those).
+ * @throws TypeError for a target without one (an `azureml` target trains with its command job).
+ */
+export function besTrainingOf(t: TargetConfig): TrainingConfig {
+    if (!t.training) throw new TypeError(`target '${t.name}' has no BES training (update kind '${t.update.kind}')`);
+    return t.training;
+}
+
+/**
+ * The request-response scoring block of a classic or ARM target (present for those once validated).
+ * @throws TypeError for a target without one (an `azureml` target scores at its online endpoint).
+ */
+export function scoringOf(t: TargetConfig): ScoringConfig {
+    if (!t.scoring)
+        throw new TypeError(`target '${t.name}' has no request-response scoring (update kind '${t.update.kind}')`);
+    return t.scoring;
+}
 
 /** The app setting naming the config file. */
 export const CONFIG_PATH_SETTING = 'RETRAINER_CONFIG_PATH';

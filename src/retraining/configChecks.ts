@@ -16,8 +16,11 @@ export function crossFieldIssues(raw: unknown): string[] {
             name?: unknown;
             gate?: { thresholds?: unknown; improvement?: unknown };
             update?: { kind?: unknown; endpointName?: unknown; defaultEndpointName?: unknown };
+            training?: unknown;
+            scoring?: unknown;
         };
         const update = target.update;
+        issues.push(...kindIssues(target, `targets[${i}]`));
         if (
             update?.kind === 'classic' &&
             typeof update.endpointName === 'string' &&
@@ -70,6 +73,37 @@ export function settingsIssues(
             );
         }
     });
+    return issues;
+}
+
+/**
+ * What a target needs or must not have by its update kind: BES `training` and RRS `scoring` for the
+ * classic and ARM kinds; neither for `azureml` (its job trains, its endpoint scores), whose rollout
+ * steps must increase and end at 100 (a rollout that never reaches 100 would never promote).
+ */
+function kindIssues(target: { update?: unknown; training?: unknown; scoring?: unknown }, at: string): string[] {
+    const update = (target.update ?? {}) as { kind?: unknown; rollout?: { stepsInPercent?: unknown } };
+    const issues: string[] = [];
+    if (update.kind === 'classic' || update.kind === 'arm') {
+        for (const key of ['training', 'scoring'] as const) {
+            if (target[key] === undefined) issues.push(`${at}.${key}: required for an update of kind '${update.kind}'`);
+        }
+    }
+    if (update.kind !== 'azureml') return issues;
+    if (target.training !== undefined)
+        issues.push(`${at}.training: not used by an 'azureml' target (it trains with update.job); remove it`);
+    if (target.scoring !== undefined)
+        issues.push(`${at}.scoring: not used by an 'azureml' target (it scores at update.endpoint); remove it`);
+    const steps = update.rollout?.stepsInPercent;
+    if (Array.isArray(steps) && steps.length > 0 && steps.every((s) => typeof s === 'number')) {
+        const numbers = steps;
+        if (numbers.some((s, j) => j > 0 && s <= numbers[j - 1]))
+            issues.push(`${at}.update.rollout.stepsInPercent: must increase step by step, got [${numbers.join(', ')}]`);
+        if (numbers[numbers.length - 1] !== 100)
+            issues.push(
+                `${at}.update.rollout.stepsInPercent: must end at 100 (the new deployment takes all traffic), got [${numbers.join(', ')}]`,
+            );
+    }
     return issues;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { appSettingName, armCredentialSchema } from '../clients/armCredentials';
+import { deploymentMetricsSchema } from '../clients/azureml/deploymentMetricsSources';
 import { parseSchedule } from './ncrontab';
 
 const settingName = appSettingName;
@@ -78,6 +79,104 @@ const armUpdate = z.strictObject({
     timeoutInMs: positiveMs.default(600_000),
 });
 
+/**
+ * Azure Machine Learning v2 (`Microsoft.MachineLearningServices`, api-version 2022-10-01): retrain
+ * with a command job, register a model version, create a managed online deployment beside the
+ * serving one, then shift the endpoint's traffic in steps with a bake period and live checks per
+ * step (README "Azure ML v2 target"). Step order and the other cross-field rules are checked in
+ * configChecks (every problem named in one pass).
+ */
+const azuremlUpdate = z.strictObject({
+    kind: z.literal('azureml'),
+    armBaseUrl: url.default('https://management.azure.com'),
+    workspace: z.strictObject({
+        subscriptionId: z.string().min(1),
+        resourceGroup: z.string().min(1),
+        name: z.string().min(1),
+    }),
+    credential: armCredential,
+    /**
+     * The workspace datastore the job reads its data from and writes its outputs to: its name in
+     * the workspace and the blob container behind it, in the account of `storageSetting` (default:
+     * the config's data storage).
+     */
+    datastore: z.strictObject({
+        name: z.string().min(1).default('workspaceblobstore'),
+        container: containerName,
+        storageSetting: settingName.optional(),
+    }),
+    /**
+     * Where the live checks read the new deployment's requests, errors and latency:
+     * `{"kind": "azureMonitor", "region": "westeurope"}` (or `"endpoint"`) in Azure; the offline stack
+     * registers the studio emulator's kind.
+     */
+    liveMetrics: deploymentMetricsSchema,
+    /** The managed online endpoint that serves the target (it must exist). */
+    endpoint: z
+        .string()
+        .regex(
+            /^[a-zA-Z][a-zA-Z0-9-]{0,31}$/,
+            'must be an online endpoint name (a letter first, ≤32 letters, digits, -)',
+        ),
+    /** Model name in the workspace registry (default: the target's name). */
+    modelName: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$/, 'must be a model name (letters, digits, - _ .)')
+        .optional(),
+    /** New deployments are named `{deploymentPrefix}-{8 hex of the run}` (default: the target's name). */
+    deploymentPrefix: z
+        .string()
+        .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,22}$/, 'must start with a letter: ≤23 letters, digits, -')
+        .optional(),
+    deployment: z
+        .strictObject({
+            instanceType: z.string().min(1).default('Standard_DS3_v2'),
+            instanceCount: z.number().int().min(1).default(1),
+        })
+        .default({ instanceType: 'Standard_DS3_v2', instanceCount: 1 }),
+    /** The command job template each run submits (its name is derived from the run). */
+    job: z.strictObject({
+        /** The environment's ARM id or `azureml:{name}:{version}`. */
+        environmentId: z.string().min(1),
+        /** The command; the data is the job's `training_data` input (`${{inputs.training_data}}`). */
+        command: z.string().min(1),
+        computeId: z.string().min(1).optional(),
+        experimentName: z.string().min(1).optional(),
+        /** Literal inputs (hyperparameters); an HTTP trigger's globalParameters are added. */
+        inputs: z.record(z.string(), z.string()).default({}),
+    }),
+    rollout: z
+        .strictObject({
+            /** Traffic shares of the new deployment, increasing, ending at 100. */
+            stepsInPercent: z.array(z.number().int().min(1).max(100)).min(1).default([10, 50, 100]),
+            /** How long each step bakes before its live checks. */
+            bakeInMs: z.number().int().nonnegative().default(300_000),
+            /** Between polls of a long-running operation (deployment create, traffic, delete). */
+            pollIntervalInMs: positiveMs.default(10_000),
+            /** The longest one operation may take before the run gives up on it. */
+            operationTimeoutInMs: positiveMs.default(1_800_000),
+            liveChecks: z
+                .strictObject({
+                    /** Largest share of failed (5xx) requests of the new deployment over a bake, 0..1. */
+                    maxErrorRate: z.number().min(0).max(1).default(0.01),
+                    /** Largest average request latency of the new deployment over a bake. */
+                    maxLatencyInMs: positiveMs.optional(),
+                    /** Fewer requests than this in a bake: error rate and latency are not judged (golden rows still are). */
+                    minRequests: z.number().int().nonnegative().default(0),
+                })
+                .default({ maxErrorRate: 0.01, minRequests: 0 }),
+        })
+        .default({
+            stepsInPercent: [10, 50, 100],
+            bakeInMs: 300_000,
+            pollIntervalInMs: 10_000,
+            operationTimeoutInMs: 1_800_000,
+            liveChecks: { maxErrorRate: 0.01, minRequests: 0 },
+        }),
+    /** Earlier deployments kept (at 0% traffic) after a promotion, newest first; older ones are deleted. */
+    keepDeployments: z.number().int().nonnegative().default(1),
+});
+
 const gate = z.strictObject({
     thresholds: z
         .array(z.strictObject({ metric: z.string().min(1), threshold: z.number(), direction: direction.optional() }))
@@ -147,16 +246,20 @@ export const targetSchema = z.strictObject({
     name: z
         .string()
         .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'must be lowercase letters, digits, inner hyphens (≤32)'),
-    training,
+    /** BES training: required for `classic` and `arm` targets; an `azureml` target trains with `update.job`. */
+    training: training.optional(),
     data,
     modelOutput: z.strictObject({ container: containerName }),
-    update: z.discriminatedUnion('kind', [classicUpdate, armUpdate]),
-    scoring: z.strictObject({
-        apiLocation: url,
-        apiKeySetting: settingName,
-        inputName: z.string().min(1).default('input1'),
-        outputName: z.string().min(1).optional(),
-    }),
+    update: z.discriminatedUnion('kind', [classicUpdate, armUpdate, azuremlUpdate]),
+    /** Request-response scoring: required for `classic` and `arm` targets; an `azureml` target scores at its endpoint. */
+    scoring: z
+        .strictObject({
+            apiLocation: url,
+            apiKeySetting: settingName,
+            inputName: z.string().min(1).default('input1'),
+            outputName: z.string().min(1).optional(),
+        })
+        .optional(),
     gate,
     schedule: ncrontab.optional(),
     retrainOnScheduleWithoutNewData: z.boolean().default(false),
@@ -215,6 +318,9 @@ export type RetrainerConfig = z.infer<typeof configSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ClassicUpdateConfig = z.infer<typeof classicUpdate>;
 export type ArmUpdateConfig = z.infer<typeof armUpdate>;
+export type AzureMlUpdateConfig = z.infer<typeof azuremlUpdate>;
+export type TrainingConfig = z.infer<typeof training>;
+export type ScoringConfig = NonNullable<TargetConfig['scoring']>;
 export type ApprovalConfig = z.infer<typeof approval>;
 export type SmokeTestRow = z.infer<typeof smokeRow>;
 export type DataPolicyConfig = z.infer<typeof dataPolicy>;

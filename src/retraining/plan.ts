@@ -26,5 +26,17 @@ export function targetPlan(t: TargetConfig): TargetPlan {
                   },
               }
             : {}),
+        // Only Azure ML v2 targets roll out; the other kinds' plans (and histories) stay as they were.
+        ...(t.update.kind === 'azureml'
+            ? {
+                  rollout: {
+                      stepsInPercent: [...t.update.rollout.stepsInPercent],
+                      bakeInMs: t.update.rollout.bakeInMs,
+                      pollIntervalInMs: t.update.rollout.pollIntervalInMs,
+                      operationTimeoutInMs: t.update.rollout.operationTimeoutInMs,
+                      keepDeployments: t.update.keepDeployments,
+                  },
+              }
+            : {}),
     };
 }

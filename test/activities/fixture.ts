@@ -6,7 +6,7 @@ import { BatchExecutionClient, ClassicEndpointClient, ScoringClient, WebServiceC
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import type { StudioServer } from '../../src/local/studio/server';
 import type { JobStatus } from '../../src/orchestrators/contracts';
-import { validateConfig } from '../../src/retraining/config';
+import { besTrainingOf, scoringOf, validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
 import { eventually, startStudio, testStorage, uniqueName } from '../helpers/environment';
 import { arm, churnTarget, demoSettings, housesTarget, retrainedKey, seed } from '../helpers/demoTargets';
@@ -40,11 +40,14 @@ export async function startPipeline(
         storage: { connectionStringSetting: 'RETRAINER_DATA_STORAGE' },
         targets: [churnTarget(where, { gate }), housesTarget(where)],
     });
+    const notAzureMl = (): never => {
+        throw new Error('the pipeline fixture has no Azure ML v2 target');
+    };
     const deps: ActivityDeps = {
         config,
         blobs,
         runs: new RunStore(blobs.getContainerClient(uniqueName('runs'))),
-        bes: (t) => new BatchExecutionClient(t.training.besUrl, demoSettings[t.training.apiKeySetting]),
+        bes: (t) => new BatchExecutionClient(besTrainingOf(t).besUrl, demoSettings[besTrainingOf(t).apiKeySetting]),
         classic: () =>
             new ClassicEndpointClient(studio.url, 'ws-demo', 'churn-predictive', retrainedKey, {
                 defaultEndpointName: 'default',
@@ -56,7 +59,11 @@ export async function startPipeline(
                 arm.resourceGroup,
                 new EmulatorCredential(seed.armTokenSecret),
             ),
-        scoring: (t) => new ScoringClient(t.scoring.apiLocation, t.name === 'churn' ? retrainedKey : arm.keys.primary),
+        scoring: (t) =>
+            new ScoringClient(scoringOf(t).apiLocation, t.name === 'churn' ? retrainedKey : arm.keys.primary),
+        azureml: notAzureMl,
+        datastore: notAzureMl,
+        deploymentMetrics: notAzureMl,
         now: () => new Date(),
     };
     await deps.runs.ensure();

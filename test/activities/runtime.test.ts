@@ -31,6 +31,8 @@ describe('createDeps', () => {
             },
         });
         const raw = JSON.parse(readFileSync(SAMPLE, 'utf8'));
+        // The classic and ARM targets; the azureml demo target's clients are covered with its own tests.
+        raw.targets = (raw.targets as { update: { kind: string } }[]).filter((t) => t.update.kind !== 'azureml');
         raw.targets[1].update.credential = { kind: 'counting' };
         const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrainer-deps-')), 'retrainer.config.json');
         writeFileSync(file, JSON.stringify(raw));

@@ -11,7 +11,7 @@ import { BatchExecutionClient } from '../../src/clients';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { StudioServer } from '../../src/local/studio/server';
 import type { JobStatus, ManifestSnapshot } from '../../src/orchestrators/contracts';
-import { validateConfig } from '../../src/retraining/config';
+import { besTrainingOf, validateConfig } from '../../src/retraining/config';
 import { RunStore } from '../../src/retraining/runStore';
 import { eventually, startStudio, testStorage, uniqueName } from '../helpers/environment';
 import { churnTarget, demoSettings, seed } from '../helpers/demoTargets';
@@ -38,12 +38,15 @@ describe('training activities (Azurite + studio emulator)', () => {
             blobs,
             runs: new RunStore(blobs.getContainerClient(uniqueName('runs'))),
             bes: (t) =>
-                new BatchExecutionClient(t.training.besUrl, demoSettings.CHURN_TRAINING_KEY, {
+                new BatchExecutionClient(besTrainingOf(t).besUrl, demoSettings.CHURN_TRAINING_KEY, {
                     onRequest: (r) => void besRequests.push(r.body),
                 }),
             classic: () => assert.fail('not used'),
             arm: () => assert.fail('not used'),
             scoring: () => assert.fail('not used'),
+            azureml: () => assert.fail('not used'),
+            datastore: () => assert.fail('not used'),
+            deploymentMetrics: () => assert.fail('not used'),
             now: () => new Date(),
         };
         await deps.runs.ensure();

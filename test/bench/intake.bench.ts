@@ -56,6 +56,9 @@ async function main(): Promise<void> {
         classic: unused,
         arm: unused,
         scoring: unused,
+        azureml: unused,
+        datastore: unused,
+        deploymentMetrics: unused,
         now: () => new Date(),
     };
     const result: Record<string, unknown> = { files: FILES, changedFiles: CHANGED };

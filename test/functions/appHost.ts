@@ -28,16 +28,16 @@ export interface AppUnderTest {
  * The deployed app as a user runs it offline: Azurite, the studio emulator with the demo seed, and
  * the dev host loading the built functions with a config made from `targets`. `options.host`
  * overrides host options (e.g. the semantics profile); `options.studioStateDir` makes the studio
- * save its state (every BES job) there.
+ * save its state (every BES job) there; `options.seed` replaces the demo seed (e.g. with an Azure ML v2 workspace).
  */
 export async function startApp(
     targets: (w: Where) => Record<string, unknown>[],
     settings: Record<string, string> = {},
-    options: { host?: Partial<HostOptions>; studioStateDir?: string } = {},
+    options: { host?: Partial<HostOptions>; studioStateDir?: string; seed?: unknown } = {},
 ): Promise<AppUnderTest> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
-    const studio = await startStudio({ seed, stateDir: options.studioStateDir });
+    const studio = await startStudio({ seed: options.seed ?? seed, stateDir: options.studioStateDir });
     const { dir, where, runsContainer: runsName, env } = appFiles(storage.connectionString, studio.url, targets, 'App');
     Object.assign(process.env, env, settings);
     const data = blobs.getContainerClient(where.dataContainer);

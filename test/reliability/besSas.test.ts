@@ -5,6 +5,7 @@ import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJob } from '../../src/activities/submitJob';
 import { BatchExecutionClient, BatchExecutionRequest } from '../../src/clients';
 import { classificationCsv, toText } from '../../src/local/samples';
+import { besTrainingOf } from '../../src/retraining/config';
 import { demoSettings } from '../helpers/demoTargets';
 import { PipelineFixture, startPipeline, upload } from '../activities/fixture';
 import { acted } from '../helpers/claims';
@@ -28,11 +29,16 @@ describe('SAS tokens handed to BES', () => {
         const deps = {
             ...fx.deps,
             bes: () =>
-                new BatchExecutionClient(fx.deps.config.targets[0].training.besUrl, demoSettings.CHURN_TRAINING_KEY, {
-                    onRequest: (r) => {
-                        if (r.method === 'POST' && !r.url.includes('/start')) sent = r.body as BatchExecutionRequest;
+                new BatchExecutionClient(
+                    besTrainingOf(fx.deps.config.targets[0]).besUrl,
+                    demoSettings.CHURN_TRAINING_KEY,
+                    {
+                        onRequest: (r) => {
+                            if (r.method === 'POST' && !r.url.includes('/start'))
+                                sent = r.body as BatchExecutionRequest;
+                        },
                     },
-                }),
+                ),
         };
         const manifest = await snapshotManifest(deps, { target: 'churn', trigger: { kind: 'http' } });
         const job = acted(await submitJob(deps, { target: 'churn', runId: 'sas-run', manifest, globalParameters: {} }));

@@ -7,6 +7,7 @@ import { submitJob } from '../../src/activities/submitJob';
 import { BatchExecutionClient } from '../../src/clients';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { SubmittedJob } from '../../src/orchestrators/contracts';
+import { besTrainingOf } from '../../src/retraining/config';
 import { demoSettings } from '../helpers/demoTargets';
 import { PipelineFixture, startPipeline, upload } from '../activities/fixture';
 import { acted } from '../helpers/claims';
@@ -33,7 +34,7 @@ describe('activities re-run after a crash half-way', () => {
             ...fx.deps,
             bes: () => {
                 const real = new BatchExecutionClient(
-                    fx.deps.config.targets[0].training.besUrl,
+                    besTrainingOf(fx.deps.config.targets[0]).besUrl,
                     demoSettings.CHURN_TRAINING_KEY,
                 );
                 real.startJob = () => Promise.reject(new Error('host killed before start'));

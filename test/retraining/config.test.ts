@@ -7,9 +7,11 @@ import { describe, it } from 'node:test';
 import { ConfigError, configPathFromEnv, loadConfig, validateConfig } from '../../src/retraining/config';
 import { targetPlan } from '../../src/retraining/plan';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 
 // The sample and demo ARM targets name the offline stack's `emulator` credential kind.
 registerEmulatorCredential();
+registerEmulatorDeploymentMetrics();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
@@ -19,6 +21,7 @@ const ENV = {
     CHURN_TRAINING_API_KEY: 'k1-training',
     CHURN_ENDPOINT_API_KEY: 'k2-endpoint',
     STUDIO_ARM_TOKEN_SECRET: 'arm-secret',
+    STUDIO_ADMIN_KEY: 'admin-key',
     HOUSES_TRAINING_API_KEY: 'k3-training',
     HOUSES_ARM_API_KEY: 'k4-arm',
 };
@@ -38,7 +41,7 @@ describe('retrainer config', () => {
         const c = validateConfig(sample());
         const [classic, arm] = c.targets;
         assert.equal(classic?.update.kind, 'classic');
-        assert.equal(arm?.training.modelOutputName, 'output1');
+        assert.equal(arm?.training?.modelOutputName, 'output1');
         assert.equal(arm?.job.deadlineInMs, 7_200_000);
         assert.equal(arm?.activityRetry.maxAttempts, 3);
         assert.equal(arm?.update.kind === 'arm' && arm.update.pollIntervalInMs, 2000);
@@ -123,6 +126,7 @@ describe('retrainer config', () => {
             "targets[0].update.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[0].scoring.apiKeySetting: app setting 'CHURN_ENDPOINT_API_KEY' is not set",
             "targets[1].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
+            "targets[2].update.credential.secretSetting: app setting 'STUDIO_ARM_TOKEN_SECRET' is not set",
         ]);
     });
 
@@ -168,7 +172,7 @@ describe('retrainer config', () => {
         const issues = issuesOf(() => loadConfig(file, { ...ENV, RETRAINER_DATA_CONTAINER: 'elsewhere' }));
         assert.deepEqual(
             issues.map((i) => i.slice(0, i.indexOf(':'))),
-            ['targets[0].data.container', 'targets[1].data.container'],
+            ['targets[0].data.container', 'targets[1].data.container', 'targets[2].data.container'],
         );
         assert.match(issues[0] ?? '', /RETRAINER_DATA_CONTAINER='elsewhere'/);
     });
@@ -232,5 +236,135 @@ describe('approval block', () => {
                 `${String(re)} in ${issues.join(' | ')}`,
             );
         }
+    });
+
+    /** An Azure ML v2 target made from the sample's first one: no BES training, no RRS scoring. */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
+    function azuremlRaw(update: Record<string, unknown> = {}): any {
+        const raw = sample();
+        const t = raw.targets[0];
+        delete t.training;
+        delete t.scoring;
+        t.update = {
+            kind: 'azureml',
+            workspace: { subscriptionId: 'sub', resourceGroup: 'rg', name: 'ws' },
+            credential: { kind: 'default' },
+            datastore: { container: 'azureml-blobstore' },
+            liveMetrics: { kind: 'azureMonitor', region: 'westeurope' },
+            endpoint: 'churn-online',
+            job: { environmentId: 'azureml:retrainer-churn:1', command: 'python train.py' },
+            ...update,
+        };
+        return raw;
+    }
+
+    it('accepts an azureml target, fills its defaults, and gives its plan a rollout', () => {
+        const c = validateConfig(azuremlRaw());
+        const t = c.targets[0];
+        assert.equal(t.update.kind, 'azureml');
+        assert.equal(t.training, undefined);
+        if (t.update.kind !== 'azureml') return;
+        assert.equal(t.update.datastore.name, 'workspaceblobstore');
+        assert.equal(t.update.keepDeployments, 1);
+        assert.deepEqual(t.update.rollout.stepsInPercent, [10, 50, 100]);
+        assert.deepEqual(t.update.rollout.liveChecks, { maxErrorRate: 0.01, minRequests: 0 });
+        assert.deepEqual(targetPlan(t).rollout, {
+            stepsInPercent: [10, 50, 100],
+            bakeInMs: 300_000,
+            pollIntervalInMs: 10_000,
+            operationTimeoutInMs: 1_800_000,
+            keepDeployments: 1,
+        });
+        // The classic and ARM targets' plans carry no rollout, so their histories stay as they were.
+        assert.ok(!('rollout' in targetPlan(c.targets[1])));
+    });
+
+    it('refuses rollout steps that do not increase or do not end at 100, naming the key', () => {
+        for (const steps of [
+            [50, 10, 100],
+            [10, 10, 100],
+            [10, 50],
+        ]) {
+            const issues = issuesOf(() => validateConfig(azuremlRaw({ rollout: { stepsInPercent: steps } })));
+            assert.ok(
+                issues.some((i) => i.startsWith('targets[0].update.rollout.stepsInPercent: must')),
+                `${JSON.stringify(steps)}: ${issues.join(' | ')}`,
+            );
+        }
+        const bad = issuesOf(() =>
+            validateConfig(
+                azuremlRaw({
+                    rollout: { stepsInPercent: [0, 150], liveChecks: { maxErrorRate: 2 } },
+                    keepDeployments: -1,
+                }),
+            ),
+        );
+        for (const re of [
+            /^targets\[0\]\.update\.rollout\.stepsInPercent\[0\]: /,
+            /^targets\[0\]\.update\.rollout\.stepsInPercent\[1\]: /,
+            /^targets\[0\]\.update\.rollout\.liveChecks\.maxErrorRate: /,
+            /^targets\[0\]\.update\.keepDeployments: /,
+        ]) {
+            assert.ok(
+                bad.some((i) => re.test(i)),
+                `${String(re)} in ${bad.join(' | ')}`,
+            );
+        }
+    });
+
+    it('names BES training and RRS scoring where they are missing or not used', () => {
+        const withBes = azuremlRaw();
+        withBes.targets[0].training = sample().targets[0].training;
+        withBes.targets[0].scoring = sample().targets[0].scoring;
+        const issues = issuesOf(() => validateConfig(withBes));
+        assert.ok(
+            issues.some((i) => i.startsWith("targets[0].training: not used by an 'azureml' target")),
+            issues.join(' | '),
+        );
+        assert.ok(
+            issues.some((i) => i.startsWith("targets[0].scoring: not used by an 'azureml' target")),
+            issues.join(' | '),
+        );
+        const classic = sample();
+        delete classic.targets[0].training;
+        delete classic.targets[1].scoring;
+        const missing = issuesOf(() => validateConfig(classic));
+        assert.ok(
+            missing.includes("targets[0].training: required for an update of kind 'classic'"),
+            missing.join(' | '),
+        );
+        assert.ok(missing.includes("targets[1].scoring: required for an update of kind 'arm'"), missing.join(' | '));
+    });
+
+    it('names missing azureml keys', () => {
+        const raw = azuremlRaw();
+        delete raw.targets[0].update.job.environmentId;
+        delete raw.targets[0].update.endpoint;
+        raw.targets[0].update.datastore = {};
+        const issues = issuesOf(() => validateConfig(raw));
+        for (const key of ['update.job.environmentId', 'update.endpoint', 'update.datastore.container']) {
+            assert.ok(
+                issues.some((i) => i.startsWith(`targets[0].${key}: `)),
+                `${key} in ${issues.join(' | ')}`,
+            );
+        }
+    });
+
+    it('names an unknown live-metrics kind', () => {
+        const raw = azuremlRaw({ liveMetrics: { kind: 'nope' } });
+        const issues = issuesOf(() => validateConfig(raw));
+        assert.ok(
+            issues.some((i) => i.startsWith("targets[0].update.liveMetrics.kind: unknown live-metrics kind 'nope'")),
+            issues.join(' | '),
+        );
+    });
+
+    it("accepts the README's Azure ML v2 update block as it is", () => {
+        const m = /```json\n"update": (\{[\s\S]*?\n\})\n```/.exec(readFileSync(README, 'utf8'));
+        assert.ok(m, 'the README shows an azureml update block');
+        const update = JSON.parse(m[1]) as Record<string, unknown>;
+        const c = validateConfig(azuremlRaw(update));
+        assert.equal(c.targets[0].update.kind, 'azureml');
+        assert.deepEqual(targetPlan(c.targets[0]).rollout?.stepsInPercent, [10, 50, 100]);
     });
 });

@@ -5,15 +5,19 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/retraining/config';
 import { identityConnection } from '../../src/retraining/storageConnection';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 
 // The sample and demo ARM targets name the offline stack's `emulator` credential kind.
 registerEmulatorCredential();
+// Its Azure ML v2 target reads live metrics through the offline stack's `emulator` kind.
+registerEmulatorDeploymentMetrics();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 const KEYS = {
     CHURN_TRAINING_API_KEY: 'k1',
     CHURN_ENDPOINT_API_KEY: 'k2',
     STUDIO_ARM_TOKEN_SECRET: 'k3',
+    STUDIO_ADMIN_KEY: 'k5',
     HOUSES_TRAINING_API_KEY: 'k4',
     HOUSES_ARM_API_KEY: 'k5',
 };

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 import { ConfigError, validateConfig } from '../../src/retraining/config';
 import { intakeDataOf, intakeSchemaOf } from '../../src/retraining/intake';
 import { inferTask, taskOf } from '../../src/retraining/task';
 
 // The sample's ARM target names the offline stack's `emulator` credential kind.
 registerEmulatorCredential();
+// Its Azure ML v2 target reads live metrics through the offline stack's `emulator` kind.
+registerEmulatorDeploymentMetrics();
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely

@@ -8,7 +8,7 @@ import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 import { createDeps, RUNS_CONTAINER_SETTING } from '../../activities/runtime';
 import { MlServiceError } from '../../clients/errors';
 import { ActivityDeps } from '../../activities/deps';
-import { CONFIG_PATH_SETTING, ConfigError, loadConfig, LoadedConfig } from '../../retraining/config';
+import { besTrainingOf, CONFIG_PATH_SETTING, ConfigError, loadConfig, LoadedConfig } from '../../retraining/config';
 import type { TargetConfig } from '../../retraining/config';
 import { identityConnection } from '../../retraining/storageConnection';
 import { CliError } from '../connection';
@@ -173,6 +173,11 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
         name !== undefined && /^@Microsoft\.KeyVault\(/i.test(env[name] ?? '');
     for (const target of deps ? loaded!.config.targets : []) {
         const u = target.update;
+        if (u.kind === 'azureml') {
+            checks.push(await checkAzureMl(deps!, target, u.endpoint));
+            continue;
+        }
+        const training = besTrainingOf(target);
         const updateKey =
             u.kind === 'classic'
                 ? u.apiKeySetting
@@ -180,10 +185,10 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
                   ? u.credential.secretSetting
                   : undefined;
         checks.push(
-            vaulted(target.training.apiKeySetting)
+            vaulted(training.apiKeySetting)
                 ? skip(
                       `${target.name}: BES`,
-                      `${target.training.apiKeySetting} is a Key Vault reference; only the app resolves it`,
+                      `${training.apiKeySetting} is a Key Vault reference; only the app resolves it`,
                   )
                 : await checkBes(deps!, target),
         );
@@ -220,20 +225,43 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     return checks;
 }
 
-async function checkBes(deps: ActivityDeps, t: TargetConfig): Promise<DoctorCheck> {
-    const check = `${t.name}: BES`;
+/** An Azure ML v2 target: its online endpoint is readable with the configured credential. */
+async function checkAzureMl(deps: ActivityDeps, t: TargetConfig, endpoint: string): Promise<DoctorCheck> {
+    const check = `${t.name}: Azure ML online endpoint`;
     try {
-        // A job id that cannot exist: an authorised service answers 404, a bad key 401.
-        await deps.bes(t).getJob('retrainer-doctor-probe');
-        return ok(check, `${t.training.besUrl} answered`);
+        const e = await deps.azureml(t).getEndpoint(endpoint);
+        const serving = Object.entries(e.traffic).filter(([, share]) => share > 0);
+        return ok(
+            check,
+            `endpoint '${endpoint}' is readable (traffic: ${serving.map(([d, share]) => `${d} ${share}%`).join(', ') || 'none'})`,
+        );
     } catch (err: unknown) {
         const status = statusOf(err);
-        if (status === 404) return ok(check, `${t.training.besUrl} is reachable and accepted the key`);
         if (status === 401 || status === 403)
             return fail(
                 check,
                 reason(err),
-                `the key in ${t.training.apiKeySetting} was refused: set the training web service's API key`,
+                'the credential was refused: grant the app identity the AzureML Data Scientist role on the workspace',
+            );
+        return fail(check, reason(err), `check update.workspace and update.endpoint of '${t.name}' in the config`);
+    }
+}
+
+async function checkBes(deps: ActivityDeps, t: TargetConfig): Promise<DoctorCheck> {
+    const check = `${t.name}: BES`;
+    const training = besTrainingOf(t);
+    try {
+        // A job id that cannot exist: an authorised service answers 404, a bad key 401.
+        await deps.bes(t).getJob('retrainer-doctor-probe');
+        return ok(check, `${training.besUrl} answered`);
+    } catch (err: unknown) {
+        const status = statusOf(err);
+        if (status === 404) return ok(check, `${training.besUrl} is reachable and accepted the key`);
+        if (status === 401 || status === 403)
+            return fail(
+                check,
+                reason(err),
+                `the key in ${training.apiKeySetting} was refused: set the training web service's API key`,
             );
         return fail(check, reason(err), `check training.besUrl of '${t.name}' in the config`);
     }
@@ -241,6 +269,7 @@ async function checkBes(deps: ActivityDeps, t: TargetConfig): Promise<DoctorChec
 
 async function checkUpdate(deps: ActivityDeps, t: TargetConfig): Promise<DoctorCheck> {
     const u = t.update;
+    if (u.kind === 'azureml') return checkAzureMl(deps, t, u.endpoint);
     const check = `${t.name}: ${u.kind === 'classic' ? 'classic endpoint' : 'ARM web service'}`;
     try {
         if (u.kind === 'classic') {

@@ -18,3 +18,18 @@ export {
 export { AzureMlError, isAzureMlError } from './errors';
 export { deriveDeploymentName, deriveJobName, deriveModelVersion } from './names';
 export { DatastoreContainers, jobModelUri, readJobMetrics } from './outputs';
+export { DeploymentMetrics, DeploymentMetricsSource, DeploymentMetricsWindow } from './deploymentMetrics';
+export {
+    AzureMonitorDeploymentMetrics,
+    AzureMonitorDeploymentMetricsOptions,
+    ONLINE_ENDPOINT_METRICS,
+} from './azureMonitorMetrics';
+export {
+    DeploymentMetricsConfig,
+    DeploymentMetricsContext,
+    DeploymentMetricsProvider,
+    createDeploymentMetricsSource,
+    deploymentMetricsKinds,
+    deploymentMetricsSchema,
+    registerDeploymentMetricsProvider,
+} from './deploymentMetricsSources';

@@ -7,7 +7,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite } from '../common/azurite';
 import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
-import { SeedError } from '../studio/seed';
+import { SeedError, parseSeed } from '../studio/seed';
+import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
 import { localSettings, withStackStorage } from './settings';
 import { removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     });
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
+    let demoV2: DemoAzureMl | undefined;
     try {
         const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as DemoSeed;
         studio = await StudioServer.start({
@@ -67,6 +69,18 @@ async function main(): Promise<void> {
             seed,
             stateDir: path.join(data, 'studio'),
         });
+        // The demo Azure ML v2 target's serving side (endpoint, deployment 'blue' of an initial
+        // model), made through the emulator's own API on first start; a later start leaves it as is.
+        const v2Workspace = parseSeed(seed).azureml[0];
+        if (v2Workspace) {
+            demoV2 = await seedDemoAzureMl({
+                studioUrl: studio.url,
+                armTokenSecret: seed.armTokenSecret,
+                workspace: v2Workspace,
+                storageConnectionString: azurite.connectionString,
+                log: (line) => console.log(line),
+            });
+        }
         Object.assign(
             process.env,
             demoSettings(seed, azurite.connectionString, config),
@@ -105,6 +119,11 @@ async function main(): Promise<void> {
             `  Studio emulator             ${studio.url}  seed: ${seedFile}  state: ${path.join(data, 'studio')}`,
             `  Functions app (dev host)    ${host.origin}/api  config: ${config}`,
             `  Status page                 ${host.origin}/api/ui/  (signed in locally as a developer)`,
+            ...(demoV2
+                ? [
+                      `  Azure ML v2 demo workspace  ${demoV2.workspace} (resource group ${demoV2.resourceGroup}): endpoint ${demoV2.endpoint}${demoV2.created ? ', just seeded' : ''}`,
+                  ]
+                : []),
             `  Function key (local only)   ${host.keys.functionDefault}`,
             ...(Object.keys(local).length > 0
                 ? [`  Settings from ${values.settings}: ${Object.keys(local).sort().join(', ')}`]

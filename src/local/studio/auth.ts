@@ -64,6 +64,11 @@ export function authenticate(ctx: StudioContext, kind: AuthKind, req: StudioRequ
         }
         case 'arm':
             return checkArmToken(ctx, token);
+        case 'adminOrArm': {
+            const key = req.headers['x-studio-admin-key'];
+            if (typeof key === 'string' && same(key, ctx.seed.adminKey)) return;
+            return checkArmToken(ctx, token);
+        }
         case 'serviceKey':
             return ok(serviceKeys(ctx, req));
         case 'workspace':

@@ -4,6 +4,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-
 import { z } from 'zod';
 
 import { appSettingName, registerArmCredentialProvider } from '../../clients/armCredentials';
+import { registerEmulatorDeploymentMetrics } from './emulatorDeploymentMetrics';
 
 /** Options of {@link EmulatorCredential}. */
 export interface EmulatorCredentialOptions {
@@ -61,9 +62,14 @@ export const emulatorCredentialProvider = {
 };
 
 /**
- * Registers the `emulator` ARM credential kind with the product's provider registry. The dev host
- * calls it before it loads the app; tests that validate a config naming the kind call it too.
+ * Registers the `emulator` ARM credential kind with the product's provider registry, and with it
+ * the `emulator` live-metrics kind of Azure ML v2 targets (`emulatorDeploymentMetrics.ts`): a
+ * config that names the one for its ARM calls names the other for its live checks (the demo's
+ * `churn-v2` target does), so wherever the credential kind validates, that config validates too.
+ * The dev host calls it before it loads the app; tests that validate a config naming the kinds
+ * call it too.
  */
 export function registerEmulatorCredential(): void {
     registerArmCredentialProvider(emulatorCredentialProvider);
+    registerEmulatorDeploymentMetrics();
 }

@@ -26,6 +26,7 @@ export type AuthKind =
     | 'workspace' // classic management, whole web service: workspace token
     | 'arm' // ARM: bearer token from the offline credential
     | 'admin' // /_studio: the admin key
+    | 'adminOrArm' // /_studio reads that stand in for an Azure API read with the ARM identity (metrics): either
     | 'none';
 
 export type ApiVersion = '2.0' | '2017-01-01' | '2022-10-01' | 'none';

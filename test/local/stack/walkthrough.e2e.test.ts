@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { RUN_EXIT_CODES } from '../../../src/cli/wait';
 import { eventually } from '../../helpers/environment';
+import { AzureMlClient } from '../../../src/clients/azureml';
+import { EmulatorCredential } from '../../../src/local/studio/emulatorCredential';
 import { freePort, freePortRun, ROOT, sampleConfigFor, StackFlags, StackProcess } from '../../helpers/stackProcess';
 
 interface TargetJson {
@@ -84,6 +86,31 @@ describe('npm start + the CLI walkthrough', () => {
         const table = await cli('runs', '--target', 'churn');
         assert.equal(table.match(/\bPromoted\b/g)?.length, 2, table);
         assert.equal(table.match(/\bRejected\b/g)?.length, 1, table);
+    });
+
+    it("promotes the Azure ML v2 demo target on the endpoint npm start seeded, keeping 'blue' at 0%", async () => {
+        const seed = JSON.parse(readFileSync(path.join(ROOT, 'studio.seed.json'), 'utf8')) as {
+            armTokenSecret: string;
+            azureml: { subscriptionId: string; resourceGroup: string; name: string }[];
+        };
+        const ws = seed.azureml[0];
+        const client = new AzureMlClient(
+            { subscriptionId: ws.subscriptionId, resourceGroup: ws.resourceGroup, workspace: ws.name },
+            new EmulatorCredential(seed.armTokenSecret),
+            { endpoint: `http://127.0.0.1:${studioPort}` },
+        );
+        assert.deepEqual((await client.getEndpoint('churn-online')).traffic, { blue: 100 }, 'the seeded endpoint');
+
+        const out = await cli('upload', 'churn-baseline.csv', '--target', 'churn-v2', '--wait');
+        assert.match(out, /Run \S+ of 'churn-v2': Promoted/);
+        const traffic = (await client.getEndpoint('churn-online')).traffic;
+        const fresh = Object.keys(traffic).filter((d) => d !== 'blue');
+        assert.equal(fresh.length, 1, JSON.stringify(traffic));
+        assert.equal(traffic[fresh[0]], 100);
+        assert.equal(traffic.blue ?? 0, 0);
+        assert.equal((await client.findDeployment('churn-online', 'blue'))?.provisioningState, 'Succeeded');
+        // The live checks read the new deployment's window of the emulator's counters at each step.
+        assert.match(stack.output, new RegExp(`/deployments/${fresh[0]}/metrics -> 200`));
     });
 
     it('stops on Ctrl-C and resumes with the same state on the next npm start', async () => {

@@ -7,7 +7,7 @@ import { modelRoutes } from './models';
 import { ScoringCounters, scoringRoutes } from './scoring';
 
 export { AzureMlSpec } from './spec';
-export type { DeploymentCounters } from './scoring';
+export type { DeploymentCounters, WindowedCounters } from './scoring';
 
 /**
  * The Azure ML v2 surface (api-version 2022-10-01): command jobs, model versions, managed online

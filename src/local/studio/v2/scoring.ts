@@ -43,27 +43,122 @@ class WeightedRouter {
     }
 }
 
+/** One answered scoring call, for windowed reads. */
+interface ScoringSample {
+    atMs: number;
+    status: number;
+    latencyInMs: number;
+}
+
+/** A deployment's counts over a window, as `GET .../metrics?from=&to=` answers them. */
+export interface WindowedCounters extends DeploymentCounters {
+    fromMs: number;
+    toMs: number;
+    /** True when calls of the window were already pushed out of the bounded ring: the counts are a lower bound. */
+    truncated: boolean;
+}
+
+/** The last `capacity` answered calls of one deployment, oldest overwritten first. */
+class SampleRing {
+    private readonly items: ScoringSample[] = [];
+    private next = 0;
+    /** The time of the newest call pushed out, -Infinity while none was. */
+    newestDroppedAtMs = -Infinity;
+
+    constructor(private readonly capacity: number) {}
+
+    push(sample: ScoringSample): void {
+        if (this.items.length < this.capacity) {
+            this.items.push(sample);
+            return;
+        }
+        this.newestDroppedAtMs = Math.max(this.newestDroppedAtMs, this.items[this.next].atMs);
+        this.items[this.next] = sample;
+        this.next = (this.next + 1) % this.capacity;
+    }
+
+    *all(): Iterable<ScoringSample> {
+        yield* this.items;
+    }
+}
+
+/** Calls kept per deployment for windowed reads (a bake of 10 minutes at 15 calls a second) **(choice)**. */
+export const SCORING_RING_CAPACITY = 10_000;
+
+/**
+ * Per-deployment counters: cumulative since the emulator started, and a bounded ring of the last
+ * calls (time, status, latency) so a window `[fromMs, toMs)` can be counted, as Azure Monitor
+ * counts `RequestsPerMinute` and `RequestLatency` for a time span.
+ */
 export class ScoringCounters {
     private readonly byDeployment = new Map<string, DeploymentCounters>();
+    private readonly rings = new Map<string, SampleRing>();
     readonly router = new WeightedRouter();
 
-    record(deployment: string, status: number, latencyInMs: number): void {
+    constructor(private readonly ringCapacity = SCORING_RING_CAPACITY) {
+        if (!(ringCapacity >= 1)) throw new RangeError('the scoring ring needs room for at least one call');
+    }
+
+    /** Counts one answered call; `atMs` is when it was answered (epoch ms, the emulator's clock). */
+    record(deployment: string, status: number, latencyInMs: number, atMs: number): void {
         const c = this.get(deployment);
-        c.requests += 1;
-        if (status >= 500) c.errors += 1;
-        else if (status >= 400) c.clientErrors += 1;
-        c.latencySumInMs += latencyInMs;
-        c.latencyMaxInMs = Math.max(c.latencyMaxInMs, latencyInMs);
+        add(c, status, latencyInMs);
+        let ring = this.rings.get(deployment);
+        if (!ring) {
+            ring = new SampleRing(this.ringCapacity);
+            this.rings.set(deployment, ring);
+        }
+        ring.push({ atMs, status, latencyInMs });
     }
 
     get(deployment: string): DeploymentCounters {
         let c = this.byDeployment.get(deployment);
         if (!c) {
-            c = { requests: 0, errors: 0, clientErrors: 0, latencySumInMs: 0, latencyMaxInMs: 0 };
+            c = zero();
             this.byDeployment.set(deployment, c);
         }
         return c;
     }
+
+    /** The calls answered in `[fromMs, toMs)`. */
+    window(deployment: string, fromMs: number, toMs: number): WindowedCounters {
+        const c = zero();
+        const ring = this.rings.get(deployment);
+        for (const s of ring?.all() ?? []) if (s.atMs >= fromMs && s.atMs < toMs) add(c, s.status, s.latencyInMs);
+        return { ...c, fromMs, toMs, truncated: (ring?.newestDroppedAtMs ?? -Infinity) >= fromMs };
+    }
+}
+
+function zero(): DeploymentCounters {
+    return { requests: 0, errors: 0, clientErrors: 0, latencySumInMs: 0, latencyMaxInMs: 0 };
+}
+
+function add(c: DeploymentCounters, status: number, latencyInMs: number): void {
+    c.requests += 1;
+    if (status >= 500) c.errors += 1;
+    else if (status >= 400) c.clientErrors += 1;
+    c.latencySumInMs += latencyInMs;
+    c.latencyMaxInMs = Math.max(c.latencyMaxInMs, latencyInMs);
+}
+
+/** `from`/`to` of a windowed read: both or neither, epoch milliseconds, `to` after `from`. */
+function windowOf(query: URLSearchParams): { fromMs: number; toMs: number } | undefined {
+    const from = query.get('from');
+    const to = query.get('to');
+    if (from === null && to === null) return undefined;
+    const problems: string[] = [];
+    const parse = (name: string, value: string | null): number => {
+        if (value === null || !/^\d{1,16}$/.test(value)) {
+            problems.push(`'${name}' must be epoch milliseconds (digits)`);
+            return NaN;
+        }
+        return Number(value);
+    };
+    const fromMs = parse('from', from);
+    const toMs = parse('to', to);
+    if (problems.length === 0 && !(toMs > fromMs)) problems.push("'to' must be after 'from'");
+    if (problems.length > 0) throw new StudioError(400, 'BadRequest', `Bad metrics window: ${problems.join('; ')}.`);
+    return { fromMs, toMs };
 }
 
 function same(a: string, b: string): boolean {
@@ -198,7 +293,7 @@ export function scoringRoutes(counters: ScoringCounters): Route[] {
                     }
                 };
                 const result = await answer();
-                counters.record(d.key, result.status, Date.now() - started);
+                counters.record(d.key, result.status, Date.now() - started, ctx.now().getTime());
                 return json(result.status, result.body, { 'azureml-model-deployment': name });
             },
         }),
@@ -206,7 +301,9 @@ export function scoringRoutes(counters: ScoringCounters): Route[] {
             'GET',
             '/_studio/azureml/:subscriptionId/:resourceGroupName/:workspaceName/onlineEndpoints/:endpointName/deployments/:deploymentName/metrics',
             {
-                auth: 'admin',
+                // Tests read with the admin key; the offline live-metrics source with the target's
+                // ARM token, as Azure Monitor is read with the identity of the ARM calls.
+                auth: 'adminOrArm',
                 apiVersion: 'none',
                 scopes: () => [],
                 handle: (ctx, req) => {
@@ -220,7 +317,10 @@ export function scoringRoutes(counters: ScoringCounters): Route[] {
                     const key = deploymentKey(endpointKey(w, req.params.endpointName), req.params.deploymentName);
                     if (!v2State(ctx).deployments[key])
                         throw V2Errors.notFound(`Online deployment '${req.params.deploymentName}'`);
-                    return Promise.resolve(json(200, counters.get(key)));
+                    const window = windowOf(req.query);
+                    return Promise.resolve(
+                        json(200, window ? counters.window(key, window.fromMs, window.toMs) : counters.get(key)),
+                    );
                 },
             },
         ),

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
+import { classificationCsv, toText } from '../../src/local/samples';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { uniqueName } from '../helpers/azurite';
+import {
+    azureMlTarget,
+    FEATURES,
+    registerInitialModel,
+    azureMlSettings,
+    seedWithWorkspace,
+    servingEndpoint,
+    until,
+    workspaceClient,
+} from '../helpers/azuremlTargets';
+import { AppUnderTest, startApp } from './appHost';
+
+/**
+ * An Azure ML v2 target end to end: the dev host runs the built app, the studio emulator plays the
+ * workspace (real training, deployments, traffic rules, scoring), Azurite is the storage. A file
+ * dropped in the data container trains a command job, registers a model version, creates a
+ * deployment beside `blue`, checks it alone, then moves traffic 10 -> 50 -> 100 with bakes.
+ */
+describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
+    let app: AppUnderTest;
+    let client: AzureMlClient;
+    const datastoreContainer = uniqueName('azureml');
+    before(async () => {
+        app = await startApp(
+            (w) => {
+                const where = { ...w, datastoreContainer };
+                return [
+                    // Bakes long enough for the test to arm a fault inside one.
+                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
+                    // Its golden rows can never pass: its new deployments must never get traffic.
+                    azureMlTarget(where, 'strictml', 'strict-online', {
+                        smokeTest: {
+                            rows: [
+                                {
+                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+                                    expected: { 'Scored Labels': 'never' },
+                                },
+                            ],
+                        },
+                    }),
+                ];
+            },
+            azureMlSettings,
+            { seed: seedWithWorkspace(datastoreContainer) },
+        );
+        client = workspaceClient(app.studio.url);
+        const initial = await registerInitialModel(
+            client,
+            process.env.RETRAINER_DATA_STORAGE!,
+            datastoreContainer,
+            'users-model',
+        );
+        await servingEndpoint(client, 'churn-online', initial);
+        await servingEndpoint(client, 'strict-online', initial);
+    });
+    after(() => app?.stop());
+
+    const api = (p: string) =>
+        fetch(`${app.host.origin}/api/${p}`, { headers: { 'x-functions-key': app.host.keys.functionDefault } });
+
+    async function runs(target: string): Promise<RunRecord[]> {
+        const res = await api(`runs?target=${target}`);
+        assert.equal(res.status, 200);
+        return (await res.json()) as RunRecord[];
+    }
+
+    async function waitForRuns(count: number, target: string): Promise<RunRecord[]> {
+        return until(
+            `${count} run(s) of ${target}`,
+            async () => {
+                const r = await runs(target);
+                return r.length >= count ? r : undefined;
+            },
+            2400,
+        );
+    }
+
+    /** The in-flight step of a target (`inFlight.step` of GET /api/targets/{t}). */
+    async function inFlight(target: string): Promise<{ step?: string; runId?: string } | null> {
+        const res = await api(`targets/${target}`);
+        const view = (await res.json()) as { inFlight: { step: { step?: string; runId?: string } | null } | null };
+        return view.inFlight?.step ?? null;
+    }
+
+    async function put(name: string, rows: number, seed: number): Promise<void> {
+        const text = await toText(classificationCsv({ rows, seed }));
+        await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+    }
+
+    /** Every traffic map the endpoint shows while `during` runs (sampled every 25 ms). */
+    async function trafficSeen<T>(
+        endpoint: string,
+        during: () => Promise<T>,
+    ): Promise<{ result: T; maps: Record<string, number>[] }> {
+        const maps: Record<string, number>[] = [];
+        let stop = false;
+        const sampler = (async () => {
+            while (!stop) {
+                const t = (await client.getEndpoint(endpoint)).traffic;
+                const last = maps.at(-1);
+                if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
+                await new Promise((r) => setTimeout(r, 25));
+            }
+        })();
+        try {
+            return { result: await during(), maps };
+        } finally {
+            stop = true;
+            await sampler;
+        }
+    }
+
+    const golden = [
+        [70, 25, 0, 24],
+        [1, 115, 9, 1],
+    ];
+    const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
+    const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+
+    let promotedDeployment = '';
+
+    it('promotes through 10/50/100 with bakes, and the endpoint serves the new model', async () => {
+        const { result: all, maps } = await trafficSeen('churn-online', async () => {
+            await put('churnml/a.csv', 1500, 1);
+            return waitForRuns(1, 'churnml');
+        });
+        const [run] = all;
+        assert.equal(run.state, 'Promoted', `${run.reason} ${JSON.stringify(run.rollout)}`);
+        const rollout = run.rollout!;
+        const fresh = deriveDeploymentName('churnml', run.runId);
+        assert.equal(rollout.deployment, fresh);
+        assert.equal(rollout.serving, 'blue');
+        assert.equal(rollout.preTraffic?.passed, true);
+        assert.deepEqual(
+            rollout.steps.map((s) => [s.percent, s.check?.passed]),
+            [
+                [10, true],
+                [50, true],
+                [100, true],
+            ],
+        );
+        assert.equal(rollout.model?.version, run.runId.replace(/[^a-zA-Z0-9\-_.]+/g, '-'));
+        for (const step of [
+            'training',
+            'evaluating',
+            'registering-model',
+            'deploying',
+            'checking-deployment',
+            'baking',
+        ])
+            assert.ok(run.timings[step], `timing for ${step}`);
+        // The steps happened on the endpoint, in order, and every map it showed summed to 100.
+        const shares = maps.map((m) => share(m, fresh));
+        const reached = [10, 50, 100].map((p) => shares.indexOf(p));
+        assert.ok(
+            reached.every((i, k) => i >= 0 && (k === 0 || i > reached[k - 1])),
+            `maps seen: ${JSON.stringify(maps)}`,
+        );
+        for (const m of maps) assert.equal(sum(m), 100, JSON.stringify(m));
+        const end = await client.getEndpoint('churn-online');
+        assert.equal(share(end.traffic, fresh), 100);
+        assert.equal(share(end.traffic, 'blue'), 0);
+        // keepDeployments 1: the previous deployment stays, at 0%.
+        assert.ok(await client.findDeployment('churn-online', 'blue'), 'blue kept');
+        assert.deepEqual(rollout.retired, []);
+        // The endpoint now answers from the new deployment, with the new model.
+        const key = await client.getEndpointKey('churn-online');
+        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
+        assert.equal(scored.deployment, fresh);
+        assert.deepEqual(
+            scored.predictions.map((p) => p['Scored Labels']),
+            ['0', '1'],
+        );
+        // The app's own scoring route answers from the endpoint too (the app holds its key).
+        const viaApp = await fetch(`${app.host.origin}/api/score/churnml`, {
+            method: 'POST',
+            headers: { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' },
+            body: JSON.stringify({ columnNames: FEATURES, rows: golden.map((r) => r.map(String)) }),
+        });
+        assert.equal(viaApp.status, 200);
+        const answered = (await viaApp.json()) as { deployment: string; columnNames: string[]; rows: string[][] };
+        assert.equal(answered.deployment, fresh);
+        const label = answered.columnNames.indexOf('Scored Labels');
+        assert.deepEqual(
+            answered.rows.map((r) => r[label]),
+            ['0', '1'],
+        );
+        const deployed = await client.findDeployment('churn-online', fresh);
+        assert.equal(deployed?.model, rollout.model?.modelId);
+        // The champion is the run, with the job's model output.
+        const target = (await (await api('targets/churnml')).json()) as { champion: { runId: string } };
+        assert.equal(target.champion.runId, run.runId);
+        promotedDeployment = fresh;
+    });
+
+    it('rolls back a deployment that degrades during a bake: old one 100%, new one deleted', async () => {
+        assert.ok(promotedDeployment, 'needs the promotion above');
+        await put('churnml/b.csv', 1500, 2);
+        // When the new run bakes its first step, its deployment starts failing every request.
+        const baking = await until('the second run baking', async () => {
+            const s = await inFlight('churnml');
+            return s?.step === 'baking' && s.runId ? s : undefined;
+        });
+        const fresh = deriveDeploymentName('churnml', baking.runId!);
+        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
+        try {
+            // Live traffic through the endpoint until the run ends: 1 call in 10 reaches the new deployment.
+            const end = await client.getEndpoint('churn-online');
+            const key = await client.getEndpointKey('churn-online');
+            let live = true;
+            const traffic = (async () => {
+                while (live) {
+                    await client
+                        .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
+                        .catch(() => undefined);
+                }
+            })();
+            try {
+                await waitForRuns(2, 'churnml');
+            } finally {
+                live = false;
+                await traffic;
+            }
+            const [run] = await waitForRuns(2, 'churnml');
+            assert.equal(run.runId, baking.runId);
+            assert.equal(run.state, 'RolledBack', run.reason);
+            assert.match(run.reason!, /Live checks failed at 10% traffic/);
+            assert.equal(run.rollout?.rolledBack, true);
+            assert.equal(run.rollout?.steps.length, 1);
+            // The failed requests were what the live check saw (the deployment and its counters are gone now).
+            const seen = run.rollout.steps[0].check!;
+            assert.ok((seen.metrics?.errors ?? 0) > 0, JSON.stringify(seen));
+            assert.ok(
+                seen.reasons.some((r) => r.startsWith('error rate')),
+                seen.reasons.join('; '),
+            );
+        } finally {
+            app.studio.faults.clear(`churn-online/${fresh}`);
+        }
+        const after = await client.getEndpoint('churn-online');
+        assert.equal(share(after.traffic, promotedDeployment), 100, JSON.stringify(after.traffic));
+        assert.equal(await client.findDeployment('churn-online', fresh), undefined, 'the new deployment is deleted');
+        const target = (await (await api('targets/churnml')).json()) as { champion: { runId: string } };
+        assert.notEqual(target.champion.runId, baking.runId, 'the champion did not move');
+    });
+
+    it('never gives traffic to a deployment that fails its golden rows', async () => {
+        const { result: all, maps } = await trafficSeen('strict-online', async () => {
+            await put('strictml/a.csv', 1500, 3);
+            return waitForRuns(1, 'strictml');
+        });
+        const [run] = all;
+        assert.equal(run.state, 'RolledBack', run.reason);
+        assert.match(run.reason!, /failed its golden rows before any traffic/);
+        assert.match(run.reason!, /never/);
+        const fresh = run.rollout!.deployment!;
+        assert.equal(run.rollout?.preTraffic?.passed, false);
+        assert.deepEqual(run.rollout?.steps, []);
+        for (const m of maps) assert.equal(share(m, fresh), 0, JSON.stringify(maps));
+        const end = await client.getEndpoint('strict-online');
+        assert.deepEqual(end.traffic, { blue: 100 });
+        assert.equal(await client.findDeployment('strict-online', fresh), undefined, 'the new deployment is deleted');
+    });
+});

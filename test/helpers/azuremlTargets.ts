@@ -1,0 +1,175 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import { AzureMlClient, OperationHandle } from '../../src/clients/azureml';
+import { classificationCsv, toText } from '../../src/local/samples';
+import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
+import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
+import { seed, Where } from './demoTargets';
+
+// The targets name the offline stack's `emulator` live-metrics kind (the dev host registers it too).
+registerEmulatorDeploymentMetrics();
+
+/** App settings the Azure ML targets name beyond the demo ones: the studio's admin key (live metrics). */
+export const azureMlSettings: Record<string, string> = {
+    STUDIO_ADMIN_KEY: (seed as unknown as { adminKey: string }).adminKey,
+};
+
+/** The Azure ML v2 workspace the e2e tests add to the demo seed. */
+export const WORKSPACE = {
+    subscriptionId: '00000000-0000-0000-0000-000000000000',
+    resourceGroup: 'retrainer-demo',
+    name: 'ws-v2-e2e',
+};
+export const LOCATION = 'westeurope';
+export const ENVIRONMENT = 'azureml:retrainer-churn:1';
+export const FEATURES = ['tenure', 'monthly_charges', 'support_calls', 'contract_months'];
+
+/** The demo seed plus one v2 workspace whose default datastore is `datastoreContainer`. */
+export function seedWithWorkspace(datastoreContainer: string): Record<string, unknown> {
+    const demo = seed as unknown as Record<string, unknown> & { trainingServices: { experiment: unknown }[] };
+    return {
+        ...demo,
+        azureml: [
+            {
+                ...WORKSPACE,
+                location: LOCATION,
+                datastores: { workspaceblobstore: datastoreContainer },
+                environments: [{ id: ENVIRONMENT, experiment: demo.trainingServices[0].experiment }],
+            },
+        ],
+    };
+}
+
+/** Where the Azure ML target lives beside the usual containers. */
+export interface AzureMlWhere extends Where {
+    datastoreContainer: string;
+}
+
+const fast = {
+    debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 },
+    job: { deadlineInMs: 60_000, pollInitialIntervalInMs: 100, pollMaxIntervalInMs: 400 },
+    activityRetry: { firstRetryIntervalInMs: 200, maxAttempts: 3 },
+};
+
+/** A churn target of kind `azureml` on `endpoint`, with golden rows and fast rollout timings. */
+export function azureMlTarget(
+    w: AzureMlWhere,
+    name: string,
+    endpoint: string,
+    overrides: { rollout?: Record<string, unknown>; keepDeployments?: number; smokeTest?: unknown } = {},
+): Record<string, unknown> {
+    return {
+        name,
+        data: {
+            container: w.dataContainer,
+            prefixPattern: `${name}/*.csv`,
+            labelColumn: 'churned',
+            featureColumns: FEATURES,
+        },
+        modelOutput: { container: w.modelsContainer },
+        update: {
+            kind: 'azureml',
+            armBaseUrl: w.studioUrl,
+            workspace: WORKSPACE,
+            credential: { kind: 'emulator', secretSetting: 'STUDIO_ARM_SECRET' },
+            datastore: { container: w.datastoreContainer },
+            // The offline stack's live-metrics kind: the studio's per-deployment counters over the bake.
+            liveMetrics: { kind: 'emulator', studioUrl: w.studioUrl, adminKeySetting: 'STUDIO_ADMIN_KEY' },
+            endpoint,
+            deploymentPrefix: name,
+            job: {
+                environmentId: ENVIRONMENT,
+                command: 'python train.py --data ${{inputs.training_data}}',
+            },
+            rollout: {
+                stepsInPercent: [10, 50, 100],
+                bakeInMs: 300,
+                pollIntervalInMs: 100,
+                operationTimeoutInMs: 30_000,
+                liveChecks: { maxErrorRate: 0.01, maxLatencyInMs: 10_000 },
+                ...overrides.rollout,
+            },
+            keepDeployments: overrides.keepDeployments ?? 1,
+        },
+        gate: { thresholds: [{ metric: 'AUC', threshold: 0.7 }] },
+        smokeTest: overrides.smokeTest ?? {
+            rows: [
+                {
+                    input: { tenure: 70, monthly_charges: 25, support_calls: 0, contract_months: 24 },
+                    expected: { 'Scored Labels': '0' },
+                },
+                {
+                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+                    expected: { 'Scored Labels': '1' },
+                },
+            ],
+        },
+        ...fast,
+    };
+}
+
+/** An AzureMlClient on the test workspace of the studio at `studioUrl`. */
+export function workspaceClient(studioUrl: string): AzureMlClient {
+    return new AzureMlClient(
+        { subscriptionId: WORKSPACE.subscriptionId, resourceGroup: WORKSPACE.resourceGroup, workspace: WORKSPACE.name },
+        new EmulatorCredential(seed.armTokenSecret),
+        { endpoint: studioUrl.replace(/\/+$/, '') },
+    );
+}
+
+/** Polls `probe` every 50 ms until it gives a value; the bound only turns a hang into a named failure. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 1200): Promise<T> {
+    for (let i = 0; i < attempts; i++) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Timed out waiting for ${what}`);
+}
+
+async function settle(client: AzureMlClient, handle: OperationHandle): Promise<void> {
+    const done = await until(`operation on ${handle.endpoint}`, async () => {
+        const p = await client.pollOperation(handle);
+        return p.status === 'InProgress' ? undefined : p;
+    });
+    if (done.status !== 'Succeeded') throw new Error(`setup operation failed: ${done.error}`);
+}
+
+/**
+ * What a user has before Retrainer takes over: a trained model (its own command job) registered as
+ * version `initial` of model `name`. Returns the model version's id.
+ */
+export async function registerInitialModel(
+    client: AzureMlClient,
+    storage: string,
+    datastoreContainer: string,
+    name: string,
+): Promise<string> {
+    const datastore = BlobServiceClient.fromConnectionString(storage).getContainerClient(datastoreContainer);
+    await datastore.createIfNotExists();
+    const text = await toText(classificationCsv({ rows: 600, seed: 4242 }));
+    await datastore.getBlockBlobClient('initial/data.csv').upload(text, Buffer.byteLength(text));
+    const job = await client.submitCommandJob({
+        name: `initial-${name}`,
+        environmentId: ENVIRONMENT,
+        command: 'python train.py',
+        trainingDataUri: 'azureml://datastores/workspaceblobstore/paths/initial/data.csv',
+    });
+    const done = await until(`initial job ${job.name}`, async () => {
+        const j = await client.getJob(job.name);
+        return ['Completed', 'Failed', 'Canceled'].includes(j.status) ? j : undefined;
+    });
+    if (done.status !== 'Completed') throw new Error(`initial job ended ${done.status}: ${done.error}`);
+    const v = await client.createModelVersion({ name, version: 'initial', modelUri: done.outputs.model });
+    return v.id;
+}
+
+/** An endpoint whose deployment `blue` serves `modelId` with all the traffic. */
+export async function servingEndpoint(client: AzureMlClient, endpoint: string, modelId: string): Promise<void> {
+    await settle(client, await client.beginCreateEndpoint(endpoint, LOCATION));
+    await settle(
+        client,
+        await client.beginCreateDeployment({ endpoint, deployment: 'blue', location: LOCATION, modelId }),
+    );
+    await settle(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
+}
