@@ -16,11 +16,15 @@ export async function arrivals(outbox: Outbox, input: ArrivalsInput): Promise<Ar
         const latest = s.pending.at(-1);
         return { pending: s.seq - s.takenSeq, ...(latest ? { latestAt: latest.at } : {}) };
     }
-    const waiting = await outbox.close(input.target, {
-        instanceId: input.instanceId,
-        runId: input.runId ?? '',
-        at: new Date().toISOString(),
-    });
+    const waiting = await outbox.close(
+        input.target,
+        {
+            instanceId: input.instanceId,
+            runId: input.runId ?? '',
+            at: new Date().toISOString(),
+        },
+        input.listed ?? [],
+    );
     const blob = waiting.find((a) => a.kind === 'blob' && a.blobName);
     const latest = waiting.at(-1);
     return {

@@ -79,6 +79,7 @@ export function* finalLook(
             op: 'close',
             instanceId: context.df.instanceId,
             runId: record.runId,
+            listed: listedWrites(record),
         });
     } catch (err) {
         // Left pending: the timer's catch-up pass starts the run.
@@ -87,4 +88,12 @@ export function* finalLook(
         return undefined;
     }
     return view.pending > 0 && view.blobName ? { kind: 'blob', blobName: view.blobName } : undefined;
+}
+
+/** The blob versions the run's listing saw (trained, refused or left out), quotes stripped. */
+function listedWrites(record: RunRecord): { blobName: string; etag: string }[] {
+    const m = record.manifest;
+    if (!m) return [];
+    const all = [...m.blobs, ...(m.rejected ?? []), ...(m.leftOut ?? [])];
+    return all.flatMap((b) => (b.etag ? [{ blobName: b.name, etag: b.etag.replace(/^(W\/)?"(.*)"$/, '$2') }] : []));
 }

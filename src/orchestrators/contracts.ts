@@ -119,6 +119,12 @@ export interface ArrivalsInput {
     op: 'take' | 'peek' | 'close';
     instanceId: string;
     runId?: string;
+    /**
+     * For `close`: the blob writes (name, ETag without quotes) the run's listing saw. A pending
+     * arrival of one of them was late, not new (its run trained or judged that very version), and a
+     * later delivery of one is a repeat; neither starts another run.
+     */
+    listed?: { blobName: string; etag: string }[];
 }
 
 export interface ArrivalsView {

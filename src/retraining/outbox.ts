@@ -81,6 +81,14 @@ function coveredWrite(s: OutboxState, a: Omit<Arrival, 'seq' | 'at'>): CoveredWr
     return s.covered?.some((c) => same(c, w)) ? w : undefined;
 }
 
+/** `earlier` then `later`, newest last, each write once (its latest place), at most MAX_COVERED. */
+function mergeCovered(earlier: CoveredWrite[], later: CoveredWrite[]): CoveredWrite[] {
+    const all = [...earlier, ...later];
+    const keys = all.map((c) => `${c.blobName}\0${c.etag}`);
+    const last = new Map(keys.map((k, i) => [k, i]));
+    return all.filter((_, i) => last.get(keys[i]) === i).slice(-MAX_COVERED);
+}
+
 function statusOf(err: unknown): number | undefined {
     return err instanceof RestError ? err.statusCode : undefined;
 }
@@ -140,9 +148,7 @@ export class Outbox {
             const taken: CoveredWrite[] = s.pending.flatMap((a) =>
                 a.kind === 'blob' && a.blobName && a.etag ? [{ blobName: a.blobName, etag: a.etag }] : [],
             );
-            // Newest last, each write once: a write delivered twice keeps only its latest place.
-            const all = [...(s.covered ?? []), ...taken];
-            const covered = all.filter((c, i) => !all.slice(i + 1).some((later) => same(later, c))).slice(-MAX_COVERED);
+            const covered = mergeCovered(s.covered ?? [], taken);
             return { seq: s.seq, takenSeq: s.seq, pending: [], ...(covered.length > 0 ? { covered } : {}) };
         });
         return before;
@@ -150,16 +156,34 @@ export class Outbox {
 
     /**
      * A run's final look: returns the pending arrivals that ask for a run (`blob`: a timer tick or an
-     * HTTP call that found a live run was answered by that run) and leaves them pending for the next run's take; when
-     * none are, marks the outbox closed by `closer` in the same ETag-guarded write, so an arrival
-     * written after it knows this run will not look again.
+     * HTTP call that found a live run was answered by that run) and leaves them pending for the next
+     * run's take; when none are, marks the outbox closed by `closer` in the same ETag-guarded write,
+     * so an arrival written after it knows this run will not look again. `listed` are the blob
+     * writes the run's listing saw: a pending arrival of one of them arrived late (after the take)
+     * for a version the run already judged, so it asks for nothing, and they are remembered as
+     * covered, so a later delivery of one is answered `covered` by `append`.
      */
-    async close(target: string, closer: OutboxCloser): Promise<Arrival[]> {
+    async close(target: string, closer: OutboxCloser, listed: CoveredWrite[] = []): Promise<Arrival[]> {
         let waiting: Arrival[] = [];
         await this.update(target, (s) => {
-            waiting = s.pending.filter((a) => a.kind === 'blob');
+            const seen = (a: Arrival): boolean =>
+                a.kind === 'blob' &&
+                !!a.blobName &&
+                !!a.etag &&
+                listed.some((w) => same(w, { blobName: a.blobName!, etag: a.etag! }));
+            waiting = s.pending.filter((a) => a.kind === 'blob' && !seen(a));
             if (waiting.length > 0) return undefined;
-            return { ...s, closedBy: closer };
+            const remaining = s.pending.filter((a) => !seen(a));
+            // Every pending arrival is in the list (none was dropped by MAX_KEPT): all are covered.
+            const allKnown = s.seq - s.takenSeq === s.pending.length;
+            const covered = mergeCovered(s.covered ?? [], listed);
+            return {
+                ...s,
+                pending: remaining,
+                takenSeq: allKnown && remaining.length === 0 ? s.seq : s.takenSeq,
+                closedBy: closer,
+                ...(covered.length > 0 ? { covered } : {}),
+            };
         });
         return waiting;
     }

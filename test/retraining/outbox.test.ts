@@ -88,6 +88,43 @@ describe('arrivals outbox', () => {
         assert.ok('covered' in (await outbox.append('v', { kind: 'blob', blobName: 'v/a.csv', etag: '0x2' })));
     });
 
+    it('a first delivery that lands after the take, for a version the run listed, asks for no run; a newer write does', async () => {
+        const outbox = new Outbox(container);
+        await outbox.take('w');
+        // The run listed w/a.csv at 0x1 and w/b.csv at 0x7; their trigger events came after its take.
+        const late = await outbox.append('w', { kind: 'blob', blobName: 'w/a.csv', etag: '0x1' });
+        const newer = await outbox.append('w', { kind: 'blob', blobName: 'w/b.csv', etag: '0x8' });
+        assert.ok('arrival' in late && 'arrival' in newer);
+        const listed = [
+            { blobName: 'w/a.csv', etag: '0x1' },
+            { blobName: 'w/b.csv', etag: '0x7' },
+        ];
+        const asks = await arrivals(outbox, { target: 'w', op: 'close', instanceId: 'i', runId: 'r1', listed });
+        assert.deepEqual(
+            [asks.pending, asks.blobName],
+            [1, 'w/b.csv'],
+            'only the write the run never saw asks for a run',
+        );
+
+        await outbox.take('w');
+        const again = await outbox.append('w', { kind: 'blob', blobName: 'w/c.csv', etag: '0x3' });
+        assert.ok('arrival' in again);
+        const none = await arrivals(outbox, {
+            target: 'w',
+            op: 'close',
+            instanceId: 'i',
+            runId: 'r2',
+            listed: [{ blobName: 'w/c.csv', etag: '0x3' }],
+        });
+        assert.equal(none.pending, 0, 'a late arrival of a listed write starts nothing');
+        const s = await outbox.read('w');
+        assert.deepEqual([s.seq - s.takenSeq, s.pending.length, s.closedBy?.runId], [0, 0, 'r2']);
+        // After the close, a (first or repeated) delivery of a listed write is covered: no start.
+        assert.deepEqual(await outbox.append('w', { kind: 'blob', blobName: 'w/c.csv', etag: '0x3' }), {
+            covered: { blobName: 'w/c.csv', etag: '0x3' },
+        });
+    });
+
     it('an outbox written before covered writes existed reads and takes as before', async () => {
         const outbox = new Outbox(container);
         await container.createIfNotExists();
