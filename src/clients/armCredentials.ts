@@ -2,16 +2,19 @@ import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 
+import { KindConfig, KindProvider, KindRegistry } from './kindRegistry';
+
 /**
  * How an ARM target gets its bearer tokens, as the config names it (`update.credential`). The
  * product knows one kind, `default` (Azure AD through `DefaultAzureCredential`, optionally a
  * user-assigned managed identity). Other kinds are registered by whoever runs the app before it
  * starts: the offline stack registers the studio emulator's kind, so that credential never ships.
  */
-export interface ArmCredentialProvider<Spec extends { kind: string } = { kind: string }> {
-    readonly kind: string;
-    /** Validates the config object (`kind` included); its issues are reported as config errors. */
-    readonly schema: z.ZodType<Spec>;
+export interface ArmCredentialProvider<Spec extends { kind: string } = { kind: string }> extends KindProvider<
+    Spec,
+    (name: string) => string,
+    TokenCredential
+> {
     /**
      * Builds the credential. `setting` returns the value of an app setting the config names (every
      * `...Setting` key is resolved and checked at config load).
@@ -20,7 +23,7 @@ export interface ArmCredentialProvider<Spec extends { kind: string } = { kind: s
 }
 
 /** A validated `update.credential` object: `kind` plus what that kind's provider declared. */
-export type ArmCredentialConfig = { kind: string } & Record<string, unknown>;
+export type ArmCredentialConfig = KindConfig;
 
 /** An app setting NAME; the value (a secret) is read from the environment at start-up. */
 export const appSettingName = z
@@ -36,7 +39,7 @@ const defaultProvider: ArmCredentialProvider<{ kind: 'default'; managedIdentityC
             : new DefaultAzureCredential(),
 };
 
-const providers = new Map<string, ArmCredentialProvider>([['default', defaultProvider]]);
+const registry = new KindRegistry<(name: string) => string, TokenCredential>('credential', defaultProvider);
 
 /**
  * Adds a credential kind. Registering a kind again replaces it (a host that restarts the app in
@@ -46,47 +49,24 @@ const providers = new Map<string, ArmCredentialProvider>([['default', defaultPro
 export function registerArmCredentialProvider<Spec extends { kind: string }>(
     provider: ArmCredentialProvider<Spec>,
 ): void {
-    if (provider.kind === 'default') throw new TypeError("the 'default' ARM credential kind cannot be replaced");
-    providers.set(provider.kind, provider);
+    registry.register(provider);
 }
 
 /** The credential kinds known now, `default` first. */
 export function armCredentialKinds(): string[] {
-    return [...providers.keys()];
+    return registry.kinds();
 }
 
 /**
  * The config schema of `update.credential`: an object whose `kind` names a registered provider,
  * checked by that provider's schema at parse time (so kinds registered after this module loaded count).
  */
-export const armCredentialSchema: z.ZodType<ArmCredentialConfig> = z
-    .looseObject({ kind: z.string().min(1) })
-    .superRefine((value, ctx) => {
-        const provider = providers.get(value.kind);
-        if (!provider) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['kind'],
-                message: `unknown credential kind '${value.kind}' (known: ${armCredentialKinds().join(', ')})`,
-            });
-            return;
-        }
-        const checked = provider.schema.safeParse(value);
-        if (checked.success) return;
-        for (const issue of checked.error.issues) {
-            if (issue.code === 'unrecognized_keys') {
-                for (const key of issue.keys)
-                    ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: 'unknown key' });
-            } else ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-        }
-    });
+export const armCredentialSchema: z.ZodType<ArmCredentialConfig> = registry.schema();
 
 /**
  * Builds the credential a validated config object names.
  * @throws RangeError when no provider is registered for `spec.kind` (the config would not have validated).
  */
 export function createArmCredential(spec: ArmCredentialConfig, setting: (name: string) => string): TokenCredential {
-    const provider = providers.get(spec.kind);
-    if (!provider) throw new RangeError(`no ARM credential provider is registered for kind '${spec.kind}'`);
-    return provider.create(provider.schema.parse(spec), setting);
+    return registry.create(spec, setting);
 }

@@ -14,7 +14,7 @@ import {
     Verdict,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
 /**
  * Cancelling a run (POST /api/retrain/{target}/cancel raises CANCEL_EVENT): seen at each wait and
@@ -22,20 +22,12 @@ import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
  * when and at which step. Plans without `cancellable` never listen for it.
  */
 
-const plan: TargetPlan = {
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
+const plan: TargetPlan = fakePlan({
     verify: { attempts: 1, intervalInMs: 1_000 },
     outbox: true,
     stableRunId: true,
     cancellable: true,
-};
+});
 const manifest: ManifestSnapshot = {
     runKey: 'abcdef0123456789',
     blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],

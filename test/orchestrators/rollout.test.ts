@@ -13,7 +13,7 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
 const job = {
     jobId: 'retrain-churn-r1',
@@ -26,15 +26,7 @@ const job = {
         relativeLocation: 'azureml/j/metrics/',
     },
 };
-const plan: TargetPlan = {
-    target: 'churn',
-    quietPeriodInMs: 30_000,
-    maxWaitInMs: 120_000,
-    jobDeadlineInMs: 600_000,
-    pollInitialIntervalInMs: 5_000,
-    pollMaxIntervalInMs: 60_000,
-    activityRetry: { firstRetryIntervalInMs: 1_000, maxAttempts: 3 },
-    retrainOnScheduleWithoutNewData: false,
+const plan: TargetPlan = fakePlan({
     verify: { attempts: 1, intervalInMs: 15_000 },
     outbox: false,
     stableRunId: true,
@@ -45,7 +37,7 @@ const plan: TargetPlan = {
         operationTimeoutInMs: 120_000,
         keepDeployments: 1,
     },
-};
+});
 const START = new Date('2026-01-01T00:00:00Z');
 const input: RetrainInput = { target: 'churn', trigger: { kind: 'http', blobNames: ['churn/a.csv'] } };
 const NEW = 'churn-1a2b3c4d';

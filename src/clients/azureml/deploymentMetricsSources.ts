@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
+import { KindConfig, KindProvider, KindRegistry } from '../kindRegistry';
 import type { AzureMlWorkspaceRef } from './azureMlClient';
 import { AzureMonitorDeploymentMetrics } from './azureMonitorMetrics';
 import type { DeploymentMetricsSource } from './deploymentMetrics';
@@ -20,15 +21,14 @@ export interface DeploymentMetricsContext {
  * are registered by whoever runs the app before it starts: the offline stack registers the studio
  * emulator's kind (`src/local/studio/emulatorDeploymentMetrics.ts`), so that source never ships.
  */
-export interface DeploymentMetricsProvider<Spec extends { kind: string } = { kind: string }> {
-    readonly kind: string;
-    /** Validates the config object (`kind` included); its issues are reported as config errors. */
-    readonly schema: z.ZodType<Spec>;
-    create(spec: Spec, context: DeploymentMetricsContext): DeploymentMetricsSource;
-}
+export type DeploymentMetricsProvider<Spec extends { kind: string } = { kind: string }> = KindProvider<
+    Spec,
+    DeploymentMetricsContext,
+    DeploymentMetricsSource
+>;
 
 /** A validated live-metrics config object: `kind` plus what that kind's provider declared. */
-export type DeploymentMetricsConfig = { kind: string } & Record<string, unknown>;
+export type DeploymentMetricsConfig = KindConfig;
 
 /**
  * `{"kind": "azureMonitor", "region": "westeurope"}` or `{"kind": "azureMonitor", "endpoint":
@@ -59,7 +59,10 @@ const azureMonitorProvider: DeploymentMetricsProvider<z.infer<typeof azureMonito
         }),
 };
 
-const providers = new Map<string, DeploymentMetricsProvider>([['azureMonitor', azureMonitorProvider]]);
+const registry = new KindRegistry<DeploymentMetricsContext, DeploymentMetricsSource>(
+    'live-metrics',
+    azureMonitorProvider,
+);
 
 /**
  * Adds a live-metrics kind. Registering a kind again replaces it (a host that restarts the app in
@@ -69,40 +72,19 @@ const providers = new Map<string, DeploymentMetricsProvider>([['azureMonitor', a
 export function registerDeploymentMetricsProvider<Spec extends { kind: string }>(
     provider: DeploymentMetricsProvider<Spec>,
 ): void {
-    if (provider.kind === 'azureMonitor') throw new TypeError("the 'azureMonitor' metrics kind cannot be replaced");
-    providers.set(provider.kind, provider);
+    registry.register(provider);
 }
 
 /** The live-metrics kinds known now, `azureMonitor` first. */
 export function deploymentMetricsKinds(): string[] {
-    return [...providers.keys()];
+    return registry.kinds();
 }
 
 /**
  * The config schema of a live-metrics object: `kind` names a registered provider, whose schema
  * checks the rest at parse time (so kinds registered after this module loaded count).
  */
-export const deploymentMetricsSchema: z.ZodType<DeploymentMetricsConfig> = z
-    .looseObject({ kind: z.string().min(1) })
-    .superRefine((value, ctx) => {
-        const provider = providers.get(value.kind);
-        if (!provider) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['kind'],
-                message: `unknown live-metrics kind '${value.kind}' (known: ${deploymentMetricsKinds().join(', ')})`,
-            });
-            return;
-        }
-        const checked = provider.schema.safeParse(value);
-        if (checked.success) return;
-        for (const issue of checked.error.issues) {
-            if (issue.code === 'unrecognized_keys') {
-                for (const key of issue.keys)
-                    ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: 'unknown key' });
-            } else ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-        }
-    });
+export const deploymentMetricsSchema: z.ZodType<DeploymentMetricsConfig> = registry.schema();
 
 /**
  * Builds the source a validated config object names. Build it once per target and keep it (the
@@ -113,7 +95,5 @@ export function createDeploymentMetricsSource(
     spec: DeploymentMetricsConfig,
     context: DeploymentMetricsContext,
 ): DeploymentMetricsSource {
-    const provider = providers.get(spec.kind);
-    if (!provider) throw new RangeError(`no live-metrics provider is registered for kind '${spec.kind}'`);
-    return provider.create(provider.schema.parse(spec), context);
+    return registry.create(spec, context);
 }
