@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import { runtimeDeps } from '../activities/runtime';
 import { CANCEL_EVENT, CancelRequestEvent, CustomStatus, Step } from '../orchestrators/contracts';
 import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './shared/clientPrincipal';
-import { cancelBodySchema, parseRequest } from './shared/requestSchemas';
+import { cancelBodySchema, parseJsonBody } from './shared/requestSchemas';
 import { liveStatus } from './shared/startRetrain';
 
 /**
@@ -40,14 +40,7 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
     if (!deps.config.targets.some((t) => t.name === target)) {
         return { status: 404, jsonBody: { error: `Unknown target '${target}'.` } };
     }
-    const text = await request.text();
-    let raw: unknown;
-    try {
-        raw = text.trim() ? (JSON.parse(text) as unknown) : {};
-    } catch {
-        return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
-    }
-    const body = parseRequest(cancelBodySchema, raw);
+    const body = await parseJsonBody(request, cancelBodySchema);
     if (!body.ok) return { status: 400, jsonBody: { error: body.error } };
     let principal: ClientPrincipal | undefined;
     try {

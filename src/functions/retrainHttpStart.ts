@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { checkNamedBlobs, namedBlobsError } from './shared/namedBlobs';
-import { parseRequest, retrainBodySchema } from './shared/requestSchemas';
+import { parseJsonBody, retrainBodySchema } from './shared/requestSchemas';
 import { StartOutcome, startWithProof } from './shared/startRetrain';
 import { recordIfTerminated } from './shared/terminated';
 
@@ -21,14 +21,7 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
     if (!deps.config.targets.some((t) => t.name === target)) {
         return { status: 404, jsonBody: { error: `Unknown target '${target}'.` } };
     }
-    const text = await request.text();
-    let raw: unknown;
-    try {
-        raw = text.trim() ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-        return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
-    }
-    const parsed = parseRequest(retrainBodySchema, raw ?? {});
+    const parsed = await parseJsonBody(request, retrainBodySchema);
     if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
     const body = parsed.value;
     const client = df.getClient(context);

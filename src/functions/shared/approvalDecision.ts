@@ -6,7 +6,7 @@ import { runtimeDeps } from '../../activities/runtime';
 import { ApprovalDecisionEvent, approvalEventName, ApprovalRecord, CustomStatus } from '../../orchestrators/contracts';
 import type { TargetConfig } from '../../retraining/configSchema';
 import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './clientPrincipal';
-import { decisionBodySchema, parseRequest } from './requestSchemas';
+import { decisionBodySchema, parseJsonBody } from './requestSchemas';
 import { liveStatus } from './startRetrain';
 
 /** Where a run is: waiting for a decision, at another step of a live instance, or recorded. */
@@ -84,14 +84,7 @@ export function decisionHandler(
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
     return async (request, context) => {
         const runId = request.params.runId ?? '';
-        const text = await request.text();
-        let raw: unknown;
-        try {
-            raw = text.trim() ? (JSON.parse(text) as unknown) : {};
-        } catch {
-            return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
-        }
-        const body = parseRequest(decisionBodySchema, raw);
+        const body = await parseJsonBody(request, decisionBodySchema);
         if (!body.ok) return { status: 400, jsonBody: { error: body.error } };
         let principal: ClientPrincipal | undefined;
         try {

@@ -16,7 +16,7 @@ import {
 import { DataStateStore } from '../../retraining/dataState';
 import { FileProblem, IntakeIndex, intakeDataOf, intakeSchemaOf } from '../../retraining/intake';
 import { CLIENT_PRINCIPAL_HEADER, parseClientPrincipal } from './clientPrincipal';
-import { dataChangeBodySchema, parseRequest } from './requestSchemas';
+import { dataChangeBodySchema, parseJsonBody } from './requestSchemas';
 
 /** One file under a target's data pattern, as `GET /api/data/{target}` shows it. */
 export interface DataFileView {
@@ -166,14 +166,7 @@ export function dataChangeHandler(action: 'exclude' | 'include') {
         const found = routeTarget(request);
         if ('answer' in found) return found.answer;
         const { deps, target } = found;
-        let raw: unknown;
-        try {
-            const text = await request.text();
-            raw = text.trim() ? (JSON.parse(text) as unknown) : {};
-        } catch {
-            return { status: 400, jsonBody: { error: 'The body is not valid JSON.' } };
-        }
-        const parsed = parseRequest(dataChangeBodySchema, raw);
+        const parsed = await parseJsonBody(request, dataChangeBodySchema);
         if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
         let by = parsed.value.by;
         try {

@@ -20,6 +20,24 @@ export function parseRequest<T>(schema: z.ZodType<T>, input: unknown): ParsedReq
     return { ok: false, error: first?.message ?? 'The request is not valid.' };
 }
 
+/**
+ * Reads a JSON request body (an empty body is `{}`) and parses it with `schema`: the value, or the
+ * one-line reason for a 400 (`The body is not valid JSON.` or the schema's message). Never throws.
+ */
+export async function parseJsonBody<T>(
+    request: { text(): Promise<string> },
+    schema: z.ZodType<T>,
+): Promise<ParsedRequest<T>> {
+    let raw: unknown;
+    try {
+        const text = await request.text();
+        raw = text.trim() ? (JSON.parse(text) as unknown) : {};
+    } catch {
+        return { ok: false, error: 'The body is not valid JSON.' };
+    }
+    return parseRequest(schema, raw);
+}
+
 const BLOB_NAMES = "'blobNames' must be an array of blob names";
 const GLOBAL_PARAMETERS = "'globalParameters' must be an object of string values";
 
