@@ -32,8 +32,10 @@ export async function upload(argv: string[]): Promise<number> {
     if (!file || positionals.length > 1) throw new CliError(`usage: ${uploadUsage}`);
     const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const size = (
-        await stat(file).catch(() => {
-            throw new CliError(`Cannot read '${file}'.`);
+        await stat(file).catch((err: NodeJS.ErrnoException) => {
+            // Say why: a missing file (a typo, another folder) and a forbidden one need different fixes.
+            const why = err.code === 'ENOENT' ? `no such file in ${process.cwd()}` : (err.code ?? err.message);
+            throw new CliError(`Cannot read '${file}': ${why}.`);
         })
     ).size;
     const client = appClient(values);
