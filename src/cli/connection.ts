@@ -21,6 +21,17 @@ export class CliError extends Error {
 }
 
 /**
+ * A flag with a value the command cannot use (`--limit abc`): the CLI exits 2, the README's
+ * usage-error code, instead of the 1 of a failure, and the message names the flag.
+ */
+export class UsageError extends CliError {
+    constructor(message: string) {
+        super(message);
+        this.name = 'UsageError';
+    }
+}
+
+/**
  * The app to talk to: flags, then RETRAINER_URL/RETRAINER_KEY, then the local stack that
  * `npm start` describes in `{stack}/stack.json` (default `.retrainer`).
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CliError } from './connection';
+import { CliError, UsageError } from './connection';
 import { data, dataUsage } from './commands/data';
 import { cancel, cancelUsage } from './commands/cancel';
 import { approveUsage, decideCommand } from './commands/decide';
@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
             return WAIT_TIMEOUT_EXIT_CODE;
         }
         // A command used wrongly (its usage, an unknown option) exits 2, as the README says.
-        if (err instanceof CliError && err.message.startsWith('usage: ')) {
+        if (err instanceof UsageError || (err instanceof CliError && err.message.startsWith('usage: '))) {
             console.error(err.message);
             return 2;
         }

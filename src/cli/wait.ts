@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { CliError } from './connection';
+import { CliError, UsageError } from './connection';
 import { RetrainerClient, RunView } from './retrainerClient';
 
 export interface WaitOptions {
@@ -8,6 +8,17 @@ export interface WaitOptions {
     pollIntervalInMs?: number;
     /** Told each time the in-flight step changes, so a waiting user sees progress. */
     onStep?: (step: string) => void;
+}
+
+/**
+ * `--timeout-seconds N` in ms, checked before the command changes anything: `Number('abc')` is
+ * NaN, and a NaN deadline never passes, so a mistyped value made `--wait` wait forever.
+ * @throws UsageError (exit 2) unless the value is a whole number of seconds from 1 up.
+ */
+export function timeoutInMsOf(seconds: string): number {
+    if (!/^\d+$/.test(seconds) || Number(seconds) < 1)
+        throw new UsageError(`--timeout-seconds must be a whole number of seconds from 1 up, not '${seconds}'.`);
+    return Number(seconds) * 1000;
 }
 
 /** Polls the run history until a run matching `wanted` is recorded; the in-flight step is reported meanwhile. */

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { exitCodeOf, RUN_EXIT_CODES, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
+import { exitCodeOf, RUN_EXIT_CODES, timeoutInMsOf, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
 
 describe('--wait exit codes', () => {
     it('exits 0 only for Promoted and a distinct non-zero code for every other final state', () => {
@@ -43,6 +43,34 @@ describe('usage errors', () => {
                 env: { PATH: process.env.PATH },
             });
             assert.equal(r.status, 2, `retrainer ${args.join(' ')}: ${r.stderr}`);
+        }
+    });
+});
+
+describe('--timeout-seconds', () => {
+    it('is a whole number of seconds from 1 up, in ms', () => {
+        assert.equal(timeoutInMsOf('900'), 900_000);
+        for (const bad of ['abc', '0', '-5', '1.5', ''])
+            assert.throws(() => timeoutInMsOf(bad), { name: 'UsageError', message: new RegExp(`not '${bad}'`) });
+    });
+
+    it('a bad value exits 2 before anything is uploaded, started or cancelled (the app below answers nothing)', () => {
+        const cli = path.resolve(__dirname, '../../src/cli/main.js');
+        const app = ['--url', 'http://127.0.0.1:9/api', '--key=k', '--storage', 'UseDevelopmentStorage=true'];
+        for (const args of [
+            ['retrain', 'churn', '--wait', '--timeout-seconds', 'abc'],
+            ['cancel', 'churn', '--wait', '--timeout-seconds', 'abc'],
+            ['upload', 'churn-x.csv', '--wait', '--timeout-seconds', 'abc'],
+        ]) {
+            const r = spawnSync(process.execPath, [cli, ...args, ...app], {
+                encoding: 'utf8',
+                env: { PATH: process.env.PATH },
+            });
+            assert.deepEqual(
+                { status: r.status, stderr: r.stderr.trim() },
+                { status: 2, stderr: "--timeout-seconds must be a whole number of seconds from 1 up, not 'abc'." },
+                `retrainer ${args.join(' ')}`,
+            );
         }
     });
 });

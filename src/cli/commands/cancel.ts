@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
-import { describeRun, exitCodeOf, waitForRun } from '../wait';
+import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 
 export const cancelUsage = `retrainer cancel <target> [--by NAME] [--why TEXT] [--wait] [--timeout-seconds N]
   Asks the target's run in flight to stop: it cancels its training job and is recorded Cancelled,
@@ -34,6 +34,7 @@ export async function cancel(argv: string[]): Promise<number> {
     });
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new CliError(`usage: ${cancelUsage}`);
+    const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const client = appClient(values);
     const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
     const by = values.by ?? localUser();
@@ -42,7 +43,7 @@ export async function cancel(argv: string[]): Promise<number> {
     console.log(`Asked ${which} of '${asked.target}' (at '${asked.step}') to stop, for ${asked.by}.`);
     if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === asked.instanceId, {
-        timeoutInMs: Number(values['timeout-seconds']) * 1000,
+        timeoutInMs,
         onStep: (step) => console.error(`  ... ${step}`),
     });
     console.log(describeRun(run));

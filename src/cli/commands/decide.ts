@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 
 export const approveUsage = `retrainer approve <target> [--run ID] --by NAME --why TEXT
 retrainer reject <target> [--run ID] --by NAME --why TEXT
@@ -21,8 +21,13 @@ export function decideCommand(decision: 'approve' | 'reject'): (argv: string[]) 
             },
         });
         const target = positionals[0];
-        if (!target || positionals.length > 1 || !values.by || !values.why) {
-            throw new CliError(`usage: ${approveUsage}`);
+        if (!target || positionals.length > 1) throw new CliError(`usage: ${approveUsage}`);
+        // Name what is missing: the bare usage left a first-time user guessing which flag it was.
+        if (!values.by || !values.why) {
+            const missing = [values.by ? '' : '--by NAME', values.why ? '' : '--why TEXT'].filter(Boolean);
+            throw new UsageError(
+                `${decision} needs ${missing.join(' and ')} (the run record keeps who decided and why).\n\nusage: ${approveUsage}`,
+            );
         }
         const client = appClient(values);
         const view = await client.getTarget(target);

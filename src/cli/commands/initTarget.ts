@@ -177,7 +177,10 @@ export async function initTarget(argv: string[]): Promise<void> {
             `  its studio services to ${seedPath},`,
             `  and their keys (${Object.keys(generated.settings).join(', ')}) to ${settingsPath}.`,
             '',
-            'Next: restart `npm start` (it reads local.settings.json), then:',
+            // `npm start` reads ./local.settings.json only: a file written elsewhere must be named.
+            path.resolve(settingsPath) === path.resolve('local.settings.json')
+                ? 'Next: restart `npm start` (it reads local.settings.json), then:'
+                : `Next: restart with \`npm start -- --settings ${path.relative(process.cwd(), settingsPath)}\`, then:`,
             `  npx retrainer upload ${sampleFile} --target ${name} --wait`,
         ].join('\n'),
     );

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
-import { describeRun, exitCodeOf, waitForRun } from '../wait';
+import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 
 export const retrainUsage = `retrainer retrain <target> [--force] [--wait] [--timeout-seconds N]
   Starts a retrain now, on the target's data (as its data policy picks it). --wait follows it to its
@@ -21,13 +21,14 @@ export async function retrain(argv: string[]): Promise<number> {
     });
     const target = positionals[0];
     if (!target || positionals.length > 1) throw new CliError(`usage: ${retrainUsage}`);
+    const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const client = appClient(values);
     const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
     const started = await client.startRetrain(target, { force: values.force });
     console.log(`Started ${started.id}.`);
     if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === started.id, {
-        timeoutInMs: Number(values['timeout-seconds']) * 1000,
+        timeoutInMs,
         onStep: (step) => console.error(`  ... ${step}`),
     });
     console.log(describeRun(run));

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { headline, table, truncate } from '../format';
 
 export const runsUsage = `retrainer runs [--target T] [--limit N] [--json]
@@ -18,7 +18,12 @@ export async function runs(argv: string[]): Promise<void> {
         },
     });
     if (positionals.length > 0) throw new CliError(`usage: ${runsUsage}`);
-    const list = await appClient(values).listRuns({ target: values.target, limit: Number(values.limit) });
+    // Checked here, not left to the app: Number('abc') is NaN, which the client dropped, so a
+    // mistyped --limit listed the default 20 runs as if nothing were wrong.
+    const limit = Number(values.limit);
+    if (!/^\d+$/.test(values.limit) || limit < 1 || limit > 500)
+        throw new UsageError(`--limit must be a whole number from 1 to 500, not '${values.limit}'.`);
+    const list = await appClient(values).listRuns({ target: values.target, limit });
     if (values.json) {
         console.log(JSON.stringify(list, null, 2));
         return;

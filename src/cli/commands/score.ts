@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { parseCsv } from '../../retraining/csv';
-import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { table } from '../format';
 
 export const scoreUsage = `retrainer score <target> <file.csv> [--rows N] [--json]
@@ -23,7 +23,8 @@ export async function score(argv: string[]): Promise<void> {
     const [target, file] = positionals;
     const count = Number(values.rows);
     if (!target || !file || positionals.length > 2) throw new CliError(`usage: ${scoreUsage}`);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new CliError('--rows must be from 1 to 1000.');
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+        throw new UsageError(`--rows must be a whole number from 1 to 1000, not '${values.rows}'.`);
     const client = appClient(values);
     const { featureColumns } = (await client.getTarget(target)).data;
     const [header, ...records] = parseCsv(await headText(file));

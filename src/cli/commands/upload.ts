@@ -9,7 +9,7 @@ import { validateUpload } from '../../retraining/validateUpload';
 import { appClient, blobService, CliError, CONNECTION_OPTIONS } from '../connection';
 import { ProgressBar } from '../progress';
 import type { TargetView } from '../retrainerClient';
-import { describeRun, exitCodeOf, waitForRun } from '../wait';
+import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 
 const PROGRESS_FROM_BYTES = 1024 * 1024;
 
@@ -30,9 +30,12 @@ export async function upload(argv: string[]): Promise<number> {
     });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new CliError(`usage: ${uploadUsage}`);
+    const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const size = (
-        await stat(file).catch(() => {
-            throw new CliError(`Cannot read '${file}'.`);
+        await stat(file).catch((err: NodeJS.ErrnoException) => {
+            // Say why: a missing file (a typo, another folder) and a forbidden one need different fixes.
+            const why = err.code === 'ENOENT' ? `no such file in ${process.cwd()}` : (err.code ?? err.message);
+            throw new CliError(`Cannot read '${file}': ${why}.`);
         })
     ).size;
     const client = appClient(values);
@@ -68,7 +71,7 @@ export async function upload(argv: string[]): Promise<number> {
                 (b) => b.name === blobName && sameEtag(b.etag, result.etag),
             ),
         {
-            timeoutInMs: Number(values['timeout-seconds']) * 1000,
+            timeoutInMs,
             onStep: (step) => console.error(`  ... ${step}`),
         },
     );

@@ -37,7 +37,7 @@ const SCENARIOS: Record<SampleTarget, Record<SampleVariant, SampleScenario>> = {
         },
         degraded: {
             rows: 5000,
-            story: '90% random labels: the merged model falls below the gate and is rejected',
+            story: '90% random labels: the merged model loses more AUC against the champion than the gate allows, and is rejected',
             generate: (rows) => classificationCsv({ rows, seed: 303, labelNoise: 0.9 }),
         },
     },
