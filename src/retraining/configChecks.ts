@@ -11,11 +11,12 @@ export function crossFieldIssues(raw: unknown): string[] {
     const targets = (raw as { targets?: unknown } | null)?.targets;
     if (!Array.isArray(targets)) return issues;
     const seen = new Set<string>();
+    const endpoints = new Map<string, { name: string; index: number }>();
     targets.forEach((t: unknown, i) => {
         const target = (t ?? {}) as {
             name?: unknown;
             gate?: { thresholds?: unknown; improvement?: unknown };
-            update?: { kind?: unknown; endpointName?: unknown; defaultEndpointName?: unknown };
+            update?: Record<string, unknown>;
             training?: unknown;
             scoring?: unknown;
         };
@@ -38,6 +39,17 @@ export function crossFieldIssues(raw: unknown): string[] {
             if (seen.has(target.name)) issues.push(`targets[${i}].name: duplicate target '${target.name}'`);
             seen.add(target.name);
         }
+        const endpoint = endpointIdentity(update);
+        if (endpoint) {
+            const first = endpoints.get(endpoint.key);
+            if (first) {
+                // Each run promotes over the champion it compared against; two targets on one
+                // endpoint would overwrite each other's model and each roll the other's back.
+                issues.push(
+                    `targets[${i}].update: target '${String(target.name)}' updates the same ${endpoint.what} as target '${first.name}' (targets[${first.index}].update); give each target its own endpoint`,
+                );
+            } else endpoints.set(endpoint.key, { name: String(target.name), index: i });
+        }
         issues.push(...dataIssues(t, `targets[${i}]`));
         for (const list of ['thresholds', 'improvement'] as const) {
             const rules = target.gate?.[list];
@@ -53,6 +65,64 @@ export function crossFieldIssues(raw: unknown): string[] {
         }
     });
     return issues;
+}
+
+/**
+ * What endpoint an `update` block changes, as a comparable key and as words for the error: a classic
+ * endpoint is its management URL, workspace, web service and endpoint name; an ARM web service its
+ * base URL, subscription, resource group and name; an Azure ML online endpoint its base URL,
+ * workspace (subscription, resource group, name) and endpoint name. Compared case-insensitively (Azure resource
+ * names and hosts are), with trailing slashes ignored. Undefined when the block is incomplete (the
+ * schema names that).
+ */
+function endpointIdentity(update: Record<string, unknown> | undefined): { key: string; what: string } | undefined {
+    const text = (k: string, fallback?: string): string | undefined => {
+        const v = update?.[k];
+        return typeof v === 'string' && v !== '' ? v : fallback;
+    };
+    const norm = (parts: (string | undefined)[]): string | undefined =>
+        parts.some((p) => p === undefined)
+            ? undefined
+            : parts.map((p) => (p ?? '').replace(/\/+$/, '').toLowerCase()).join('|');
+    if (update?.kind === 'classic') {
+        const key = norm([text('managementUrl'), text('workspaceId'), text('webServiceId'), text('endpointName')]);
+        return key
+            ? {
+                  key: `classic|${key}`,
+                  what: `classic endpoint '${text('endpointName') ?? ''}' of web service '${text('webServiceId') ?? ''}'`,
+              }
+            : undefined;
+    }
+    if (update?.kind === 'arm') {
+        const key = norm([
+            text('armBaseUrl', 'https://management.azure.com'),
+            text('subscriptionId'),
+            text('resourceGroup'),
+            text('webServiceName'),
+        ]);
+        return key ? { key: `arm|${key}`, what: `ARM web service '${text('webServiceName') ?? ''}'` } : undefined;
+    }
+    if (update?.kind === 'azureml') {
+        // One online endpoint of one workspace, whatever each target's deployment prefix: each run
+        // moves all of the endpoint's traffic to its own deployment and may retire the earlier
+        // ones, whoever made them (src/activities/rollout.ts), so two targets would undo each other.
+        const ws = (update.workspace ?? {}) as Record<string, unknown>;
+        const part = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+        const key = norm([
+            text('armBaseUrl', 'https://management.azure.com'),
+            part(ws.subscriptionId),
+            part(ws.resourceGroup),
+            part(ws.name),
+            text('endpoint'),
+        ]);
+        return key
+            ? {
+                  key: `azureml|${key}`,
+                  what: `online endpoint '${text('endpoint') ?? ''}' of workspace '${part(ws.name) ?? ''}'`,
+              }
+            : undefined;
+    }
+    return undefined;
 }
 
 /**

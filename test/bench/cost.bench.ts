@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     ]);
     const targets = (w: Where): Record<string, unknown>[] =>
         cases.map((c) => {
-            const base = c.kind === 'classic' ? churnTarget(w) : housesTarget(w);
+            // Built under the case's name, so its update block names the case's own endpoint.
+            const base = c.kind === 'classic' ? churnTarget(w, { name: c.name }) : housesTarget(w, { name: c.name });
             const data = { ...(base.data as object), prefixPattern: `${c.name}/*.csv` };
             const update =
                 c.kind === 'arm' ? { ...(base.update as object), pollIntervalInMs: scaled(2000) } : base.update;

@@ -4,7 +4,8 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import type { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { appFiles } from '../helpers/appFiles';
-import { churnTarget, seed, Where } from '../helpers/demoTargets';
+import { bindChurnModel } from '../helpers/classicModel';
+import { churnTarget, classicEndpointOf, seedForTargets, Where } from '../helpers/demoTargets';
 import { startStudio } from '../helpers/environment';
 import { AppHost } from './hosts';
 import { REPO_ROOT } from './realEngine';
@@ -25,7 +26,8 @@ const envs = new WeakMap<ScenarioEnv, RetrainerEnv>();
 
 function prepareWith(targets: (w: Where) => Record<string, unknown>[]) {
     return async (storage: string): Promise<ScenarioEnv & { close(): Promise<void> }> => {
-        const studio = await startStudio({ seed, connectionString: storage });
+        // Each target its own endpoint: the config refuses two targets updating one.
+        const studio = await startStudio({ seed: seedForTargets(targets), connectionString: storage });
         const files = appFiles(storage, studio.url, targets, 'Conf');
         const data = BlobServiceClient.fromConnectionString(storage).getContainerClient(files.where.dataContainer);
         await data.create();
@@ -127,8 +129,8 @@ export const retrainerScenarios: Scenario[] = [
     {
         id: 'retrainer-verification-rollback',
         title:
-            'churn promotes; then target strict (same endpoint, golden rows that never pass) promotes, fails ' +
-            'verification and rolls back to the previous model',
+            'churn promotes; then target strict (its own endpoint, serving a model put there beforehand; golden ' +
+            'rows that never pass) promotes, fails verification and rolls back to that model',
         appRoot: REPO_ROOT,
         prepare: prepareWith((w) => [
             churnTarget(w),
@@ -150,6 +152,7 @@ export const retrainerScenarios: Scenario[] = [
             const text = await csv(7);
             await put(data, 'churn/a.csv', text);
             const churn = await waitForRuns(host, 1, 'churn');
+            await bindChurnModel(studio.url, env.storage, classicEndpointOf('strict'), text);
             await put(data, 'strict/a.csv', text);
             const strict = await waitForRuns(host, 1, 'strict');
             return {

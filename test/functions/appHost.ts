@@ -5,7 +5,7 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { DevHost, HostOptions } from '../../src/local/host/host';
 import { StudioServer } from '../../src/local/studio/server';
 import { appFiles } from '../helpers/appFiles';
-import { seed, Where } from '../helpers/demoTargets';
+import { seedForTargets, Where } from '../helpers/demoTargets';
 import { REPO_ROOT, SettleScope, settled, startHost, startStudio, testStorage } from '../helpers/environment';
 
 export interface AppUnderTest {
@@ -37,7 +37,7 @@ export async function startApp(
 ): Promise<AppUnderTest> {
     const storage = await testStorage();
     const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
-    const studio = await startStudio({ seed: options.seed ?? seed, stateDir: options.studioStateDir });
+    const studio = await startStudio({ seed: seedForTargets(targets, options.seed), stateDir: options.studioStateDir });
     const { dir, where, runsContainer: runsName, env } = appFiles(storage.connectionString, studio.url, targets, 'App');
     Object.assign(process.env, env, settings);
     const data = blobs.getContainerClient(where.dataContainer);

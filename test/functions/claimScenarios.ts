@@ -15,7 +15,8 @@ import {
 import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
-import { churnTarget, housesTarget } from '../helpers/demoTargets';
+import { bindChurnModel } from '../helpers/classicModel';
+import { churnTarget, classicEndpointOf, housesTarget } from '../helpers/demoTargets';
 import { jobsOfRun, runsOf, stepOf, studioJobs } from '../reliability/kit';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -70,7 +71,7 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
             app = await startApp(
                 (w) => [
                     churnTarget(w),
-                    // Shares the classic endpoint, but its golden rows never pass: every promotion rolls back.
+                    // Its own classic endpoint, but its golden rows never pass: every promotion rolls back.
                     churnTarget(w, {
                         name: 'strict',
                         data: { ...(churnTarget(w).data as object), prefixPattern: 'strict/*.csv' },
@@ -94,6 +95,10 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                 },
                 { host: { semantics: o.profile }, studioStateDir: studioState },
             );
+            // A model on strict's endpoint from the start (put there outside Retrainer), so each of
+            // its runs has one to roll back to.
+            const text = await toText(classificationCsv({ rows: 1000, seed: o.seed * 100 + 99 }));
+            await bindChurnModel(app.studio.url, app.scope.connectionString, classicEndpointOf('strict'), text);
         });
         after(() => app?.stop());
 
@@ -110,7 +115,7 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     .slice(-120)
                     .join('\n')}`;
 
-            /** One run at a time on one endpoint, so its update count is exact per run. */
+            /** One run at a time per update operation (the studio counts it across endpoints), so its count is exact per run. */
             const lane = async (targets: readonly Target[], runs: number, update: string) => {
                 for (let n = 0; n < runs; n++) {
                     const target = targets[n % targets.length];
@@ -161,8 +166,8 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                 }
             };
             const classicRuns = Math.ceil(o.runs * 0.6);
-            // The classic endpoint (churn promotes, strict promotes then rolls back) and the ARM web
-            // service are different endpoints: their lanes run side by side.
+            // The classic endpoints (churn promotes, strict promotes then rolls back) are updated by
+            // one operation and the ARM web service by another: their lanes run side by side.
             await Promise.all([
                 lane(['churn', 'strict'], classicRuns, 'patchEndpoint'),
                 lane(['houses'], o.runs - classicRuns, 'armPut'),

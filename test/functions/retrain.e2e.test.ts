@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { churnTarget, housesTarget, retrainedKey } from '../helpers/demoTargets';
+import { bindChurnModel } from '../helpers/classicModel';
+import { churnTarget, classicEndpointOf, classicServiceIdOf, housesTarget, retrainedKey } from '../helpers/demoTargets';
 import { eventually, triggerDone } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -18,7 +19,7 @@ describe('retraining app through the dev host + studio + Azurite', () => {
             // A quiet period far above the blob trigger's lag, and a max wait that never cuts it
             // short: every upload of a burst reaches the run before it collects (checked below).
             churnTarget(w, { debounce: { quietPeriodInMs: 5000, maxWaitInMs: 120_000 } }),
-            // Shares the classic endpoint, but its golden rows can never pass: every promotion rolls back.
+            // Its own classic endpoint, but its golden rows can never pass: every promotion rolls back.
             churnTarget(w, {
                 name: 'strict',
                 data: { ...(churnTarget(w).data as object), prefixPattern: 'strict/*.csv' },
@@ -68,10 +69,11 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         ['1', '115', '9', '1'],
     ];
 
-    /** Scores ROWS on the retrained endpoint: its status, and the rows it answered (none unless 200). */
-    async function scoreReply(): Promise<{ status: number; values: string[][]; body: unknown }> {
+    /** Scores ROWS on the classic endpoint of `target`: its status, and the rows it answered (none unless 200). */
+    async function scoreReply(target = 'churn'): Promise<{ status: number; values: string[][]; body: unknown }> {
+        const service = classicServiceIdOf(classicEndpointOf(target));
         const res = await fetch(
-            `${app.studio.url}/workspaces/ws-demo/services/churn-retrained/execute?api-version=2.0&details=true`,
+            `${app.studio.url}/workspaces/ws-demo/services/${service}/execute?api-version=2.0&details=true`,
             {
                 method: 'POST',
                 headers: { Authorization: `Bearer ${retrainedKey}`, 'Content-Type': 'application/json' },
@@ -85,8 +87,8 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         return { status: res.status, values: res.status === 200 ? body.Results!.output1.value.Values : [], body };
     }
 
-    async function score(): Promise<string[][]> {
-        const reply = await scoreReply();
+    async function score(target = 'churn'): Promise<string[][]> {
+        const reply = await scoreReply(target);
         assert.equal(reply.status, 200, JSON.stringify(reply.body));
         return reply.values;
     }
@@ -180,12 +182,17 @@ describe('retraining app through the dev host + studio + Azurite', () => {
     });
 
     it('rolls back when verification fails', async () => {
+        // `strict` has its own endpoint (the config refuses two targets on one): a model put there
+        // outside Retrainer is what it serves before the run, and must serve again after.
+        await bindChurnModel(app.studio.url, app.scope.connectionString, classicEndpointOf('strict'), signal[2]);
+        const served = await score('strict');
         await put('strict/a.csv', signal[1]);
         const [run] = await waitForRuns(1, 'strict');
         assert.equal(run.state, 'RolledBack', run.reason);
         assert.match(run.reason!, /never/);
-        assert.ok(run.promotion!.before, 'it knew what to restore');
-        assert.deepEqual(await score(), championScores, 'the previous model serves again');
+        assert.match(run.promotion!.before?.relativeLocation ?? '', /^external-models\//, 'it knew what to restore');
+        assert.deepEqual(await score('strict'), served, 'the previous model serves again');
+        assert.deepEqual(await score(), championScores, 'the churn endpoint was never touched');
     });
 
     it('updates the ARM web service on the houses target', async () => {

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { churnTarget, retrainedKey } from '../helpers/demoTargets';
+import { bindChurnModel } from '../helpers/classicModel';
+import { churnTarget, classicEndpointOf, classicServiceIdOf, retrainedKey } from '../helpers/demoTargets';
 import { eventually } from '../helpers/environment';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -16,13 +17,6 @@ describe('verification waits out classic PATCH propagation, within its budget', 
     let app: AppUnderTest;
     before(async () => {
         app = await startApp((w) => [
-            // Puts a model on the shared endpoint that cannot pass `prop`'s golden rows (labels are noise).
-            churnTarget(w, {
-                name: 'junk',
-                data: { ...(churnTarget(w).data as object), prefixPattern: 'junk/*.csv' },
-                gate: { thresholds: [] },
-                smokeTest: undefined,
-            }),
             churnTarget(w, {
                 name: 'prop',
                 data: { ...(churnTarget(w).data as object), prefixPattern: 'prop/*.csv' },
@@ -37,10 +31,11 @@ describe('verification waits out classic PATCH propagation, within its budget', 
         ['70', '25', '0', '24'],
         ['1', '115', '9', '1'],
     ];
-    /** The labels the shared endpoint gives `prop`'s golden rows right now. */
+    /** The labels `prop`'s own endpoint gives its golden rows right now. */
     async function goldenLabels(): Promise<string[]> {
+        const service = classicServiceIdOf(classicEndpointOf('prop'));
         const res = await fetch(
-            `${app.studio.url}/workspaces/ws-demo/services/churn-retrained/execute?api-version=2.0&details=true`,
+            `${app.studio.url}/workspaces/ws-demo/services/${service}/execute?api-version=2.0&details=true`,
             {
                 method: 'POST',
                 headers: { Authorization: `Bearer ${retrainedKey}`, 'Content-Type': 'application/json' },
@@ -74,9 +69,10 @@ describe('verification waits out classic PATCH propagation, within its budget', 
         app.studio.faults.set('churn-predictive', { patchPropagationDelayInMs: delayInMs });
 
     it('starts from a served model that fails the golden rows', async () => {
-        await put('junk/a.csv', await toText(classificationCsv({ rows: 600, seed: 5, shuffleLabels: true })));
-        const run = await nextRun('junk', 1);
-        assert.equal(run.state, 'Promoted', run.reason);
+        // Put there outside Retrainer (labels are noise): while the PATCH propagates, `prop`'s checks
+        // see this model, which its golden rows tell apart from the one it promotes.
+        const junk = await toText(classificationCsv({ rows: 600, seed: 5, shuffleLabels: true }));
+        await bindChurnModel(app.studio.url, app.scope.connectionString, classicEndpointOf('prop'), junk);
         assert.notDeepEqual(await goldenLabels(), ['0', '1'], 'the junk model must fail prop’s golden rows');
     });
 

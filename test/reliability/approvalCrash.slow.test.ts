@@ -7,7 +7,7 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { StudioServer } from '../../src/local/studio/server';
 import type { CustomStatus } from '../../src/orchestrators/contracts';
-import { housesTarget, seed, Where } from '../helpers/demoTargets';
+import { housesTarget, seedForTargets, Where } from '../helpers/demoTargets';
 import { AppConfig, appConfig, churnLike } from './appConfig';
 import { ChildHost, eventually, spawnHost, startStudio, testStorage } from '../helpers/environment';
 import { api, runsOf } from './kit';
@@ -34,7 +34,9 @@ describe('host crash while a run waits for approval', () => {
 
     before(async () => {
         const storage = await testStorage();
-        studio = await startStudio({ seed });
+        studio = await startStudio({
+            seed: seedForTargets((w) => [churnLike(w, 'wait-classic', { approval }), housesLike(w, 'wait-arm')]),
+        });
         cfg = appConfig(storage.connectionString, studio.url, (w) => [
             churnLike(w, 'wait-classic', { approval }),
             housesLike(w, 'wait-arm'),

@@ -9,7 +9,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../../src/local/common/azurite';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { StudioServer } from '../../src/local/studio/server';
-import { seed } from '../helpers/demoTargets';
+import { seedForTargets } from '../helpers/demoTargets';
 import { appConfig, churnLike } from './appConfig';
 import { ChildHost, eventually, privateAzurite, spawnHost, startStudio } from '../helpers/environment';
 import { api, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
@@ -36,7 +36,7 @@ describe('Azurite restarted mid-run', () => {
         const ports = { blobPort: azurite.blobPort, queuePort: azurite.queuePort, tablePort: azurite.tablePort };
         const studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
         studio = await startStudio({
-            seed,
+            seed: seedForTargets((w) => [churnLike(w, 'outage')]),
             stateDir: studioDir,
             logs: output,
             connectionString: azurite.connectionString,
@@ -80,7 +80,7 @@ describe('Azurite restarted mid-run', () => {
         assert.equal(more.length, 0, 'one run record');
         assert.equal(jobsOfRun(studioDir, 'outage', run.runId).length, 1, 'one BES job');
         assert.equal(studio.stats().operations.patchEndpoint ?? 0, 1, 'one PATCH');
-        assert.deepEqual(await scoreRetrained(studio.url), ['0', '1']);
+        assert.deepEqual(await scoreRetrained(studio.url, 'outage'), ['0', '1']);
         assert.deepEqual(findSecrets([...output, JSON.stringify(run)].join('\n')), []);
     });
 });

@@ -9,7 +9,7 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { seed } from '../helpers/demoTargets';
+import { classicEndpointOf, classicServiceIdOf, seedForTargets } from '../helpers/demoTargets';
 import { AppConfig, appConfig, churnLike } from './appConfig';
 import { ChildHost, eventually, settled, spawnHost, startStudio, testStorage } from '../helpers/environment';
 import { api, boundModel, jobsOfRun, runsOf, scoreRetrained, stepOf } from './kit';
@@ -36,7 +36,12 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
     const TARGETS = ['submit', 'poll', 'evaluate', 'promote', 'verify', 'studio'].map((s) => `crash-${s}`);
 
     const studioAt = (port = 0): Promise<StudioServer> =>
-        startStudio({ seed, stateDir: studioDir, port, logs: studioLog });
+        startStudio({
+            seed: seedForTargets((w) => TARGETS.map((t) => churnLike(w, t))),
+            stateDir: studioDir,
+            port,
+            logs: studioLog,
+        });
 
     before(async () => {
         const storage = await testStorage();
@@ -120,7 +125,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
         assert.equal(jobsOfRun(studioDir, target, run.runId).length, 1, 'exactly one BES job for the run');
         assert.equal((ops().patchEndpoint ?? 0) - (base.patchEndpoint ?? 0), 1, 'the endpoint patched once');
         assert.deepEqual(await recordsOf(target), [`runs/${target}/${run.runId}.json`], 'one stored run record');
-        assert.deepEqual(await scoreRetrained(studio.url), ['0', '1'], 'the promoted model serves');
+        assert.deepEqual(await scoreRetrained(studio.url, target), ['0', '1'], 'the promoted model serves');
     }
 
     const stepIs = (target: string, step: string) => async (h: ChildHost) =>
@@ -164,7 +169,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
             // The first GET (what is served now) and the read-back after the PATCH are held.
             { scope: 'churn-predictive', value: { http: [{ operation: 'getEndpoint', delayInMs: 3000, times: 2 }] } },
             // Killed once the studio has bound this run's model: the PATCH has landed.
-            () => Promise.resolve(boundModel(studioDir).includes(`/${t}/`)),
+            () => Promise.resolve(boundModel(studioDir, t).includes(`/${t}/`)),
         );
         await assertOutcome(t, run, base);
     });
@@ -173,7 +178,10 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
         const t = 'crash-verify';
         const { run, base } = await crashOnce(
             t,
-            { scope: 'churn-retrained', value: { http: [{ operation: 'execute', delayInMs: 4000, times: 1 }] } },
+            {
+                scope: classicServiceIdOf(classicEndpointOf(t)),
+                value: { http: [{ operation: 'execute', delayInMs: 4000, times: 1 }] },
+            },
             stepIs(t, 'verifying'),
         );
         await assertOutcome(t, run, base);
@@ -199,7 +207,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
         assert.equal(jobsOfRun(studioDir, t, run.runId).length, 1, 'exactly one BES job for the run');
         // The restarted studio counts from zero, and the promotion came after the restart.
         assert.equal(ops().patchEndpoint ?? 0, 1, 'patched once');
-        assert.deepEqual(await scoreRetrained(studio.url), ['0', '1']);
+        assert.deepEqual(await scoreRetrained(studio.url, t), ['0', '1']);
         assert.equal((await runsOf(h.origin, h.keys.functionDefault, t)).length, 1);
         await h.stop();
     });

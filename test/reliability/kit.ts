@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { retrainedKey } from '../helpers/demoTargets';
+import { classicEndpointOf, classicServiceIdOf, retrainedKey } from '../helpers/demoTargets';
 
 /** Calls the app's HTTP API with the function key. */
 export function api(origin: string, key: string, p: string, init: RequestInit = {}): Promise<Response> {
@@ -32,10 +32,11 @@ export const GOLDEN = [
     ['1', '115', '9', '1'],
 ];
 
-/** Scores the golden rows on the classic `retrained` endpoint: its labels, or the error status. */
-export async function scoreRetrained(studioUrl: string): Promise<string[] | number> {
+/** Scores the golden rows on the classic endpoint of `target` (its own, see demoTargets): its labels, or the error status. */
+export async function scoreRetrained(studioUrl: string, target: string): Promise<string[] | number> {
+    const service = classicServiceIdOf(classicEndpointOf(target));
     const res = await fetch(
-        `${studioUrl}/workspaces/ws-demo/services/churn-retrained/execute?api-version=2.0&details=true`,
+        `${studioUrl}/workspaces/ws-demo/services/${service}/execute?api-version=2.0&details=true`,
         {
             method: 'POST',
             headers: { Authorization: `Bearer ${retrainedKey}`, 'Content-Type': 'application/json' },
@@ -72,10 +73,12 @@ export function jobsOfRun(stateDir: string, target: string, runId: string): Stud
     );
 }
 
-/** Where the model the classic `retrained` endpoint serves came from, per the studio's saved state. */
-export function boundModel(stateDir: string): string {
+/** Where the model the classic endpoint of `target` serves came from, per the studio's saved state. */
+export function boundModel(stateDir: string, target: string): string {
     const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as {
         endpoints: Record<string, { model?: { location: { RelativeLocation: string } } }>;
     };
-    return state.endpoints['ws-demo/churn-predictive/retrained']?.model?.location.RelativeLocation ?? '';
+    return (
+        state.endpoints[`ws-demo/churn-predictive/${classicEndpointOf(target)}`]?.model?.location.RelativeLocation ?? ''
+    );
 }

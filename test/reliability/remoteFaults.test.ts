@@ -4,7 +4,8 @@ import { after, before, describe, it, TestContext } from 'node:test';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { Faults } from '../../src/local/studio/faults';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { arm } from '../helpers/demoTargets';
+import { bindChurnModel } from '../helpers/classicModel';
+import { arm, classicEndpointOf } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from '../functions/appHost';
 import { churnLike } from './appConfig';
 import { eventually } from '../helpers/environment';
@@ -95,7 +96,19 @@ describe('remote faults (studio fault injection)', () => {
         }
     }
 
-    const classicScore = (): Promise<string[] | number> => scoreRetrained(app.studio.url);
+    /** Scores the classic endpoint of `target` (each target has its own endpoint). */
+    const classicScore = (target: string) => (): Promise<string[] | number> => scoreRetrained(app.studio.url, target);
+    /**
+     * A champion on the target's own endpoint before its run (bound there outside Retrainer, as a
+     * first promotion would), so there is a model to keep serving.
+     */
+    const serveChampion = async (target: string): Promise<string[]> => {
+        const text = await toText(classificationCsv({ rows: 1500, seed: 3 }));
+        await bindChurnModel(app.studio.url, app.scope.connectionString, classicEndpointOf(target), text);
+        const champion = await classicScore(target)();
+        assert.ok(Array.isArray(champion), `the champion scores on ${target}'s endpoint: ${String(champion)}`);
+        return champion;
+    };
 
     it('429 storms with Retry-After on submit and status: the run waits them out and promotes', async (t) => {
         const before = ops();
@@ -115,7 +128,8 @@ describe('remote faults (studio fault injection)', () => {
     });
 
     it('503 bursts on the job, the endpoint and its read-back: promotes, scoring never interrupted', async (t) => {
-        const scoring = keepScoring(classicScore);
+        await serveChampion('burst');
+        const scoring = keepScoring(classicScore('burst'));
         const before = ops();
         app.studio.faults.set('churn-training', { http: [{ operation: 'getJobStatus', status: 503, times: 2 }] });
         const run = await retrain(t, 'burst', {
@@ -154,9 +168,8 @@ describe('remote faults (studio fault injection)', () => {
     });
 
     it('a failing job: Failed with the service’s reason, endpoint keeps serving the champion', async (t) => {
-        const champion = await classicScore();
-        assert.ok(Array.isArray(champion));
-        const scoring = keepScoring(classicScore);
+        const champion = await serveChampion('failing');
+        const scoring = keepScoring(classicScore('failing'));
         const before = ops();
         const run = await retrain(t, 'failing', {
             scope: 'churn-training',
@@ -174,8 +187,8 @@ describe('remote faults (studio fault injection)', () => {
     });
 
     it('a job that never finishes: cancelled at the deadline, Failed, endpoint untouched', async (t) => {
-        const champion = await classicScore();
-        const scoring = keepScoring(classicScore);
+        const champion = await serveChampion('stuck');
+        const scoring = keepScoring(classicScore('stuck'));
         const before = ops();
         const run = await retrain(t, 'stuck', { scope: 'churn-training', value: { jobNeverFinishes: true } });
         const seen = await scoring.stop();

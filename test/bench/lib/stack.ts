@@ -10,7 +10,7 @@ import type { JobRecord } from '../../../src/local/studio/state';
 import { StudioServer } from '../../../src/local/studio/server';
 import { testStorage, uniqueName } from '../../helpers/azurite';
 import { appFiles } from '../../helpers/appFiles';
-import { seed, Where } from '../../helpers/demoTargets';
+import { seedForTargets, Where } from '../../helpers/demoTargets';
 
 /** The repo root (host.json, package.json whose main is the built app), from dist/test/bench/lib. */
 const APP_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -55,7 +55,8 @@ export async function startStack(
     const stateDir = path.join(dir, 'studio');
     const studio = await StudioServer.start({
         storageConnectionString: options.studioConnectionString ?? storage.connectionString,
-        seed,
+        // Each target its own endpoint: the config refuses two targets updating one.
+        seed: seedForTargets(targets),
         stateDir,
         log: (line) => studioLog.push({ at: Date.now(), line }),
     });
