@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import {
+    ABORTED_COMMIT_SHARE_ENV,
+    DUPLICATE_ACTIVITIES_ENV,
+    DUPLICATE_ACTIVITY,
+    DUPLICATE_SHARE_ENV,
+    duplicateEvidence,
+    RESENT_AFTER_ABORTED_COMMIT,
+} from '../../src/local/host/semantics/activities';
+import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
+import { IDLE_CAP_ENV } from '../../src/local/host/semantics/queues';
+import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
+import { classificationCsv, toText } from '../../src/local/samples';
+import { Activities, RunRecord } from '../../src/orchestrators/contracts';
+import { uniqueName } from '../helpers/azurite';
+import { settled } from '../helpers/environment';
+import {
+    azureMlSettings,
+    azureMlTarget,
+    FEATURES,
+    registerInitialModel,
+    seedWithWorkspace,
+    servingEndpoint,
+    until,
+    workspaceClient,
+} from '../helpers/azuremlTargets';
+import { AppUnderTest, startApp } from './appHost';
+
+/** The rollout's side effects, each run as two copies at once under the profile. */
+const SIDE_EFFECTS = [
+    Activities.submitJob,
+    Activities.registerModel,
+    Activities.beginDeployment,
+    Activities.setTraffic,
+    Activities.deleteDeployment,
+    Activities.record,
+];
+
+/**
+ * An Azure ML v2 target under the dev host's azure semantics profile: every side-effecting
+ * activity runs as two copies at the same time, 30% of the commits that send activity work are
+ * aborted and re-sent, idle queues back off, and Event Grid drops or repeats blob events. A
+ * promotion must still make one deployment and write one traffic map per step (every map one the
+ * service accepts) and end with the endpoint serving the new model; a deployment that fails its
+ * golden rows gets no traffic and is deleted once; one that degrades during a bake is rolled back
+ * (old deployment 100%, new one deleted once). Each upload leaves one run record.
+ */
+describe('Azure ML v2 rollout under the azure semantics profile (duplicated activities, aborted commits)', () => {
+    let app: AppUnderTest;
+    let studioState: string;
+    let client: AzureMlClient;
+    const datastoreContainer = uniqueName('azureml');
+    before(async () => {
+        studioState = mkdtempSync(path.join(tmpdir(), 'studio-azureml-'));
+        app = await startApp(
+            (w) => {
+                const where = { ...w, datastoreContainer };
+                return [
+                    // Bakes long enough for the test to arm a fault inside one.
+                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
+                    azureMlTarget(where, 'strictml', 'strict-online', {
+                        smokeTest: {
+                            rows: [
+                                {
+                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+                                    expected: { 'Scored Labels': 'never' },
+                                },
+                            ],
+                        },
+                    }),
+                ];
+            },
+            {
+                ...azureMlSettings,
+                [SEMANTICS_SEED_ENV]: '7',
+                [DUPLICATE_ACTIVITIES_ENV]: SIDE_EFFECTS.join(','),
+                [DUPLICATE_SHARE_ENV]: '0.2',
+                [ABORTED_COMMIT_SHARE_ENV]: '0.3',
+                // 20x the 50 ms poll: idle queues back off to 1 s, Azure's 30 s scaled down as in
+                // arrivals.semantics (at 30 s every durable timer and activity hop of a rollout could wait 30 s).
+                [IDLE_CAP_ENV]: '1000',
+                // A dropped Event Grid event is trained by the catch-up pass of the next timer tick
+                // (the default schedule ticks once a year: a dropped upload never ran).
+                RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *',
+            },
+            { host: { semantics: 'azure' }, studioStateDir: studioState, seed: seedWithWorkspace(datastoreContainer) },
+        );
+        client = workspaceClient(app.studio.url);
+        const initial = await registerInitialModel(
+            client,
+            process.env.RETRAINER_DATA_STORAGE!,
+            datastoreContainer,
+            'users-model',
+        );
+        await servingEndpoint(client, 'churn-online', initial);
+        await servingEndpoint(client, 'strict-online', initial);
+    });
+    after(() => app?.stop());
+
+    const operations = (kind: string, suffix: string) => {
+        const state = JSON.parse(readFileSync(path.join(studioState, 'state.json'), 'utf8')) as {
+            azureml?: { operations: Record<string, { kind: string; target: string }> };
+        };
+        return Object.values(state.azureml?.operations ?? {}).filter(
+            (o) => o.kind === kind && o.target.endsWith(suffix.toLowerCase()),
+        );
+    };
+
+    async function runOf(target: string, file: string, seed: number, count = 1, upload = true): Promise<RunRecord> {
+        if (upload) {
+            const text = await toText(classificationCsv({ rows: 1200, seed }));
+            await app.data.getBlockBlobClient(`${target}/${file}`).upload(text, Buffer.byteLength(text));
+        }
+        const runs = await until(
+            `the run of ${target}`,
+            async () => {
+                const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
+                    headers: { 'x-functions-key': app.host.keys.functionDefault },
+                });
+                const r = (await res.json()) as RunRecord[];
+                return r.length >= count ? r : undefined;
+            },
+            // Bounds a hang only (50 ms apart): the run itself takes well under a minute.
+            2400,
+        );
+        // A late duplicate would add a record: wait until no orchestration runs and no arrival is
+        // pending. Not the blob triggers' receipts: a dropped Event Grid event never runs its trigger.
+        await settled({ ...app.scope, blobTrigger: false });
+        const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
+            headers: { 'x-functions-key': app.host.keys.functionDefault },
+        });
+        assert.equal(((await res.json()) as RunRecord[]).length, count, 'one run record per upload');
+        return runs[0];
+    }
+
+    /** Every traffic map the endpoint shows while `during` runs (sampled every 25 ms). */
+    async function trafficSeen<T>(
+        endpoint: string,
+        during: () => Promise<T>,
+    ): Promise<{ result: T; maps: Record<string, number>[] }> {
+        const maps: Record<string, number>[] = [];
+        let stop = false;
+        const sampler = (async () => {
+            while (!stop) {
+                const t = (await client.getEndpoint(endpoint)).traffic;
+                const last = maps.at(-1);
+                if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
+                await new Promise((r) => setTimeout(r, 25));
+            }
+        })();
+        try {
+            return { result: await during(), maps };
+        } finally {
+            stop = true;
+            await sampler;
+        }
+    }
+
+    /** A traffic map the service accepts: whole percentages summing to 100, each on a deployment it names. */
+    function assertValidMap(m: Record<string, number>, deployments: readonly string[]): void {
+        const values = Object.values(m);
+        assert.equal(
+            values.reduce((a, b) => a + b, 0),
+            100,
+            JSON.stringify(m),
+        );
+        for (const [d, v] of Object.entries(m)) {
+            assert.ok(Number.isInteger(v) && v >= 0 && v <= 100, JSON.stringify(m));
+            assert.ok(deployments.includes(d), `${d} in ${JSON.stringify(m)}`);
+        }
+    }
+
+    const golden = [
+        [70, 25, 0, 24],
+        [1, 115, 9, 1],
+    ];
+    const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
+    let promoted = '';
+
+    it('promotes through 10/50/100 with one deployment PUT, valid traffic maps, and serves the new model', async () => {
+        const before = operations('putEndpoint', '/churn-online').length;
+        const { result: run, maps } = await trafficSeen('churn-online', () => runOf('churnml', 'a.csv', 1, 1));
+        assert.equal(run.state, 'Promoted', `${run.reason} ${JSON.stringify(run.rollout)}`);
+        const fresh = deriveDeploymentName('churnml', run.runId);
+        assert.equal(run.rollout?.deployment, fresh);
+        assert.deepEqual(
+            run.rollout?.steps.map((s) => [s.percent, s.check?.passed]),
+            [
+                [10, true],
+                [50, true],
+                [100, true],
+            ],
+        );
+        assert.equal(operations('putDeployment', `/${fresh}`).length, 1, 'one deployment PUT');
+        // Duplicated setTraffic copies write each step's map once (3 steps; no rollback).
+        assert.equal(operations('putEndpoint', '/churn-online').length - before, 3, 'one endpoint PUT per step');
+        const reached = [10, 50, 100].map((p) => maps.findIndex((m) => share(m, fresh) === p));
+        assert.ok(
+            reached.every((i, k) => i >= 0 && (k === 0 || i > reached[k - 1])),
+            `maps seen: ${JSON.stringify(maps)}`,
+        );
+        for (const m of maps) assertValidMap(m, ['blue', fresh]);
+        const end = await client.getEndpoint('churn-online');
+        assert.equal(share(end.traffic, fresh), 100, JSON.stringify(end.traffic));
+        const key = await client.getEndpointKey('churn-online');
+        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
+        assert.equal(scored.deployment, fresh);
+        assert.deepEqual(
+            scored.predictions.map((p) => p['Scored Labels']),
+            ['0', '1'],
+        );
+        assert.equal((await client.findDeployment('churn-online', fresh))?.model, run.rollout?.model?.modelId);
+        promoted = fresh;
+    });
+
+    it('rolls back a deployment that degrades during a bake: the old one 100%, the new one deleted once', async () => {
+        assert.ok(promoted, 'needs the promotion above');
+        const before = operations('putEndpoint', '/churn-online').length;
+        const text = await toText(classificationCsv({ rows: 1200, seed: 2 }));
+        await app.data.getBlockBlobClient('churnml/b.csv').upload(text, Buffer.byteLength(text));
+        const baking = await until(
+            'the second run baking',
+            async () => {
+                const res = await fetch(`${app.host.origin}/api/targets/churnml`, {
+                    headers: { 'x-functions-key': app.host.keys.functionDefault },
+                });
+                const view = (await res.json()) as {
+                    inFlight: { step: { step?: string; runId?: string } | null } | null;
+                };
+                const s = view.inFlight?.step;
+                return s?.step === 'baking' && s.runId ? s : undefined;
+            },
+            3600,
+        );
+        const fresh = deriveDeploymentName('churnml', baking.runId!);
+        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
+        const end = await client.getEndpoint('churn-online');
+        const key = await client.getEndpointKey('churn-online');
+        let live = true;
+        // Live traffic through the endpoint until the run ends, so the bake's counters see the failures.
+        const traffic = (async () => {
+            while (live) {
+                await client
+                    .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
+                    .catch(() => undefined);
+            }
+        })();
+        let run: RunRecord;
+        try {
+            const { result, maps } = await trafficSeen('churn-online', () => runOf('churnml', 'b.csv', 2, 2, false));
+            run = result;
+            for (const m of maps) assertValidMap(m, [promoted, 'blue', fresh]);
+        } finally {
+            live = false;
+            await traffic;
+            app.studio.faults.clear(`churn-online/${fresh}`);
+        }
+        assert.equal(run.runId, baking.runId);
+        assert.equal(run.state, 'RolledBack', run.reason);
+        assert.match(run.reason!, /Live checks failed at 10% traffic/);
+        assert.equal(run.rollout?.steps.length, 1);
+        assert.equal(operations('putDeployment', `/${fresh}`).length, 1, 'one deployment PUT');
+        assert.equal(operations('deleteDeployment', `/${fresh}`).length, 1, 'one delete');
+        // One map for the 10% step, one for the rollback.
+        assert.equal(operations('putEndpoint', '/churn-online').length - before, 2);
+        const after = await client.getEndpoint('churn-online');
+        assert.equal(share(after.traffic, promoted), 100, JSON.stringify(after.traffic));
+        assert.equal(await client.findDeployment('churn-online', fresh), undefined, 'the new deployment is deleted');
+    });
+
+    it('a deployment failing its golden rows is deleted once and never gets traffic', async () => {
+        const trafficBefore = operations('putEndpoint', '/strict-online').length;
+        const { result: run, maps } = await trafficSeen('strict-online', () => runOf('strictml', 'a.csv', 22));
+        assert.equal(run.state, 'RolledBack', run.reason);
+        const fresh = run.rollout!.deployment!;
+        assert.equal(operations('putDeployment', `/${fresh}`).length, 1);
+        assert.equal(operations('deleteDeployment', `/${fresh}`).length, 1, 'one delete');
+        assert.equal(operations('putEndpoint', '/strict-online').length, trafficBefore, 'no traffic map written');
+        for (const m of maps) assert.equal(share(m, fresh), 0, JSON.stringify(maps));
+        assert.deepEqual((await client.getEndpoint('strict-online')).traffic, { blue: 100 });
+    });
+
+    it('the profile really ran the rollout steps as overlapping duplicates and aborted commits', () => {
+        const faults = app.host.semantics.faults.all();
+        for (const activity of [Activities.beginDeployment, Activities.setTraffic, Activities.deleteDeployment]) {
+            const pairs = faults.filter(
+                (f) => f.kind === DUPLICATE_ACTIVITY && duplicateEvidence(f.detail).activity === activity,
+            );
+            assert.ok(pairs.length > 0, `a duplicate of ${activity}`);
+            assert.ok(
+                pairs.some((f) => duplicateEvidence(f.detail).overlapped),
+                `two copies of ${activity} overlapped`,
+            );
+        }
+        assert.ok(faults.some((f) => f.kind === RESENT_AFTER_ABORTED_COMMIT));
+    });
+});
