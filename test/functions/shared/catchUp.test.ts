@@ -87,7 +87,8 @@ describe('catch-up pass on the timer', () => {
         assert.ok((view.missedEvents?.poisonMessages ?? 0) >= 1);
         const { stdout } = await promisify(execFile)(
             process.execPath,
-            [CLI, 'status', 'churn', '--url', `${app.host.origin}/api`, '--key', app.host.keys.functionDefault],
+            // `--key=`: a generated key may start with '-', which would read as an option.
+            [CLI, 'status', 'churn', `--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`],
             { env: { ...process.env, RETRAINER_URL: '', RETRAINER_KEY: '' } },
         );
         assert.match(stdout, /missed: {4}2 dead-lettered event\(s\), \d+ poison message\(s\)/);
