@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import { runtimeDeps } from '../activities/runtime';
 import { CANCEL_EVENT, CancelRequestEvent, CustomStatus, Step } from '../orchestrators/contracts';
-import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './shared/clientPrincipal';
+import { principalOf } from './shared/clientPrincipal';
 import { cancelBodySchema, parseJsonBody } from './shared/requestSchemas';
 import { liveStatus } from './shared/startRetrain';
 
@@ -42,12 +42,9 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
     }
     const body = await parseJsonBody(request, cancelBodySchema);
     if (!body.ok) return { status: 400, jsonBody: { error: body.error } };
-    let principal: ClientPrincipal | undefined;
-    try {
-        principal = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER));
-    } catch (err) {
-        return { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'Unreadable identity.' } };
-    }
+    const identity = principalOf(request);
+    if (!identity.ok) return identity.response;
+    const principal = identity.principal;
     const by = principal?.name ?? body.value.by ?? ANONYMOUS_CANCELLER;
 
     const client = df.getClient(context);

@@ -5,7 +5,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import { runtimeDeps } from '../../activities/runtime';
 import { ApprovalDecisionEvent, approvalEventName, ApprovalRecord, CustomStatus } from '../../orchestrators/contracts';
 import type { TargetConfig } from '../../retraining/configSchema';
-import { CLIENT_PRINCIPAL_HEADER, ClientPrincipal, parseClientPrincipal } from './clientPrincipal';
+import { ClientPrincipal, principalOf } from './clientPrincipal';
 import { decisionBodySchema, parseJsonBody } from './requestSchemas';
 import { liveStatus } from './startRetrain';
 
@@ -86,12 +86,9 @@ export function decisionHandler(
         const runId = request.params.runId ?? '';
         const body = await parseJsonBody(request, decisionBodySchema);
         if (!body.ok) return { status: 400, jsonBody: { error: body.error } };
-        let principal: ClientPrincipal | undefined;
-        try {
-            principal = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER));
-        } catch (err) {
-            return { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'Unreadable identity.' } };
-        }
+        const identity = principalOf(request);
+        if (!identity.ok) return identity.response;
+        const principal = identity.principal;
 
         const deps = runtimeDeps();
         const client = df.getClient(context);

@@ -76,3 +76,22 @@ export function parseClientPrincipal(header: string | null | undefined): ClientP
     if (!name) throw new Error(`The ${CLIENT_PRINCIPAL_HEADER} header carries no name claim.`);
     return { name, roles: values(roleTypes) };
 }
+
+/**
+ * The request's App Service principal for an HTTP route: `{ ok: true, principal }` (undefined when
+ * authentication is off), or `{ ok: false, response }`, a 401 naming why the header is unreadable.
+ */
+export function principalOf(request: {
+    headers: { get(name: string): string | null };
+}):
+    | { ok: true; principal: ClientPrincipal | undefined }
+    | { ok: false; response: { status: 401; jsonBody: { error: string } } } {
+    try {
+        return { ok: true, principal: parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER)) };
+    } catch (err) {
+        return {
+            ok: false,
+            response: { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'Unreadable identity.' } },
+        };
+    }
+}

@@ -15,7 +15,7 @@ import {
 } from '../../retraining/dataPolicy';
 import { DataStateStore } from '../../retraining/dataState';
 import { FileProblem, IntakeIndex, intakeDataOf, intakeSchemaOf } from '../../retraining/intake';
-import { CLIENT_PRINCIPAL_HEADER, parseClientPrincipal } from './clientPrincipal';
+import { principalOf } from './clientPrincipal';
 import { dataChangeBodySchema, parseJsonBody } from './requestSchemas';
 
 /** One file under a target's data pattern, as `GET /api/data/{target}` shows it. */
@@ -168,12 +168,9 @@ export function dataChangeHandler(action: 'exclude' | 'include') {
         const { deps, target } = found;
         const parsed = await parseJsonBody(request, dataChangeBodySchema);
         if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
-        let by = parsed.value.by;
-        try {
-            by = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER))?.name ?? by;
-        } catch (err) {
-            return { status: 401, jsonBody: { error: err instanceof Error ? err.message : 'unreadable principal' } };
-        }
+        const identity = principalOf(request);
+        if (!identity.ok) return identity.response;
+        const by = identity.principal?.name ?? parsed.value.by;
         const store = new DataStateStore(deps.runs.stateContainer);
         const listed = await listData(deps, target);
         const state = await store.load(target.name);
