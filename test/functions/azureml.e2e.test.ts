@@ -14,6 +14,7 @@ import {
     servingEndpoint,
     until,
     workspaceClient,
+    trafficSeen,
 } from '../helpers/azuremlTargets';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -94,29 +95,6 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     }
 
-    /** Every traffic map the endpoint shows while `during` runs (sampled every 25 ms). */
-    async function trafficSeen<T>(
-        endpoint: string,
-        during: () => Promise<T>,
-    ): Promise<{ result: T; maps: Record<string, number>[] }> {
-        const maps: Record<string, number>[] = [];
-        let stop = false;
-        const sampler = (async () => {
-            while (!stop) {
-                const t = (await client.getEndpoint(endpoint)).traffic;
-                const last = maps.at(-1);
-                if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
-                await new Promise((r) => setTimeout(r, 25));
-            }
-        })();
-        try {
-            return { result: await during(), maps };
-        } finally {
-            stop = true;
-            await sampler;
-        }
-    }
-
     const golden = [
         [70, 25, 0, 24],
         [1, 115, 9, 1],
@@ -127,7 +105,7 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     let promotedDeployment = '';
 
     it('promotes through 10/50/100 with bakes, and the endpoint serves the new model', async () => {
-        const { result: all, maps } = await trafficSeen('churn-online', async () => {
+        const { result: all, maps } = await trafficSeen(client, 'churn-online', async () => {
             await put('churnml/a.csv', 1500, 1);
             return waitForRuns(1, 'churnml');
         });
@@ -252,7 +230,7 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     });
 
     it('never gives traffic to a deployment that fails its golden rows', async () => {
-        const { result: all, maps } = await trafficSeen('strict-online', async () => {
+        const { result: all, maps } = await trafficSeen(client, 'strict-online', async () => {
             await put('strictml/a.csv', 1500, 3);
             return waitForRuns(1, 'strictml');
         });

@@ -28,6 +28,7 @@ import {
     servingEndpoint,
     until,
     workspaceClient,
+    trafficSeen,
 } from '../helpers/azuremlTargets';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -138,29 +139,6 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         return runs[0];
     }
 
-    /** Every traffic map the endpoint shows while `during` runs (sampled every 25 ms). */
-    async function trafficSeen<T>(
-        endpoint: string,
-        during: () => Promise<T>,
-    ): Promise<{ result: T; maps: Record<string, number>[] }> {
-        const maps: Record<string, number>[] = [];
-        let stop = false;
-        const sampler = (async () => {
-            while (!stop) {
-                const t = (await client.getEndpoint(endpoint)).traffic;
-                const last = maps.at(-1);
-                if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
-                await new Promise((r) => setTimeout(r, 25));
-            }
-        })();
-        try {
-            return { result: await during(), maps };
-        } finally {
-            stop = true;
-            await sampler;
-        }
-    }
-
     /** A traffic map the service accepts: whole percentages summing to 100, each on a deployment it names. */
     function assertValidMap(m: Record<string, number>, deployments: readonly string[]): void {
         const values = Object.values(m);
@@ -184,7 +162,7 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
 
     it('promotes through 10/50/100 with one deployment PUT, valid traffic maps, and serves the new model', async () => {
         const before = operations('putEndpoint', '/churn-online').length;
-        const { result: run, maps } = await trafficSeen('churn-online', () => runOf('churnml', 'a.csv', 1, 1));
+        const { result: run, maps } = await trafficSeen(client, 'churn-online', () => runOf('churnml', 'a.csv', 1, 1));
         assert.equal(run.state, 'Promoted', `${run.reason} ${JSON.stringify(run.rollout)}`);
         const fresh = deriveDeploymentName('churnml', run.runId);
         assert.equal(run.rollout?.deployment, fresh);
@@ -252,7 +230,9 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         })();
         let run: RunRecord;
         try {
-            const { result, maps } = await trafficSeen('churn-online', () => runOf('churnml', 'b.csv', 2, 2, false));
+            const { result, maps } = await trafficSeen(client, 'churn-online', () =>
+                runOf('churnml', 'b.csv', 2, 2, false),
+            );
             run = result;
             for (const m of maps) assertValidMap(m, [promoted, 'blue', fresh]);
         } finally {
@@ -275,7 +255,7 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
 
     it('a deployment failing its golden rows is deleted once and never gets traffic', async () => {
         const trafficBefore = operations('putEndpoint', '/strict-online').length;
-        const { result: run, maps } = await trafficSeen('strict-online', () => runOf('strictml', 'a.csv', 22));
+        const { result: run, maps } = await trafficSeen(client, 'strict-online', () => runOf('strictml', 'a.csv', 22));
         assert.equal(run.state, 'RolledBack', run.reason);
         const fresh = run.rollout!.deployment!;
         assert.equal(operations('putDeployment', `/${fresh}`).length, 1);

@@ -173,3 +173,30 @@ export async function servingEndpoint(client: AzureMlClient, endpoint: string, m
     );
     await settle(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
 }
+
+/**
+ * Every traffic map `endpoint` shows while `during` runs (sampled every 25 ms, each change once),
+ * with what `during` resolved to.
+ */
+export async function trafficSeen<T>(
+    client: AzureMlClient,
+    endpoint: string,
+    during: () => Promise<T>,
+): Promise<{ result: T; maps: Record<string, number>[] }> {
+    const maps: Record<string, number>[] = [];
+    let stop = false;
+    const sampler = (async () => {
+        while (!stop) {
+            const t = (await client.getEndpoint(endpoint)).traffic;
+            const last = maps.at(-1);
+            if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
+            await new Promise((r) => setTimeout(r, 25));
+        }
+    })();
+    try {
+        return { result: await during(), maps };
+    } finally {
+        stop = true;
+        await sampler;
+    }
+}
