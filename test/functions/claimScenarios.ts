@@ -13,6 +13,7 @@ import {
     RESENT_AFTER_ABORTED_COMMIT,
 } from '../../src/local/host/semantics/activities';
 import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
+import { IDLE_CAP_ENV } from '../../src/local/host/semantics/queues';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
 import { bindChurnModel } from '../helpers/classicModel';
@@ -92,6 +93,13 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     [DUPLICATE_ACTIVITIES_ENV]: [...SIDE_EFFECTS, Activities.record].join(','),
                     [DUPLICATE_SHARE_ENV]: '0.2',
                     [ABORTED_COMMIT_SHARE_ENV]: '0.3',
+                    // The azure profile drops a share of blob events (semantics/events.ts), as Event Grid
+                    // may; the catch-up pass of the next timer tick trains such an upload. The default
+                    // test schedule ticks once a year, so a dropped upload never ran ("run N did not happen").
+                    RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *',
+                    // 20x the 50 ms poll: idle queues back off to 1 s, Azure's 30 s scaled down as in
+                    // arrivals.semantics and azureml.semantics.
+                    [IDLE_CAP_ENV]: '1000',
                 },
                 { host: { semantics: o.profile }, studioStateDir: studioState },
             );
