@@ -35,7 +35,8 @@ export class OrchestrationDispatcher {
     }
 
     /** One poll: start an episode for every ready instance not already being processed here. */
-    async tick(): Promise<void> {
+    /** One poll: starts every due instance not already running; true when it started any. */
+    async tick(): Promise<boolean> {
         const now = this.clock.now();
         const ids = new Set([
             ...(await this.store.instancesNeedingStart()),
@@ -59,6 +60,7 @@ export class OrchestrationDispatcher {
             );
         }
         await Promise.all(work);
+        return work.length > 0;
     }
 
     get idle(): boolean {
