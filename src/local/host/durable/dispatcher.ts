@@ -34,8 +34,10 @@ export class OrchestrationDispatcher {
         this.#semaphore = new Semaphore(concurrency);
     }
 
-    /** One poll: start an episode for every ready instance not already being processed here. */
-    /** One poll: starts every due instance not already running; true when it started any. */
+    /**
+     * One poll: start an episode for every ready instance not already being processed here. True
+     * when it started any (the azure profile's poll loop resets its backoff then).
+     */
     async tick(): Promise<boolean> {
         const now = this.clock.now();
         const ids = new Set([

@@ -4,7 +4,7 @@ import type { WatchedBlobs } from '../triggers/blobScan';
 import { PollLoop } from '../util/pollLoop';
 import { azureEvents, EventGridDelivery, eventGridShares, EventSemantics, failingBlobs } from './events';
 import type { SemanticsProfile } from './profile';
-import { azureQueueLoop, idleCaps, Loop, LoopFactory } from './queues';
+import { AZURE_QUEUE_POLLING, azureQueueLoop, idleCaps, Loop, LoopFactory } from './queues';
 import { azureStarts, defaultStarts, OverridableStates, StartSemantics } from './starts';
 
 /** Everything the arrivals/starts/events/queues parts of a profile change in the dev host. */
@@ -36,7 +36,7 @@ export function hostSemantics(
     const shares = eventGridShares(env);
     const injectFailure = failingBlobs(env, profile);
     log.host(
-        `Semantics profile 'azure' (seed ${profile.seed}): racing starts, events to Pending dropped, Event Grid blob delivery (drop ${shares.dropShare}, duplicate ${shares.duplicateShare}), idle-queue backoff to ${caps['durable-control']} ms (durable), ${caps['blob-trigger']} ms (blob trigger queue).`,
+        `Semantics profile 'azure' (seed ${profile.seed}): racing starts, events to Pending dropped, Event Grid blob delivery (drop ${shares.dropShare}, duplicate ${shares.duplicateShare}), idle-queue backoff from the poll interval (Azure: ${AZURE_QUEUE_POLLING['durable-control'].azureMinInMs} ms) to ${caps['durable-control']} ms for durable queues, from the blob queue poll (Azure: ${AZURE_QUEUE_POLLING['blob-trigger'].azureMinInMs} ms) to ${caps['blob-trigger']} ms for the blob trigger queue.`,
         'warning',
     );
     return {
