@@ -42,9 +42,14 @@ export class ActivityWorker {
         private readonly onCompleted: () => void = () => undefined,
     ) {}
 
-    async tick(): Promise<void> {
+    /**
+     * One poll: leases and starts claimable work items up to the free slots. True when it started
+     * any, or when every slot is busy (a busy worker is not an idle queue, so it must not back off).
+     */
+    async tick(): Promise<boolean> {
         const free = this.options.concurrency - this.#running.size;
-        if (free <= 0) return;
+        if (free <= 0) return true;
+        let started = 0;
         const now = this.clock.now();
         const candidates = await this.store.claimableWorkItems(now, free * 2);
         for (const item of candidates) {
@@ -66,7 +71,9 @@ export class ActivityWorker {
                 )
                 .finally(() => this.#running.delete(key));
             this.#running.set(key, run);
+            started++;
         }
+        return started > 0;
     }
 
     /** Waits for activities already running (graceful stop). */

@@ -34,8 +34,11 @@ export class OrchestrationDispatcher {
         this.#semaphore = new Semaphore(concurrency);
     }
 
-    /** One poll: start an episode for every ready instance not already being processed here. */
-    async tick(): Promise<void> {
+    /**
+     * One poll: start an episode for every ready instance not already being processed here. True
+     * when it started any (the azure profile's poll loop resets its backoff then).
+     */
+    async tick(): Promise<boolean> {
         const now = this.clock.now();
         const ids = new Set([
             ...(await this.store.instancesNeedingStart()),
@@ -59,6 +62,7 @@ export class OrchestrationDispatcher {
             );
         }
         await Promise.all(work);
+        return work.length > 0;
     }
 
     get idle(): boolean {

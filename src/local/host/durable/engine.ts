@@ -5,7 +5,7 @@ import { HostLogger } from '../core/log';
 import { FunctionRegistry } from '../core/registry';
 import { StorageClients } from '../storage/clients';
 import type { EventSemantics } from '../semantics/events';
-import type { Loop } from '../semantics/queues';
+import type { Loop, LoopFactory } from '../semantics/queues';
 import { StartSemantics } from '../semantics/starts';
 import { ActivitySemantics } from '../semantics/activities';
 import { PollLoop } from '../util/pollLoop';
@@ -27,7 +27,7 @@ export interface DurableEngineOptions {
     /** Events raised to Pending instances (semantics/events.ts); never dropped by default. */
     events?: EventSemantics;
     /** The polling loops (semantics/queues.ts: idle-queue latency); PollLoop by default. */
-    loop?: (label: string, pollMs: number, tick: () => Promise<void>) => Loop;
+    loop?: LoopFactory;
     /** The azure semantics profile's activity faults; absent by default. */
     activitySemantics?: ActivitySemantics;
 }
@@ -86,8 +86,13 @@ export class DurableEngine {
         );
         this.service.events = opts.events;
         const loop = opts.loop ?? ((label, ms, tick) => new PollLoop(label, ms, tick, log));
-        this.#orchestrationLoop = loop('durable orchestrations', opts.pollMs, () => this.dispatcher.tick());
-        this.#activityLoop = loop('durable activities', opts.pollMs, () => this.activities.tick());
+        this.#orchestrationLoop = loop(
+            'durable orchestrations',
+            opts.pollMs,
+            () => this.dispatcher.tick(),
+            'durable-control',
+        );
+        this.#activityLoop = loop('durable activities', opts.pollMs, () => this.activities.tick(), 'durable-work-item');
     }
 
     async start(): Promise<void> {

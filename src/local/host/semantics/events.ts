@@ -58,6 +58,7 @@ export function eventGridShares(env: Record<string, string | undefined>): EventG
 export class EventGridDelivery {
     readonly #seen = new Map<string, string>();
     #primed = false;
+    #onEnqueued: (() => void) | undefined;
 
     constructor(
         private readonly watched: readonly WatchedBlobs[],
@@ -66,8 +67,18 @@ export class EventGridDelivery {
         private readonly shares: EventGridShares,
     ) {}
 
+    /**
+     * Called after each look that queued messages: the blob extension's webhook queues through
+     * `BlobTriggerQueueWriter.EnqueueAsync`, which notifies the queue listener of the same
+     * instance (`SharedQueueWatcher.Notify`), so the listener polls at once.
+     */
+    onEnqueued(listener: () => void): void {
+        this.#onEnqueued = listener;
+    }
+
     /** One look at the watched containers; the first only records what is there. */
     async tick(): Promise<void> {
+        let queued = 0;
         for (const w of this.watched) {
             const container = w.blobs.getContainerClient(w.pattern.container);
             if (!(await container.exists())) continue;
@@ -96,10 +107,12 @@ export class EventGridDelivery {
                             ETag: etag,
                         }),
                     );
+                    queued++;
                 }
             }
         }
         this.#primed = true;
+        if (queued > 0) this.#onEnqueued?.();
     }
 }
 

@@ -55,8 +55,8 @@ export class BlobTriggerListener {
         return scanContainers(this.#watched, this.#receipts, this.queue);
     }
 
-    /** One drain of the trigger queue. */
-    processQueue(): Promise<void> {
+    /** One drain of the trigger queue; true when it received any message. */
+    processQueue(): Promise<boolean> {
         return this.#processor.drain();
     }
 }

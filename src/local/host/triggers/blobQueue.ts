@@ -44,9 +44,10 @@ export class BlobQueueProcessor {
 
     /**
      * One drain of the trigger queue: at most maxParallelism messages (the queue gives at most 32),
-     * run together; the poll loop never overlaps two drains, so no more run at once.
+     * run together; the poll loop never overlaps two drains, so no more run at once. True when it
+     * received any message (the poll loop's backoff resets, as the WebJobs queue listener's does).
      */
-    async drain(): Promise<void> {
+    async drain(): Promise<boolean> {
         const { receivedMessageItems } = await this.queue.receiveMessages({
             numberOfMessages: Math.max(1, Math.min(32, this.options.maxParallelism ?? 16)),
             visibilityTimeout: Math.ceil(this.options.visibilityTimeoutMs / 1000),
@@ -54,6 +55,7 @@ export class BlobQueueProcessor {
         await Promise.all(
             receivedMessageItems.map((m) => this.handle(m.messageText, m.messageId, m.popReceipt, m.dequeueCount)),
         );
+        return receivedMessageItems.length > 0;
     }
 
     private async handle(text: string, id: string, popReceipt: string, dequeueCount: number): Promise<void> {

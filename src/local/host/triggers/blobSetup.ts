@@ -5,7 +5,7 @@ import { HostLogger } from '../core/log';
 import { RegisteredFunction } from '../core/registry';
 import { StorageClients } from '../storage/clients';
 import type { EventGridDelivery } from '../semantics/events';
-import type { Loop } from '../semantics/queues';
+import type { Loop, LoopFactory } from '../semantics/queues';
 import { PollLoop } from '../util/pollLoop';
 import { BlobTriggerListener } from './blob';
 import { POISON_QUEUE } from './blobMessage';
@@ -62,7 +62,7 @@ export async function startBlobLoops(
     /** Semantics profile: Event Grid delivery instead of the scan, and the queue loop to use. */
     semantics?: {
         eventGrid?: EventGridDelivery;
-        queueLoop?: (label: string, ms: number, tick: () => Promise<void>) => Loop;
+        queueLoop?: LoopFactory;
     },
 ): Promise<Loop[]> {
     await blob.ensure();
@@ -72,14 +72,14 @@ export async function startBlobLoops(
         await delivery.tick();
         const ms = intervals.scanMs ?? 1000;
         log.host(`Blob triggers: Event Grid delivery (azure semantics), looking for writes every ${ms} ms.`);
-        const loops: Loop[] = [
-            new PollLoop('event grid', ms, () => delivery.tick(), log),
-            (semantics.queueLoop ?? ((l, m, t) => new PollLoop(l, m, t, log)))(
-                'blob queue',
-                intervals.queuePollMs ?? 1000,
-                () => blob.processQueue(),
-            ),
-        ];
+        const queueLoop = (semantics.queueLoop ?? ((l, m, t) => new PollLoop(l, m, t, log)))(
+            'blob queue',
+            intervals.queuePollMs ?? 1000,
+            () => blob.processQueue(),
+            'blob-trigger',
+        );
+        delivery.onEnqueued(() => queueLoop.wake());
+        const loops: Loop[] = [new PollLoop('event grid', ms, () => delivery.tick(), log), queueLoop];
         for (const loop of loops) loop.start();
         return loops;
     }

@@ -13,7 +13,7 @@ export class PollLoop {
     constructor(
         private readonly label: string,
         private readonly intervalMs: number,
-        private readonly tick: () => Promise<void>,
+        private readonly tick: () => Promise<unknown>,
         private readonly log: HostLogger,
     ) {}
 

@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
 import { FunctionRegistry } from '../../../../src/local/host/core/registry';
-import { memoryLogger } from '../../../../src/local/host/core/log';
 import { systemClock } from '../../../../src/local/host/durable/clock';
 import { newInstanceRecord } from '../../../../src/local/host/durable/instances';
 import { DurableService } from '../../../../src/local/host/durable/service';
 import { TaskHubStore } from '../../../../src/local/host/durable/store';
 import { azureEvents, eventGridShares, failingBlobs } from '../../../../src/local/host/semantics/events';
 import { semanticsProfile } from '../../../../src/local/host/semantics/profile';
-import { IdleBackoffLoop, idleCapInMs } from '../../../../src/local/host/semantics/queues';
+import { idleCapInMs } from '../../../../src/local/host/semantics/queues';
 import { storageClients } from '../../../../src/local/host/storage/clients';
-import { eventually, testStorage, uniqueName } from '../../../helpers/environment';
+import { testStorage, uniqueName } from '../../../helpers/environment';
 import { uniqueHub } from '../sampleHost';
 
-/** The azure profile's events (c) and queue latency (e), each fault proven through the FaultLog. */
+/** The azure profile's events (c), each fault proven through the FaultLog; queue latency (e) is in queues.test.ts. */
 describe('azure semantics: events and idle queues', () => {
     let store: TaskHubStore;
     before(async () => {
@@ -39,33 +38,6 @@ describe('azure semantics: events and idle queues', () => {
         );
         assert.equal(await service.raiseEvent(running, 'data-arrived', '{}'), 'accepted');
         assert.deepEqual(profile.faults.counts(), { 'event-dropped-pending': 1 }, 'only the Pending one');
-    });
-
-    it('backs off an idle queue to its cap; work queued meanwhile waits for the next poll and is counted', async () => {
-        const profile = semanticsProfile({ RETRAINER_HOST_SEMANTICS: 'azure' });
-        const ticks: number[] = [];
-        const loop = new IdleBackoffLoop(
-            'q',
-            10,
-            400,
-            () => Promise.resolve(void ticks.push(Date.now())),
-            memoryLogger(),
-            profile.faults,
-        );
-        loop.start();
-        const waitFor = (check: () => boolean) => eventually(() => (check() ? true : undefined), 'the loop', 6000, 20);
-        try {
-            await waitFor(() => ticks.length >= 6); // 10, 20, 40, 80, 160 ms apart: backed off
-            const before = ticks.length;
-            loop.wake();
-            assert.equal(ticks.length, before, 'a wake does not poll at once');
-            assert.equal(profile.faults.counts()['idle-queue-latency'], 1);
-            await waitFor(() => ticks.length > before);
-        } finally {
-            await loop.stop();
-        }
-        const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
-        assert.ok(Math.max(...gaps) >= 80, `the interval grew: ${gaps.join(',')}`);
     });
 
     it('validates the profile settings by name', () => {
