@@ -2,7 +2,7 @@ import type { QueueClient } from '@azure/storage-queue';
 
 import { encodeMessage, unquote } from '../triggers/blobMessage';
 import type { WatchedBlobs } from '../triggers/blobScan';
-import type { SemanticsProfile } from './profile';
+import { keyedChance, type SemanticsProfile } from './profile';
 
 /**
  * Events raised to an instance. Default: never lost (kept in the inbox until the instance runs).
@@ -57,6 +57,8 @@ export function eventGridShares(env: Record<string, string | undefined>): EventG
  */
 export class EventGridDelivery {
     readonly #seen = new Map<string, string>();
+    /** Writes seen per blob since the first look: the n in each fault decision's key. */
+    readonly #writes = new Map<string, number>();
     #primed = false;
     #onEnqueued: (() => void) | undefined;
 
@@ -90,11 +92,16 @@ export class EventGridDelivery {
                 this.#seen.set(key, etag);
                 if (!this.#primed) continue;
                 const subject = `${w.pattern.container}/${blob.name}`;
-                if (this.profile.random.chance(this.shares.dropShare)) {
+                // Decided by the seed, the blob and which of its writes this is, never by a shared
+                // stream: a seed drops the same uploads however the test's work interleaves.
+                const nth = (this.#writes.get(key) ?? 0) + 1;
+                this.#writes.set(key, nth);
+                const seed = this.profile.seed;
+                if (keyedChance(seed, `event-drop\0${key}#${nth}`, this.shares.dropShare)) {
                     this.profile.faults.record('blob-event-dropped', subject, `write ${etag}`);
                     continue;
                 }
-                const copies = this.profile.random.chance(this.shares.duplicateShare) ? 2 : 1;
+                const copies = keyedChance(seed, `event-duplicate\0${key}#${nth}`, this.shares.duplicateShare) ? 2 : 1;
                 if (copies > 1) this.profile.faults.record('blob-event-duplicated', subject, `write ${etag}`);
                 for (let i = 0; i < copies; i++) {
                     await this.queue.sendMessage(

@@ -48,6 +48,26 @@ export class SeededRandom {
 }
 
 /**
+ * A seed derived from `seed` and `key` (FNV-1a over the key's UTF-16 units): a stream of its own
+ * per key, so one key's draws never shift another's.
+ */
+export function keyedSeed(seed: number, key: string): number {
+    let h = seed >>> 0;
+    for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    return h;
+}
+
+/**
+ * True with probability `share` (0..1), decided by `seed` and `key` alone: the same key gets the
+ * same answer however work interleaves. For faults whose subject has a stable name (a blob write),
+ * so that a seed injects them into the same subjects on every run, not into whichever subject
+ * happened to draw next from a shared stream.
+ */
+export function keyedChance(seed: number, key: string, share: number): boolean {
+    return share > 0 && new SeededRandom(keyedSeed(seed, key)).next() < share;
+}
+
+/**
  * Every fault the profile injects goes through here: logged as a host line
  * (`[semantics] injected <kind> into <subject>`) and counted, so a test can prove it happened.
  */

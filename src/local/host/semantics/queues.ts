@@ -1,5 +1,5 @@
 import type { HostLogger } from '../core/log';
-import { FaultLog, SeededRandom } from './profile';
+import { FaultLog, keyedSeed, SeededRandom } from './profile';
 
 /** What the durable engine and the blob listener need of a polling loop (PollLoop has this shape). */
 export interface Loop {
@@ -148,9 +148,7 @@ export class RandomizedExponentialBackoff {
 
 /** A seed of its own for each loop, so its draws never shift the profile's fault decisions. */
 export function loopSeed(profileSeed: number, label: string): number {
-    let h = profileSeed >>> 0;
-    for (const ch of label) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    return h;
+    return keyedSeed(profileSeed, label);
 }
 
 /** The clock and timer an `IdleBackoffLoop` schedules with: the real ones, or a test's virtual ones. */
