@@ -7,7 +7,8 @@ import type { TargetView } from '../retrainerClient';
 import { describePolicy } from './data';
 
 export const statusUsage = `retrainer status [target] [--json]
-  Each target's champion (model, metrics, lineage) and the step of any run in flight.`;
+  Each target's champion (model, metrics, lineage), its data policy and the files it leaves out,
+  and the step of any run in flight.`;
 
 export async function status(argv: string[]): Promise<void> {
     const { values, positionals } = parseArgs({
