@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { readStackInfo } from '../local/stack/stackFile';
+import { readStackInfo, STACK_FILE } from '../local/stack/stackFile';
 import { RetrainerClient } from './retrainerClient';
 
 export interface ConnectionFlags {
@@ -58,11 +58,11 @@ export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proce
         );
     }
     const fromStack =
-        `Check the function key: the local stack refused the one from ${path.join(dir, 'stack.json')}; ` +
+        `Check the function key: the local stack refused the one from ${path.join(dir, STACK_FILE)}; ` +
         'is that the stack `npm start` runs now? Restart it to rewrite the file.';
     const local =
         `Check the function key: the local stack refused the one from ${given}; leave out --key and ` +
-        `RETRAINER_KEY and the CLI uses the stack's own (${path.join(dir, 'stack.json')}).`;
+        `RETRAINER_KEY and the CLI uses the stack's own (${path.join(dir, STACK_FILE)}).`;
     return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey, key === undefined ? fromStack : local);
 }
 
