@@ -591,6 +591,7 @@ async function renderRun(target, runId) {
             ]),
         );
     }
+    if (run.rollout && run.rollout.deployment) show(rolloutSection(run));
     show(
         el('h3', {}, 'Lineage'),
         el(
@@ -599,6 +600,60 @@ async function renderRun(target, runId) {
             `data (${blobs.length} files, key ${run.manifest ? run.manifest.runKey.slice(0, 12) : '—'}) → job ${run.job ? run.job.jobId : '—'} → model ${run.job ? run.job.modelOutput.relativeLocation : '—'} → endpoint ${run.state === 'Promoted' ? 'serving' : 'not updated'}`,
         ),
     );
+}
+
+/** A live check's verdict in words: `passed`, or `failed: reason; reason`. */
+function checkText(check) {
+    if (!check) return 'not checked';
+    return check.passed ? 'passed' : `failed: ${check.reasons.join('; ')}`;
+}
+
+/**
+ * An Azure ML v2 run's rollout (the run record's `rollout`): the new deployment, each traffic step
+ * it reached with the new deployment's share and its live checks, and how it ended.
+ */
+function rolloutSection(run) {
+    const r = run.rollout;
+    const fresh = r.deployment;
+    let outcome;
+    if (run.state === 'Promoted') {
+        const kept = r.serving && !r.retired.includes(r.serving) ? `; '${r.serving}' kept at 0%` : '';
+        const retired = r.retired.length ? `; retired ${r.retired.map((d) => `'${d}'`).join(', ')}` : '';
+        outcome = `Promoted: '${fresh}' takes all traffic${kept}${retired}`;
+    } else if (run.state === 'RolledBack') {
+        // `rolledBack` is set only once the traffic is back and the new deployment is deleted.
+        const back = !r.rolledBack
+            ? ''
+            : r.steps.length === 0
+              ? ` ('${fresh}' deleted before any traffic)`
+              : ` (traffic back ${r.serving ? `on '${r.serving}'` : 'as it was'}, '${fresh}' deleted)`;
+        outcome = `Rolled back${back}${run.reason ? `: ${run.reason}` : ''}`;
+    } else outcome = `${run.state}${run.reason ? `: ${run.reason}` : ''}`;
+    return [
+        el('h3', {}, 'Rollout'),
+        kv([
+            ['Deployment', el('code', {}, fresh)],
+            r.model ? ['Model version', el('code', {}, `${r.model.name}:${r.model.version}`)] : null,
+            ['Serving before', r.serving ? el('code', {}, r.serving) : 'none'],
+            r.preTraffic ? ['Golden rows before traffic', checkText(r.preTraffic)] : null,
+            ['Outcome', outcome],
+        ]),
+        r.steps.length
+            ? dataTable(
+                  'Traffic steps',
+                  ['Traffic to the new deployment', 'Bake began', 'Live checks'],
+                  r.steps.map((s) => [`${s.percent}%`, new Date(s.at).toLocaleString(), checkText(s.check)]),
+                  true,
+              )
+            : el('p', {}, 'No traffic step: the new deployment never got traffic.'),
+        r.notes && r.notes.length
+            ? el(
+                  'ul',
+                  { 'aria-label': 'Rollout notes' },
+                  r.notes.map((n) => el('li', {}, n)),
+              )
+            : null,
+    ];
 }
 
 async function render(force) {

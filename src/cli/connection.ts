@@ -1,7 +1,9 @@
+import path from 'node:path';
+
 import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { readStackInfo } from '../local/stack/stackFile';
+import { readStackInfo, STACK_FILE } from '../local/stack/stackFile';
 import { RetrainerClient } from './retrainerClient';
 
 export interface ConnectionFlags {
@@ -38,18 +40,30 @@ export class UsageError extends CliError {
 export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RetrainerClient {
     const url = flags.url ?? env.RETRAINER_URL;
     const key = flags.key ?? env.RETRAINER_KEY;
+    // A 401 names the key's source, since the fix differs: a mistyped flag, a stale variable, a stack file.
+    const given = flags.key !== undefined ? '--key' : 'RETRAINER_KEY';
+    const passed =
+        `Check the function key: the app refused the one from ${given}; pass the app's function key ` +
+        '(the portal\'s "Function keys", or `az functionapp keys list`) with --key or RETRAINER_KEY.';
     if (url) {
         if (!key) throw new CliError(`No function key for ${url}: pass --key or set RETRAINER_KEY.`);
-        return new RetrainerClient(url, key);
+        return new RetrainerClient(url, key, passed);
     }
-    const stack = readStackInfo(stackDir(flags, env));
+    const dir = stackDir(flags, env);
+    const stack = readStackInfo(dir);
     if (!stack) {
         throw new CliError(
             'No Retrainer app to talk to: start the local stack with `npm start` (in another terminal), ' +
                 'or pass --url and --key (or set RETRAINER_URL and RETRAINER_KEY) for a deployed app.',
         );
     }
-    return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey);
+    const fromStack =
+        `Check the function key: the local stack refused the one from ${path.join(dir, STACK_FILE)}; ` +
+        'is that the stack `npm start` runs now? Restart it to rewrite the file.';
+    const local =
+        `Check the function key: the local stack refused the one from ${given}; leave out --key and ` +
+        `RETRAINER_KEY and the CLI uses the stack's own (${path.join(dir, STACK_FILE)}).`;
+    return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey, key === undefined ? fromStack : local);
 }
 
 /**

@@ -12,9 +12,30 @@ export class RetrainerApiError extends Error {
         readonly statusCode: number | undefined,
         readonly code: string,
         readonly requestId: string | undefined,
+        /** What the app said (its `error` or `Message`), without the request line or a hint. */
+        readonly detail?: string,
+        /** What to do about it, when the CLI can tell (a 401's: which key to fix, and how). */
+        readonly hint?: string,
     ) {
         super(message);
         this.name = 'RetrainerApiError';
+    }
+
+    /**
+     * The same answer told as `request`'s (e.g. `POST /retrain/x`), with `more` after the app's
+     * words: a command reports an unknown target or a refused key as its own request's answer,
+     * whichever of its requests happened to meet it first.
+     */
+    restated(request: string, more = ''): RetrainerApiError {
+        const detail = this.detail ?? '';
+        return new RetrainerApiError(
+            `${request} answered ${this.statusCode ?? '?'}: ${detail.replace(/\.$/, '')}.${more}${this.hint ? ` ${this.hint}` : ''}`,
+            this.statusCode,
+            this.code,
+            this.requestId,
+            this.detail,
+            this.hint,
+        );
     }
 }
 
@@ -31,6 +52,15 @@ export interface TargetView {
         columnTypes?: Record<string, 'numeric' | 'text'>;
         classes?: string[];
     };
+    /**
+     * Canonical metric key -> the name the target's gate config gives it (`auc` -> `AUC`), for the
+     * metrics the gate names (absent from older apps).
+     */
+    metricNames?: Record<string, string>;
+    /** The target's data policy, defaults filled in (absent from older apps). */
+    dataPolicy?: DataListView['policy'];
+    /** Files the policy leaves out now: excluded by people, quarantined by Rejected runs (absent from older apps). */
+    dataFiles?: { excluded: number; quarantined: number };
     /** Files under the target's prefix that cannot train, with why (absent from older apps). */
     refused?: { name: string; reason: string; problems: { line: number; column?: string; message: string }[] }[];
     champion: {
@@ -49,6 +79,8 @@ export interface TargetView {
     missedEvents?: {
         checkedAt: string;
         deadLetteredEvents: number | null;
+        /** The dead-letter container counted; null when none is configured (absent from older apps). */
+        deadLetterContainer?: string | null;
         poisonMessages: number | null;
         problems?: string[];
     } | null;
@@ -73,7 +105,32 @@ export interface RunView {
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
     /** A Cancelled run's: who asked (or that it was terminated from outside), when, at which step. */
     cancellation?: { kind: string; by: string; at: string; why?: string; step: string };
+    /** An Azure ML v2 target's rollout (`RolloutRecord` in src/orchestrators/contracts.ts). */
+    rollout?: RolloutView;
     timings: Record<string, string>;
+}
+
+/** A live check's verdict in a rollout: the golden rows, and over a bake the error rate and latency. */
+export interface LiveCheckView {
+    passed: boolean;
+    reasons: string[];
+}
+
+/** What an Azure ML v2 run did to its endpoint: the new deployment, the traffic steps it reached, what it retired. */
+export interface RolloutView {
+    model?: { name: string; version: string };
+    /** The new deployment. */
+    deployment?: string;
+    /** The deployment that served before the run (null: none had traffic). */
+    serving?: string | null;
+    /** The golden rows against the new deployment before it got any traffic. */
+    preTraffic?: LiveCheckView;
+    /** Each traffic step reached, in order: the new deployment's share and its checks after the bake. */
+    steps: { percent: number; at: string; check?: LiveCheckView }[];
+    /** Earlier deployments deleted after the promotion. */
+    retired: string[];
+    rolledBack?: boolean;
+    notes?: string[];
 }
 
 export interface ScoreView {
@@ -145,11 +202,20 @@ export interface CancelView {
 export class RetrainerClient {
     readonly apiUrl: string;
     readonly #key: string;
+    readonly #keyHint: string;
 
-    /** @param apiUrl - the app's API root, e.g. `http://127.0.0.1:7071/api` or `https://app.azurewebsites.net/api` */
-    constructor(apiUrl: string, functionKey: string) {
+    /**
+     * @param apiUrl - the app's API root, e.g. `http://127.0.0.1:7071/api` or `https://app.azurewebsites.net/api`
+     * @param keyHint - what a 401 tells the user to do: where the key came from and how to pass the right one
+     */
+    constructor(
+        apiUrl: string,
+        functionKey: string,
+        keyHint = 'The app did not accept the function key: pass its function key with --key or RETRAINER_KEY.',
+    ) {
         this.apiUrl = apiUrl.replace(/\/+$/, '');
         this.#key = functionKey;
+        this.#keyHint = keyHint;
     }
 
     listTargets(options: RequestOptions = {}): Promise<TargetView[]> {
@@ -248,12 +314,15 @@ export class RetrainerClient {
             } catch {
                 // not JSON: the raw text says it
             }
-            const hint = res.status === 401 ? ' Check the function key (--key or RETRAINER_KEY).' : '';
+            const said = (detail || res.statusText).replace(/\.$/, '');
+            const hint = res.status === 401 ? this.#keyHint : undefined;
             throw new RetrainerApiError(
-                `${method} /${path.split('?')[0]} answered ${res.status}: ${(detail || res.statusText).replace(/\.$/, '')}.${hint}`,
+                `${method} /${path.split('?')[0]} answered ${res.status}: ${said}.${hint ? ` ${hint}` : ''}`,
                 res.status,
                 `Http${res.status}`,
                 requestId,
+                said,
+                hint,
             );
         }
         return (text ? JSON.parse(text) : undefined) as T;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CliError, UsageError } from './connection';
-import { RetrainerClient, RunView } from './retrainerClient';
+import { RetrainerClient, RolloutView, RunView } from './retrainerClient';
 
 export interface WaitOptions {
     timeoutInMs: number;
@@ -82,18 +82,55 @@ export class WaitTimeoutError extends CliError {
     override name = 'WaitTimeoutError';
 }
 
+/** A run's record in a few lines, as `--wait` prints it when the run ends. */
 export function describeRun(run: RunView): string {
     const lines = [`Run ${run.runId} of '${run.target}': ${run.state}`];
     if (run.forced) lines.push(`  forced: re-judged the data of run ${run.manifest?.previousRunId ?? '?'}`);
     for (const l of run.manifest?.leftOut ?? []) lines.push(`  left out: ${l.name}: ${l.reason}`);
     const gate = run.verdict?.reasons ?? [];
     for (const r of gate) lines.push(`  gate: ${r}`);
-    // A rejection's reason is the gate's reasons again; other reasons (a failed step, a skip) are news.
-    if (run.reason && !(gate.length > 0 && run.state === 'Rejected')) lines.push(`  reason: ${run.reason}`);
+    const rollout = run.rollout?.deployment ? describeRollout(run.rollout, run.rollout.deployment, run) : [];
+    lines.push(...rollout);
+    // A rejection's reason is the gate's reasons again, a rollout's is its outcome line; other
+    // reasons (a failed step, a skip) are news.
+    if (run.reason && !(gate.length > 0 && run.state === 'Rejected') && rollout.length === 0)
+        lines.push(`  reason: ${run.reason}`);
     const blobs = run.manifest?.blobs ?? [];
     const blank = blobs.reduce((n, b) => n + (b.blankRows ?? 0), 0);
     if (blank > 0) lines.push(`  skipped ${blank} blank row(s)`);
     const extra = [...new Set(blobs.flatMap((b) => b.extraColumns ?? []))];
     if (extra.length > 0) lines.push(`  ignored column(s): ${extra.join(', ')}`);
     return lines.join('\n');
+}
+
+/**
+ * An Azure ML v2 rollout in three lines: the deployment, the traffic steps it reached, and how it
+ * ended (promoted, and what became of the serving deployment; or rolled back, and why).
+ */
+function describeRollout(r: RolloutView, deployment: string, run: RunView): string[] {
+    const model = r.model ? `model ${r.model.name}:${r.model.version} as ` : '';
+    const beside = r.serving ? ` (beside '${r.serving}')` : '';
+    const lines = [`  rollout: ${model}deployment '${deployment}'${beside}`];
+    const failedAt = r.steps.find((s) => s.check && !s.check.passed);
+    const goldenFailed = r.preTraffic?.passed === false;
+    if (r.steps.length > 0) {
+        const checks = failedAt ? `, live checks failed at ${failedAt.percent}%` : '';
+        lines.push(`  traffic: ${r.steps.map((s) => `${s.percent}%`).join(' -> ')}${checks}`);
+    } else lines.push(`  traffic: none${goldenFailed ? ' (its golden rows failed first)' : ''}`);
+    const why = run.reason ? `: ${run.reason}` : '';
+    if (run.state === 'Promoted') {
+        const kept = r.serving && !r.retired.includes(r.serving) ? `; '${r.serving}' kept at 0%` : '';
+        const retired = r.retired.length > 0 ? `; retired ${r.retired.map((d) => `'${d}'`).join(', ')}` : '';
+        lines.push(`  outcome: promoted: '${deployment}' takes all traffic${kept}${retired}`);
+    } else if (run.state === 'RolledBack') {
+        // `rolledBack` is set only once the traffic is back and the new deployment is gone.
+        const back = !r.rolledBack
+            ? ''
+            : r.steps.length === 0
+              ? ` ('${deployment}' deleted before any traffic)`
+              : ` (traffic back ${r.serving ? `on '${r.serving}'` : 'as it was'}, '${deployment}' deleted)`;
+        lines.push(`  outcome: rolled back${back}${why}`);
+    } else lines.push(`  outcome: ${run.state}${why}`);
+    for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
+    return lines;
 }

@@ -3,15 +3,20 @@ import * as df from 'durable-functions';
 
 import { runsContainerName, runtimeDeps } from '../activities/runtime';
 import { IntakeIndex } from '../retraining/intake';
+import { canonicalMetricName } from '../retraining/metricNames';
 import { taskOf } from '../retraining/task';
 import { lastMissedEvents, MissedEvents } from './shared/catchUp';
+import { dataFileCounts } from './shared/dataManagement';
 import { DurableOutageError, liveStatus } from './shared/startRetrain';
 
 /**
  * GET /api/targets[/{target}]: each target's champion, its metrics and lineage, any run in flight,
  * where its training data goes and what it must hold (so a client can check and upload a file
  * without reading the app's config), and the files under its prefix that cannot train (`refused`:
- * name, one-line reason, and the file's own line and column of each problem).
+ * name, one-line reason, and the file's own line and column of each problem). `metricNames` maps
+ * each gate metric's key in run records to the name the config gives it (`auc` -> `AUC`);
+ * `dataPolicy` is the target's (defaults filled in) and `dataFiles` counts the files it leaves out
+ * (`excluded` by people, `quarantined` by Rejected runs), as `GET /api/data/{target}` states them.
  */
 export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     try {
@@ -39,6 +44,11 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
             const champion = (await deps.runs.getChampion(t.name))?.champion ?? null;
             const live = await liveStatus(client, t.name);
             const refused = await IntakeIndex.loadRefused(deps.runs.stateContainer, t.name);
+            const dataFiles = await dataFileCounts(deps, t);
+            // The first spelling wins, as the status page's chart takes it (src/ui/views.ts).
+            const metricNames: Record<string, string> = {};
+            for (const g of [...t.gate.thresholds, ...(t.gate.improvement ?? [])])
+                metricNames[canonicalMetricName(g.metric)] ??= g.metric;
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -51,6 +61,9 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
                     ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
                     ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },
+                metricNames,
+                dataPolicy: t.dataPolicy,
+                dataFiles,
                 refused: refused.map((v) => ({
                     name: v.name,
                     reason: v.reason,

@@ -189,7 +189,7 @@ describe('retrainer init-target: your own model in one command', () => {
 
         assert.match(
             await stack.cli(dir, 'data', 'include', 'shop', 'shop-noise.csv', '--by', 'ana'),
-            new RegExp(`lifted the quarantine of run ${rejected.runId}`),
+            new RegExp(`is back in training: the quarantine by Rejected run ${rejected.runId} is lifted by ana\\.`),
         );
         view = await list();
         assert.equal(view.files.find((f) => f.name === 'shop/shop-noise.csv')?.state, 'included');

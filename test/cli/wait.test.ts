@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { exitCodeOf, RUN_EXIT_CODES, timeoutInMsOf, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
+import { describeRun, exitCodeOf, RUN_EXIT_CODES, timeoutInMsOf, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
 
 describe('--wait exit codes', () => {
     it('exits 0 only for Promoted and a distinct non-zero code for every other final state', () => {
@@ -72,5 +72,99 @@ describe('--timeout-seconds', () => {
                 `retrainer ${args.join(' ')}`,
             );
         }
+    });
+});
+
+describe('describeRun: an Azure ML v2 rollout', () => {
+    const base = {
+        target: 'churn-v2',
+        runId: 'r2',
+        instanceId: 'retrain-churn-v2',
+        trigger: { kind: 'blob', blobName: 'churn-v2/a.csv' },
+        timings: {},
+    };
+    const at = '2026-11-30T08:00:00.000Z';
+    const ok = { passed: true, reasons: [] };
+
+    it('names the deployment, the traffic steps reached and the promotion', () => {
+        const text = describeRun({
+            ...base,
+            state: 'Promoted',
+            rollout: {
+                model: { name: 'churn', version: 'r2' },
+                deployment: 'churn-v2-r2',
+                serving: 'blue',
+                preTraffic: ok,
+                steps: [10, 50, 100].map((percent) => ({ percent, at, check: ok })),
+                retired: [],
+            },
+        });
+        assert.equal(
+            text,
+            [
+                "Run r2 of 'churn-v2': Promoted",
+                "  rollout: model churn:r2 as deployment 'churn-v2-r2' (beside 'blue')",
+                '  traffic: 10% -> 50% -> 100%',
+                "  outcome: promoted: 'churn-v2-r2' takes all traffic; 'blue' kept at 0%",
+            ].join('\n'),
+        );
+    });
+
+    it('says at which step the live checks failed, and why it rolled back, once', () => {
+        const reason = "Live checks failed at 50% traffic on 'churn-v2-r2': error rate 0.2 is over 0.01";
+        const text = describeRun({
+            ...base,
+            state: 'RolledBack',
+            reason,
+            rollout: {
+                deployment: 'churn-v2-r2',
+                serving: 'blue',
+                preTraffic: ok,
+                steps: [
+                    { percent: 10, at, check: ok },
+                    { percent: 50, at, check: { passed: false, reasons: ['error rate 0.2 is over 0.01'] } },
+                ],
+                retired: [],
+                rolledBack: true,
+            },
+        });
+        assert.deepEqual(text.split('\n').slice(1), [
+            "  rollout: deployment 'churn-v2-r2' (beside 'blue')",
+            '  traffic: 10% -> 50%, live checks failed at 50%',
+            `  outcome: rolled back (traffic back on 'blue', 'churn-v2-r2' deleted): ${reason}`,
+        ]);
+    });
+
+    it('says a deployment whose golden rows failed never got traffic', () => {
+        const reason = "Deployment 'churn-v2-r2' failed its golden rows before any traffic: row 1: expected '0'";
+        const text = describeRun({
+            ...base,
+            state: 'RolledBack',
+            reason,
+            rollout: {
+                deployment: 'churn-v2-r2',
+                serving: 'blue',
+                preTraffic: { passed: false, reasons: ["row 1: expected '0'"] },
+                steps: [],
+                retired: [],
+                rolledBack: true,
+                notes: ['a note for people'],
+            },
+        });
+        assert.deepEqual(text.split('\n').slice(2), [
+            '  traffic: none (its golden rows failed first)',
+            `  outcome: rolled back ('churn-v2-r2' deleted before any traffic): ${reason}`,
+            '  note: a note for people',
+        ]);
+    });
+
+    it('prints no rollout lines for a run without a deployment, and keeps its reason', () => {
+        const text = describeRun({
+            ...base,
+            state: 'Failed',
+            reason: 'The job failed',
+            rollout: { steps: [], retired: [] },
+        });
+        assert.equal(text, "Run r2 of 'churn-v2': Failed\n  reason: The job failed");
     });
 });

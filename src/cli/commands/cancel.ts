@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { asOwnRequest } from '../ownRequest';
 import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 
 export const cancelUsage = `retrainer cancel <target> [--by NAME] [--why TEXT] [--wait] [--timeout-seconds N]
@@ -36,9 +37,11 @@ export async function cancel(argv: string[]): Promise<number> {
     if (!target || positionals.length > 1) throw new CliError(`usage: ${cancelUsage}`);
     const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const client = appClient(values);
-    const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
     const by = values.by ?? localUser();
-    const asked = await client.cancelRun(target, { ...(by ? { by } : {}), ...(values.why ? { why: values.why } : {}) });
+    const { before, asked } = await asOwnRequest(client, `POST /retrain/${target}/cancel`, target, async () => ({
+        before: new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId)),
+        asked: await client.cancelRun(target, { ...(by ? { by } : {}), ...(values.why ? { why: values.why } : {}) }),
+    }));
     const which = asked.runId ? `run ${asked.runId}` : 'the run';
     console.log(`Asked ${which} of '${asked.target}' (at '${asked.step}') to stop, for ${asked.by}.`);
     if (!values.wait) return 0;

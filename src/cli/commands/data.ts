@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
 import { table, truncate } from '../format';
-import type { DataFileView, DataListView } from '../retrainerClient';
+import { asOwnRequest } from '../ownRequest';
+import type { DataChangeView, DataFileView, DataListView } from '../retrainerClient';
 
 export const dataUsage = `retrainer data list <target> [--json]
 retrainer data exclude <target> <file> [--by NAME] [--why TEXT]
@@ -28,31 +29,42 @@ export async function data(argv: string[]): Promise<number> {
     const [action, target, file, ...extra] = positionals;
     const client = () => appClient(values);
     if (action === 'list' && target && file === undefined) {
-        const view = await client().listData(target);
+        const c = client();
+        const view = await asOwnRequest(c, `GET /data/${target}`, target, () => c.listData(target));
         console.log(values.json ? JSON.stringify(view, null, 2) : describeData(view));
         return 0;
     }
     if ((action === 'exclude' || action === 'include') && target && file && extra.length === 0) {
         const by = values.by ?? userName();
         const body = { file, by, ...(values.why ? { why: values.why } : {}) };
-        const d = await client().changeData(target, action, body);
+        const c = client();
+        const d = await asOwnRequest(c, `POST /data/${target}/${action}`, target, () =>
+            c.changeData(target, action, body),
+        );
         if (action === 'exclude') {
             console.log(
                 d.changed
                     ? `Excluded '${d.file}' of '${d.target}' (by ${d.by} at ${d.at}); later runs leave it out.`
                     : `'${d.file}' of '${d.target}' was already excluded (by ${d.excluded?.by} at ${d.excluded?.at}).`,
             );
-        } else if (!d.changed) console.log(`'${d.file}' of '${d.target}' was neither excluded nor quarantined.`);
-        else {
-            const lifted = [
-                d.excluded ? `exclusion by ${d.excluded.by}` : '',
-                d.releasedFromQuarantine ? `quarantine of run ${d.releasedFromQuarantine.runId}` : '',
-            ].filter(Boolean);
-            console.log(`Included '${d.file}' of '${d.target}' again (lifted the ${lifted.join(' and ')}).`);
-        }
+        } else console.log(describeInclusion(d));
         return 0;
     }
     throw new CliError(`usage: ${dataUsage}`);
+}
+
+/**
+ * What an include did, in plain words: whose exclusion (and when) or which run's quarantine no
+ * longer keeps the file out ("lifted the exclusion by root" read as if root had lifted it).
+ */
+export function describeInclusion(d: DataChangeView): string {
+    if (!d.changed) return `'${d.file}' of '${d.target}' was neither excluded nor quarantined: nothing changed.`;
+    const lifted = [
+        d.excluded ? `the exclusion set by ${d.excluded.by} on ${d.excluded.at}` : '',
+        d.releasedFromQuarantine ? `the quarantine by Rejected run ${d.releasedFromQuarantine.runId}` : '',
+    ].filter(Boolean);
+    const verb = lifted.length > 1 ? 'are' : 'is';
+    return `'${d.file}' of '${d.target}' is back in training: ${lifted.join(' and ')} ${verb} lifted by ${d.by}.`;
 }
 
 function userName(): string {
@@ -80,16 +92,20 @@ function stateOf(f: DataFileView): string {
     }
 }
 
-function describeData(view: DataListView): string {
-    const p = view.policy;
+/** A data policy in words: `trains on all files; a Rejected run's files are kept`. */
+export function describePolicy(p: DataListView['policy']): string {
     const window =
         p.trainOn === 'all'
             ? 'all files'
             : p.lastFiles !== undefined
               ? `the last ${p.lastFiles} file(s)`
               : `the last ${p.lastDays} day(s)`;
+    return `trains on ${window}; a Rejected run's files are ${p.onRejected === 'quarantine' ? 'quarantined' : 'kept'}`;
+}
+
+function describeData(view: DataListView): string {
     const head = [
-        `${view.target}: trains on ${window}; a Rejected run's files are ${p.onRejected === 'quarantine' ? 'quarantined' : 'kept'}`,
+        `${view.target}: ${describePolicy(view.policy)}`,
         view.lastRun ? `last run: ${view.lastRun.runId} (${view.lastRun.state})` : 'last run: none yet',
     ];
     if (view.files.length === 0) return [...head, 'No data files.'].join('\n');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
+import { asOwnRequest } from '../ownRequest';
 
 export const approveUsage = `retrainer approve <target> [--run ID] --by NAME --why TEXT
 retrainer reject <target> [--run ID] --by NAME --why TEXT
@@ -30,24 +31,28 @@ export function decideCommand(decision: 'approve' | 'reject'): (argv: string[]) 
             );
         }
         const client = appClient(values);
-        const view = await client.getTarget(target);
-        const live = view.inFlight?.step;
-        let runId = values.run;
-        if (runId === undefined) {
-            if (live?.step !== 'awaiting-approval' || !live.runId) {
-                throw new CliError(
-                    `No run of '${target}' is waiting for approval${live ? ` (the run in flight is at '${live.step}')` : ''}.`,
-                );
+        const { by, why } = values;
+        // Before the waiting run is found, the route's own template stands for its id.
+        const own = `POST /runs/${values.run ?? '{waiting run}'}/${decision}`;
+        const d = await asOwnRequest(client, own, target, async () => {
+            const live = (await client.getTarget(target)).inFlight?.step;
+            let runId = values.run;
+            if (runId === undefined) {
+                if (live?.step !== 'awaiting-approval' || !live.runId) {
+                    throw new CliError(
+                        `No run of '${target}' is waiting for approval${live ? ` (the run in flight is at '${live.step}')` : ''}.`,
+                    );
+                }
+                runId = live.runId;
+            } else if (
+                live?.runId !== runId &&
+                !(await client.listRuns({ target, limit: 500 })).some((r) => r.runId === runId)
+            ) {
+                // The route finds a run by its id alone: make sure it is this target's before deciding.
+                throw new CliError(`Run ${runId} is not a run of '${target}'.`);
             }
-            runId = live.runId;
-        } else if (
-            live?.runId !== runId &&
-            !(await client.listRuns({ target, limit: 500 })).some((r) => r.runId === runId)
-        ) {
-            // The route finds a run by its id alone: make sure it is this target's before deciding.
-            throw new CliError(`Run ${runId} is not a run of '${target}'.`);
-        }
-        const d = await client.decide(runId, decision, { by: values.by, why: values.why });
+            return client.decide(runId, decision, { by, why });
+        });
         const verb = d.decision === 'approve' ? 'Approved' : 'Rejected';
         console.log(`${verb} run ${d.runId} of '${d.target}' (by ${d.by} at ${d.at}: ${d.why}).`);
         return 0;

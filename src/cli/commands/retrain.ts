@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
+import { asOwnRequest } from '../ownRequest';
 import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 
 export const retrainUsage = `retrainer retrain <target> [--force] [--wait] [--timeout-seconds N]
@@ -23,8 +24,10 @@ export async function retrain(argv: string[]): Promise<number> {
     if (!target || positionals.length > 1) throw new CliError(`usage: ${retrainUsage}`);
     const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
     const client = appClient(values);
-    const before = new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId));
-    const started = await client.startRetrain(target, { force: values.force });
+    const { before, started } = await asOwnRequest(client, `POST /retrain/${target}`, target, async () => ({
+        before: new Set((await client.listRuns({ target, limit: 50 })).map((r) => r.runId)),
+        started: await client.startRetrain(target, { force: values.force }),
+    }));
     console.log(`Started ${started.id}.`);
     if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === started.id, {

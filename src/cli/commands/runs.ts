@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { headline, table, truncate } from '../format';
+import { asOwnRequest } from '../ownRequest';
 
 export const runsUsage = `retrainer runs [--target T] [--limit N] [--json]
   Run history, newest first: trigger, outcome, headline metric and why.`;
@@ -23,7 +24,10 @@ export async function runs(argv: string[]): Promise<void> {
     const limit = Number(values.limit);
     if (!/^\d+$/.test(values.limit) || limit < 1 || limit > 500)
         throw new UsageError(`--limit must be a whole number from 1 to 500, not '${values.limit}'.`);
-    const list = await appClient(values).listRuns({ target: values.target, limit });
+    const client = appClient(values);
+    const list = await asOwnRequest(client, 'GET /runs', values.target, () =>
+        client.listRuns({ target: values.target, limit }),
+    );
     if (values.json) {
         console.log(JSON.stringify(list, null, 2));
         return;

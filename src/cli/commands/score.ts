@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseCsv } from '../../retraining/csv';
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { table } from '../format';
+import { asOwnRequest } from '../ownRequest';
 
 export const scoreUsage = `retrainer score <target> <file.csv> [--rows N] [--json]
   Scores the first N rows (default 10, at most 1000) of a CSV with the model the target serves now.`;
@@ -26,7 +27,8 @@ export async function score(argv: string[]): Promise<void> {
     if (!Number.isInteger(count) || count < 1 || count > 1000)
         throw new UsageError(`--rows must be a whole number from 1 to 1000, not '${values.rows}'.`);
     const client = appClient(values);
-    const { featureColumns } = (await client.getTarget(target)).data;
+    const own = `POST /score/${target}`;
+    const { featureColumns } = (await asOwnRequest(client, own, target, () => client.getTarget(target))).data;
     const [header, ...records] = parseCsv(await headText(file));
     if (!header) throw new CliError(`'${file}' is empty.`);
     const names = header.map((h) => h.trim().toLowerCase());
@@ -34,7 +36,7 @@ export async function score(argv: string[]): Promise<void> {
     const missing = featureColumns.filter((_, i) => picks[i] === -1);
     if (missing.length > 0) throw new CliError(`'${file}' lacks the feature column(s) ${missing.join(', ')}.`);
     const rows = records.slice(0, count).map((r) => picks.map((i) => r[i] ?? ''));
-    const scored = await client.score(target, featureColumns, rows);
+    const scored = await asOwnRequest(client, own, target, () => client.score(target, featureColumns, rows));
     if (values.json) {
         console.log(JSON.stringify(scored, null, 2));
         return;

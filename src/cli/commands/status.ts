@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
-import { metric } from '../format';
+import { metric, metricLabel } from '../format';
+import { asOwnRequest } from '../ownRequest';
 import type { TargetView } from '../retrainerClient';
+import { describePolicy } from './data';
 
 export const statusUsage = `retrainer status [target] [--json]
-  Each target's champion (model, metrics, lineage) and the step of any run in flight.`;
+  Each target's champion (model, metrics, lineage), its data policy and the files it leaves out,
+  and the step of any run in flight.`;
 
 export async function status(argv: string[]): Promise<void> {
     const { values, positionals } = parseArgs({
@@ -15,25 +18,42 @@ export async function status(argv: string[]): Promise<void> {
     });
     if (positionals.length > 1) throw new CliError(`usage: ${statusUsage}`);
     const client = appClient(values);
-    const views = positionals[0] ? [await client.getTarget(positionals[0])] : await client.listTargets();
+    const wanted = positionals[0];
+    const views = await asOwnRequest(client, wanted ? `GET /targets/${wanted}` : 'GET /targets', wanted, async () =>
+        wanted ? [await client.getTarget(wanted)] : client.listTargets(),
+    );
     if (values.json) {
-        console.log(JSON.stringify(positionals[0] ? views[0] : views, null, 2));
+        console.log(JSON.stringify(wanted ? views[0] : views, null, 2));
         return;
     }
     console.log(views.map(describeTarget).join('\n\n'));
 }
 
-function describeTarget(t: TargetView): string {
+/** The app setting naming the Event Grid dead-letter container (src/functions/shared/catchUp.ts). */
+const DEADLETTER_SETTING = 'RETRAINER_DEADLETTER_CONTAINER';
+
+/** One target as `retrainer status` prints it (a block of `  label:  value` lines). */
+export function describeTarget(t: TargetView): string {
     const lines = [`${t.name} (${t.update} endpoint; data ${t.data.container}/${t.data.prefixPattern})`];
     const c = t.champion;
     if (!c) lines.push('  champion:  none yet');
     else {
         lines.push(`  champion:  run ${c.runId}, promoted ${c.promotedAt}`);
         lines.push(`  model:     ${c.model.relativeLocation}`);
-        // Confusion-matrix counts are noise in a one-line summary; rates and errors are not.
-        const shown = Object.entries(c.metrics).filter(([k]) => !/^(true|false)(Positives|Negatives)$/.test(k));
-        lines.push(`  metrics:   ${shown.map(([k, v]) => `${k} ${metric(v)}`).join(', ')}`);
+        // Confusion-matrix counts are noise in a one-line summary; rates and errors are not. The
+        // gate's metrics come first, named as the config names them.
+        const named = t.metricNames ?? {};
+        const shown = Object.entries(c.metrics)
+            .filter(([k]) => !/^(true|false)(Positives|Negatives)$/.test(k))
+            .sort(([a], [b]) => Number(b in named) - Number(a in named));
+        lines.push(`  metrics:   ${shown.map(([k, v]) => `${metricLabel(k, named)} ${metric(v)}`).join(', ')}`);
         lines.push(`  lineage:   ${c.lineage.join(' -> ')}`);
+    }
+    if (t.dataPolicy) {
+        const n = t.dataFiles;
+        const left = n ? `; ${n.excluded} file(s) excluded, ${n.quarantined} quarantined` : '';
+        const see = n && n.excluded + n.quarantined > 0 ? ` (see \`retrainer data list ${t.name}\`)` : '';
+        lines.push(`  data:      ${describePolicy(t.dataPolicy)}${left}${see}`);
     }
     for (const r of t.refused ?? []) lines.push(`  refused:   ${r.reason}`);
     const live = t.inFlight;
@@ -47,10 +67,16 @@ function describeTarget(t: TargetView): string {
     const missed = t.missedEvents;
     if (missed) {
         const n = (v: number | null): string => (v === null ? 'unknown' : String(v));
-        lines.push(
-            `  missed:    ${n(missed.deadLetteredEvents)} dead-lettered event(s), ${n(missed.poisonMessages)} poison message(s) (app-wide, checked ${missed.checkedAt})`,
-        );
-        for (const p of missed.problems ?? []) lines.push(`             ${p}`);
+        // No dead-letter container configured: nothing is counted, so "unknown" would imply a miss.
+        const unset = `${DEADLETTER_SETTING} is not set`;
+        const unwatched =
+            missed.deadLetterContainer === null ||
+            (missed.deadLetterContainer === undefined && (missed.problems ?? []).includes(unset));
+        const counts = unwatched
+            ? `${n(missed.poisonMessages)} poison message(s) (app-wide, checked ${missed.checkedAt}); dead-lettered events are not watched (set ${DEADLETTER_SETTING} to count them)`
+            : `${n(missed.deadLetteredEvents)} dead-lettered event(s), ${n(missed.poisonMessages)} poison message(s) (app-wide, checked ${missed.checkedAt})`;
+        lines.push(`  missed:    ${counts}`);
+        for (const p of missed.problems ?? []) if (!(unwatched && p === unset)) lines.push(`             ${p}`);
     } else if (missed === null) lines.push("  missed:    not counted yet (the timer's catch-up pass counts them)");
     return lines.join('\n');
 }

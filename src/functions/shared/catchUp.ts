@@ -28,6 +28,12 @@ export interface MissedEvents {
     checkedAt: string;
     /** Blobs in the dead-letter container: Event Grid events that were never delivered. */
     deadLetteredEvents: number | null;
+    /**
+     * The dead-letter container counted (the {@link DEADLETTER_CONTAINER_SETTING} setting), or null
+     * when the setting is unset and dead-lettered events are not watched at all (absent from
+     * reports written before this field).
+     */
+    deadLetterContainer?: string | null;
     /** Approximate messages in the blob trigger's poison queue: uploads whose invocation failed for good. */
     poisonMessages: number | null;
     problems?: string[];
@@ -94,6 +100,7 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
     return {
         checkedAt: new Date().toISOString(),
         deadLetteredEvents,
+        deadLetterContainer: dl || null,
         poisonMessages,
         ...(problems.length > 0 ? { problems } : {}),
     };
@@ -192,6 +199,7 @@ export async function lastMissedEvents(runs: ContainerClient): Promise<MissedEve
         return {
             checkedAt: r.checkedAt,
             deadLetteredEvents: r.deadLetteredEvents,
+            ...(r.deadLetterContainer !== undefined ? { deadLetterContainer: r.deadLetterContainer } : {}),
             poisonMessages: r.poisonMessages,
             ...(r.problems ? { problems: r.problems } : {}),
         };

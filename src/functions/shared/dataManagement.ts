@@ -139,6 +139,42 @@ export async function dataList(deps: ActivityDeps, target: TargetConfig): Promis
     };
 }
 
+/** How many of a target's files are left out by people and by Rejected runs, as `GET /api/targets` shows it. */
+export interface DataFileCounts {
+    /** Files a person excluded (`data exclude`). */
+    excluded: number;
+    /** Files a Rejected run quarantined, still the version it quarantined (an excluded one counts as excluded). */
+    quarantined: number;
+}
+
+/**
+ * The target's excluded and quarantined files, counted as `dataList` states them, but without
+ * reading the run history: the targets view is polled (`--wait` asks every second). A target with
+ * no exclusion or quarantine at all costs one read of its data state.
+ * @throws storage errors
+ */
+export async function dataFileCounts(deps: ActivityDeps, target: TargetConfig): Promise<DataFileCounts> {
+    const state = await new DataStateStore(deps.runs.stateContainer).load(target.name);
+    if (Object.keys(state.excluded).length === 0 && Object.keys(state.quarantined).length === 0)
+        return { excluded: 0, quarantined: 0 };
+    const [listed, index] = await Promise.all([
+        listData(deps, target),
+        IntakeIndex.load(deps.runs.stateContainer, target.name),
+    ]);
+    const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
+    const counts: DataFileCounts = { excluded: 0, quarantined: 0 };
+    for (const f of listed) {
+        if (state.excluded[f.name]) {
+            counts.excluded++;
+            continue;
+        }
+        const v = index.get(f.name, f.etag, schemaKey);
+        const version = { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) };
+        if (quarantineHolds(state.quarantined[f.name], version)) counts.quarantined++;
+    }
+    return counts;
+}
+
 /** The answer of an exclude or include: the file's name, its state now, and what changed. */
 export interface DataChangeView {
     target: string;

@@ -9,6 +9,7 @@ import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
 import { SeedError, parseSeed } from '../studio/seed';
 import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
+import { QuietableLog } from './quietLog';
 import { localSettings, withStackStorage } from './settings';
 import { removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
@@ -63,23 +64,29 @@ async function main(): Promise<void> {
     let demoV2: DemoAzureMl | undefined;
     try {
         const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as DemoSeed;
+        const studioLog = new QuietableLog((line) => console.log(`[studio] ${line}`));
         studio = await StudioServer.start({
             port: Number(values['studio-port']),
             storageConnectionString: azurite.connectionString,
             seed,
             stateDir: path.join(data, 'studio'),
+            log: studioLog.log,
         });
         // The demo Azure ML v2 target's serving side (endpoint, deployment 'blue' of an initial
         // model), made through the emulator's own API on first start; a later start leaves it as is.
         const v2Workspace = parseSeed(seed).azureml[0];
         if (v2Workspace) {
-            demoV2 = await seedDemoAzureMl({
-                studioUrl: studio.url,
-                armTokenSecret: seed.armTokenSecret,
-                workspace: v2Workspace,
-                storageConnectionString: azurite.connectionString,
-                log: (line) => console.log(line),
-            });
+            const { url } = studio;
+            // The emulator's line per seeding request would bury the banner; its errors still show.
+            demoV2 = await studioLog.quietly(() =>
+                seedDemoAzureMl({
+                    studioUrl: url,
+                    armTokenSecret: seed.armTokenSecret,
+                    workspace: v2Workspace,
+                    storageConnectionString: azurite.connectionString,
+                    log: (line) => console.log(line),
+                }),
+            );
         }
         Object.assign(
             process.env,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import type { TargetView } from '../../../src/cli/retrainerClient';
 import { RUN_EXIT_CODES } from '../../../src/cli/wait';
 import type { DataListView } from '../../../src/functions/shared/dataManagement';
 import { classificationCsv, regressionCsv, toText } from '../../../src/local/samples';
@@ -107,6 +108,17 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         const table = await expect(0, 'data', 'list', 'churn');
         assert.match(table, new RegExp(`churn/b\\.csv\\s+yes\\s+quarantined by run ${bad} \\(Rejected\\)`));
         assert.match(table, /churn\/a\.csv\s+yes\s+included/);
+        // `status` and GET /api/targets say the policy and how many files it keeps out.
+        const status = await expect(0, 'status', 'churn');
+        assert.match(
+            status,
+            /^ {2}data: {6}trains on all files; a Rejected run's files are quarantined; 0 file\(s\) excluded, 1 quarantined \(see `retrainer data list churn`\)$/m,
+        );
+        const target = JSON.parse(await expect(0, 'status', 'churn', '--json')) as TargetView;
+        assert.deepEqual(
+            { dataPolicy: target.dataPolicy, dataFiles: target.dataFiles },
+            { dataPolicy: { trainOn: 'all', onRejected: 'quarantine' }, dataFiles: { excluded: 0, quarantined: 1 } },
+        );
 
         // The next good batch trains without the quarantined one, and the record says why.
         const goodOut = await upload(RUN_EXIT_CODES.Promoted, 'c.csv', 'churn');
@@ -128,7 +140,10 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         const inc = await expect(0, 'data', 'include', 'churn', 'b.csv', '--by', 'ana');
         assert.match(
             inc,
-            new RegExp(`Included 'churn/b\\.csv' of 'churn' again \\(lifted the quarantine of run ${bad}\\)`),
+            new RegExp(
+                `^'churn/b\\.csv' of 'churn' is back in training: the quarantine by Rejected run ${bad} is lifted by ana\\.$`,
+                'm',
+            ),
         );
         assert.equal(fileOf(await list('churn'), 'churn/b.csv').state, 'included');
         const again = await cli('retrain', 'churn', '--wait', '--timeout-seconds', '240');
@@ -162,6 +177,11 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         assert.equal(b.state, 'excluded');
         assert.equal(b.excluded?.by, 'bo');
         assert.equal(b.excluded?.why, 'duplicate export');
+        // b's quarantine was lifted by the include above; its exclusion counts once, as excluded.
+        assert.deepEqual((JSON.parse(await expect(0, 'status', 'churn', '--json')) as TargetView).dataFiles, {
+            excluded: 1,
+            quarantined: 0,
+        });
 
         // a + c was judged already (the run after the quarantine): Skipped, naming the exclusion.
         const skipped = await cli('retrain', 'churn', '--wait', '--timeout-seconds', '240');
@@ -181,8 +201,15 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         assert.equal(record.trigger.kind === 'http' && record.trigger.force, true);
 
         const inc = await expect(0, 'data', 'include', 'churn', 'b.csv', '--by', 'bo');
-        assert.match(inc, /Included 'churn\/b\.csv' of 'churn' again \(lifted the exclusion by bo\)/);
-        assert.match(await expect(0, 'data', 'include', 'churn', 'b.csv'), /was neither excluded nor quarantined/);
+        // Who set the exclusion and when, then who lifted it: "lifted the exclusion by bo" was ambiguous.
+        assert.match(
+            inc,
+            /^'churn\/b\.csv' of 'churn' is back in training: the exclusion set by bo on \d{4}-\d\d-\d\dT\S+ is lifted by bo\.$/m,
+        );
+        assert.match(
+            await expect(0, 'data', 'include', 'churn', 'b.csv'),
+            /was neither excluded nor quarantined: nothing changed\./,
+        );
     });
 
     it('a window of the last 2 files trains on the newest two and names the older one', async () => {
@@ -205,6 +232,10 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         assert.equal(fileOf(view, 'houses/1.csv').outsideWindow, true);
         assert.equal(fileOf(view, 'houses/1.csv').inLastRun, false);
         assert.match(await expect(0, 'data', 'list', 'houses'), /houses\/1\.csv\s+no\s+included, outside the window/);
+        assert.match(
+            await expect(0, 'status', 'houses'),
+            /^ {2}data: {6}trains on the last 2 file\(s\); a Rejected run's files are kept; 0 file\(s\) excluded, 0 quarantined$/m,
+        );
     });
 
     it('lists a file the intake pass refused, with its reason (once a run has read it)', async () => {

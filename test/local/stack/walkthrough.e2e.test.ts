@@ -50,6 +50,10 @@ describe('npm start + the CLI walkthrough', () => {
 
     it('promotes the baseline, then the drifted batch, and rejects the degraded one', async () => {
         assert.match(stack.output, /Function key \(local only\) +\S{20,}/);
+        // The first start seeds the v2 demo quietly: the emulator's line per request buried the banner.
+        const startup = stack.output.slice(0, stack.output.indexOf('Retrainer offline stack is up'));
+        assert.match(startup, /Seeding the demo Azure ML v2 endpoint churn-online/);
+        assert.doesNotMatch(startup, /\[studio\] [A-Z]+ \S+ -> \d{3}/, startup);
         // A new user finds the status page from the banner, and it answers there.
         const page = /Status page +(http:\/\/\S+\/api\/ui\/)/.exec(stack.output);
         assert.ok(page, stack.output);
@@ -106,6 +110,16 @@ describe('npm start + the CLI walkthrough', () => {
         const traffic = (await client.getEndpoint('churn-online')).traffic;
         const fresh = Object.keys(traffic).filter((d) => d !== 'blue');
         assert.equal(fresh.length, 1, JSON.stringify(traffic));
+        // As the README shows it: the deployment, the steps reached, the outcome.
+        assert.match(
+            out,
+            new RegExp(
+                `^ {2}rollout: model churn:\\S+ as deployment '${fresh[0]}' \\(beside 'blue'\\)\\n` +
+                    ' {2}traffic: 10% -> 50% -> 100%\\n' +
+                    ` {2}outcome: promoted: '${fresh[0]}' takes all traffic; 'blue' kept at 0%$`,
+                'm',
+            ),
+        );
         assert.equal(traffic[fresh[0]], 100);
         assert.equal(traffic.blue ?? 0, 0);
         assert.equal((await client.findDeployment('churn-online', 'blue'))?.provisioningState, 'Succeeded');

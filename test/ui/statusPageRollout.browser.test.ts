@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { Browser, chromium, Page } from 'playwright-core';
+
+import { deriveDeploymentName } from '../../src/clients/azureml';
+import { classificationCsv, toText } from '../../src/local/samples';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { uniqueName } from '../helpers/azurite';
+import {
+    azureMlSettings,
+    azureMlTarget,
+    registerInitialModel,
+    seedWithWorkspace,
+    servingEndpoint,
+    until,
+    workspaceClient,
+} from '../helpers/azuremlTargets';
+import { browserMissing, CHROMIUM } from '../helpers/browser';
+import { AppUnderTest, startApp } from '../functions/appHost';
+
+const AXE = require.resolve('axe-core/axe.min.js');
+const missing = browserMissing();
+
+/**
+ * The status page's run view of Azure ML v2 targets, in Chromium against the app on the dev host
+ * (the studio emulator plays the workspace): the run record's `rollout`, that is the deployment,
+ * each traffic step with its share and checks, and the outcome, for a promotion and for a
+ * deployment whose golden rows failed before any traffic.
+ */
+describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () => {
+    let app: AppUnderTest;
+    let browser: Browser;
+    let page: Page;
+    let promoted: RunRecord;
+    let rolledBack: RunRecord;
+    const datastoreContainer = uniqueName('azureml');
+
+    const firstRun = (target: string): Promise<RunRecord> =>
+        until(
+            `a run of ${target}`,
+            async () => {
+                const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
+                    headers: { 'x-functions-key': app.host.keys.functionDefault },
+                });
+                return ((await res.json()) as RunRecord[])[0];
+            },
+            4800,
+        );
+
+    before(async () => {
+        app = await startApp(
+            (w) => {
+                const where = { ...w, datastoreContainer };
+                return [
+                    azureMlTarget(where, 'churnml', 'churn-online'),
+                    // Its golden rows can never pass: its new deployment never gets traffic.
+                    azureMlTarget(where, 'strictml', 'strict-online', {
+                        smokeTest: {
+                            rows: [
+                                {
+                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+                                    expected: { 'Scored Labels': 'never' },
+                                },
+                            ],
+                        },
+                    }),
+                ];
+            },
+            azureMlSettings,
+            { seed: seedWithWorkspace(datastoreContainer) },
+        );
+        const client = workspaceClient(app.studio.url);
+        const initial = await registerInitialModel(
+            client,
+            process.env.RETRAINER_DATA_STORAGE!,
+            datastoreContainer,
+            'users-model',
+        );
+        await servingEndpoint(client, 'churn-online', initial);
+        await servingEndpoint(client, 'strict-online', initial);
+        for (const [name, seed] of [
+            ['churnml/a.csv', 1],
+            ['strictml/a.csv', 3],
+        ] as const) {
+            const text = await toText(classificationCsv({ rows: 1500, seed }));
+            await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+        }
+        promoted = await firstRun('churnml');
+        rolledBack = await firstRun('strictml');
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+        page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    });
+    after(async () => {
+        await browser?.close();
+        await app?.stop();
+    });
+
+    /** The rows of the table labelled `label`, each as its cells' text. */
+    const rows = (label: string): Promise<string[][]> =>
+        page.evaluate<string[][]>(
+            `[...document.querySelectorAll('table[aria-label="${label}"] tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent.trim()))`,
+        );
+    /** The value of row `key` of the rollout's key-value table. */
+    const field = async (key: string): Promise<string> =>
+        (
+            await page
+                .locator('h3:text-is("Rollout") + table tr', { has: page.locator(`th:text-is("${key}")`) })
+                .locator('td')
+                .innerText()
+        ).trim();
+
+    it('shows a promotion: deployment, each traffic step with its share and checks, the outcome', async () => {
+        assert.equal(promoted.state, 'Promoted', promoted.reason);
+        const fresh = deriveDeploymentName('churnml', promoted.runId);
+        await page.goto(`${app.host.origin}/api/ui/#/run/churnml/${promoted.runId}`);
+        await page.locator('h3', { hasText: 'Rollout' }).waitFor();
+        assert.equal(await field('Deployment'), fresh);
+        assert.equal(await field('Serving before'), 'blue');
+        assert.equal(await field('Golden rows before traffic'), 'passed');
+        assert.equal(await field('Outcome'), `Promoted: '${fresh}' takes all traffic; 'blue' kept at 0%`);
+        const steps = await rows('Traffic steps');
+        assert.deepEqual(
+            steps.map(([share, , checks]) => [share, checks]),
+            [
+                ['10%', 'passed'],
+                ['50%', 'passed'],
+                ['100%', 'passed'],
+            ],
+        );
+        for (const [, began] of steps) assert.ok(began, 'each step says when its bake began');
+    });
+
+    it('shows a deployment whose golden rows failed: no traffic step, deleted, and why', async () => {
+        assert.equal(rolledBack.state, 'RolledBack', rolledBack.reason);
+        const fresh = deriveDeploymentName('strictml', rolledBack.runId);
+        await page.goto(`${app.host.origin}/api/ui/#/run/strictml/${rolledBack.runId}`);
+        await page.locator('h3', { hasText: 'Rollout' }).waitFor();
+        assert.equal(await field('Deployment'), fresh);
+        assert.match(await field('Golden rows before traffic'), /^failed: .*never/);
+        assert.equal(
+            await field('Outcome'),
+            `Rolled back ('${fresh}' deleted before any traffic): ${rolledBack.reason ?? ''}`,
+        );
+        assert.deepEqual(await rows('Traffic steps'), []);
+        assert.match(await page.locator('main').innerText(), /No traffic step: the new deployment never got traffic\./);
+    });
+
+    it('axe-core finds no serious or critical accessibility violation on the rollout views', async () => {
+        const context = await browser.newContext({ bypassCSP: true });
+        const axePage = await context.newPage();
+        for (const view of [`#/run/churnml/${promoted.runId}`, `#/run/strictml/${rolledBack.runId}`]) {
+            await axePage.goto(`${app.host.origin}/api/ui/${view}`);
+            await axePage.locator('h3', { hasText: 'Rollout' }).waitFor();
+            await axePage.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+            const violations = await axePage.evaluate<{ id: string; impact: string }[]>(
+                `axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
+            );
+            const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+            assert.deepEqual(serious, [], `${view}: ${JSON.stringify(violations)}`);
+        }
+        await context.close();
+    });
+});
