@@ -81,3 +81,23 @@ export const retrainBodies: fc.Arbitrary<Buffer> = fc.oneof(
         Buffer.from('{"force":true,"globalParameters":{"a":"1"}}'),
     ),
 );
+
+/**
+ * The 400 message POST /api/score/{target} answers a body that is not a scoring envelope (see
+ * scoreBodySchema: `columnNames`, then `rows`), or undefined for a body that is one (its answer
+ * then depends on the rows and the service). Unlike a retrain, an empty body is not `{}`.
+ */
+export function scoreRefusalFor(body: Uint8Array): string | undefined {
+    let value: unknown;
+    try {
+        value = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+        return 'The body is not valid JSON.';
+    }
+    if (!isObject(value)) return 'The body must be a JSON object.';
+    const { columnNames, rows } = value;
+    if (!(Array.isArray(columnNames) && columnNames.length > 0 && columnNames.every((c) => typeof c === 'string')))
+        return "'columnNames' must be a non-empty array of strings.";
+    if (!(Array.isArray(rows) && rows.length > 0)) return "'rows' must be a non-empty array of rows.";
+    return undefined;
+}

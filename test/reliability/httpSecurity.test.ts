@@ -14,7 +14,7 @@ import { AppUnderTest, startApp } from '../functions/appHost';
 import { testStorage } from '../helpers/azurite';
 import { churnLike } from './appConfig';
 import { eventually, REPO_ROOT } from '../helpers/environment';
-import { retrainAnswerFor, retrainBodies } from '../helpers/retrainBodies';
+import { retrainAnswerFor, retrainBodies, scoreRefusalFor } from '../helpers/retrainBodies';
 import { runsOf } from './kit';
 import { findSecrets } from './secrets';
 
@@ -118,44 +118,84 @@ describe('security and hostile input over HTTP and blob names', () => {
         assert.equal(res.status, 200, 'the host still serves');
     };
 
-    it('hostile target names and queries: never a 5xx; each hostile retrain body gets the one answer it is owed', async (t) => {
+    it('hostile target names, paths and bodies each get the one answer they are owed; arbitrary raw paths never a 5xx', async (t) => {
         const k = keys().functionDefault;
-        const name = fc.oneof(
-            fc.string({ unit: 'binary', maxLength: 30 }),
-            fc.constantFrom(
-                '..',
-                '../..',
-                '..%2F..%2Fadmin',
-                '%2e%2e',
-                'guarded/../odd',
-                'GUARDED',
-                'guarded%00',
-                '💥',
-                '<script>',
-                'a'.repeat(3000),
-            ),
-        );
         const statuses = new Map<number, number>();
         const seen = (s: number): void => void statuses.set(s, (statuses.get(s) ?? 0) + 1);
+        /** The four routes that take a target name, with `seg` in the path and `n` in the query. */
+        const routesFor = (seg: string, n: string): [string, string][] => [
+            ['GET', `/api/targets/${seg}`],
+            ['POST', `/api/retrain/${seg}`],
+            ['POST', `/api/score/${seg}`],
+            ['GET', `/api/runs?target=${encodeURIComponent(n)}&limit=${encodeURIComponent(n)}`],
+        ];
+        const call = async (method: string, p: string): Promise<[number, unknown]> => {
+            const res = await fetch(`${origin()}${p}`, { method, headers: { 'x-functions-key': k } });
+            seen(res.status);
+            return [res.status, await res.json()];
+        };
+        const unknownTarget = (n: string) => ({ error: `Unknown target '${n}'.` });
+
+        // A name sent percent-encoded reaches each route as itself, and no configured target has it:
+        // a 404 naming it, whatever the runs query's limit says. ('', '.' and '..' are path shapes,
+        // not names: the URL parser drops or resolves them; they are below.)
+        const configured = new Set(['guarded', 'names']);
         await fc.assert(
-            fc.asyncProperty(name, fc.boolean(), async (n, raw) => {
-                const seg = raw ? n.replace(/[\s#?]/g, '_') : encodeURIComponent(n);
-                for (const [method, path] of [
-                    ['GET', `/api/targets/${seg}`],
-                    ['POST', `/api/retrain/${seg}`],
-                    ['POST', `/api/score/${seg}`],
-                    ['GET', `/api/runs?target=${encodeURIComponent(n)}&limit=${encodeURIComponent(n)}`],
-                ]) {
-                    const res = await fetch(`${origin()}${path}`, { method, headers: { 'x-functions-key': k } });
+            fc.asyncProperty(
+                fc
+                    .string({ unit: 'binary', maxLength: 30 })
+                    .filter((n) => !['', '.', '..'].includes(n) && !configured.has(n)),
+                async (n) => {
+                    for (const [method, p] of routesFor(encodeURIComponent(n), n)) {
+                        assert.deepEqual(
+                            await call(method, p),
+                            [404, unknownTarget(n)],
+                            `${method} ${JSON.stringify(p.slice(0, 80))}`,
+                        );
+                    }
+                },
+            ),
+            { numRuns: 40 },
+        );
+
+        // Hostile path shapes sent raw, with what the URL parser and the router make of each: a target
+        // name the app answers 404 for, or no route at all (/api/: the host's 404; /: the host's own
+        // status). The runs query names the text as written.
+        const noRoute: [number, unknown] = [404, { Message: 'Not found' }];
+        const hostRoot: [number, unknown] = [200, { state: 'Running' }];
+        const shapes: [string, [number, unknown]][] = [
+            ['..', noRoute],
+            ['%2e%2e', noRoute],
+            ['../..', hostRoot],
+            ['..%2F..%2Fadmin', [404, unknownTarget('../../admin')]],
+            ['guarded/../odd', [404, unknownTarget('odd')]],
+            ['GUARDED', [404, unknownTarget('GUARDED')]],
+            ['guarded%00', [404, unknownTarget('guarded\u0000')]],
+            ['💥', [404, unknownTarget('💥')]],
+            ['<script>', [404, unknownTarget('<script>')]],
+            ['a'.repeat(3000), [404, unknownTarget('a'.repeat(3000))]],
+        ];
+        for (const [raw, pathAnswer] of shapes) {
+            const [get, retrain, score, runs] = routesFor(raw, raw);
+            const what = JSON.stringify(raw.slice(0, 40));
+            assert.deepEqual(await call(...get), pathAnswer, `GET targets/${what}`);
+            assert.deepEqual(await call(...retrain), pathAnswer, `POST retrain/${what}`);
+            assert.deepEqual(await call(...score), pathAnswer, `POST score/${what}`);
+            assert.deepEqual(await call(...runs), [404, unknownTarget(raw)], `GET runs?target=${what}`);
+        }
+
+        // Arbitrary text sent raw as a path segment: what it resolves to is the URL parser's and the
+        // router's business (dot segments, '%' escapes, '\\' as '/'); the app must only never fail on it.
+        await fc.assert(
+            fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 30 }), async (n) => {
+                for (const [method, p] of routesFor(n.replace(/[\s#?]/g, '_'), n)) {
+                    const res = await fetch(`${origin()}${p}`, { method, headers: { 'x-functions-key': k } });
                     await res.arrayBuffer();
                     seen(res.status);
-                    assert.ok(
-                        res.status < 500,
-                        `${method} ${JSON.stringify(path.slice(0, 80))} answered ${res.status}`,
-                    );
+                    assert.ok(res.status < 500, `${method} ${JSON.stringify(p.slice(0, 80))} answered ${res.status}`);
                 }
             }),
-            { numRuns: 60 },
+            { numRuns: 40 },
         );
         // Every body gets the one answer the API owes it (test/helpers/retrainBodies.ts). That needs
         // the oracle's premise to hold at each call: 'guarded' has no live run (a valid body would
@@ -216,18 +256,25 @@ describe('security and hostile input over HTTP and blob names', () => {
             { numRuns: 80 },
         );
         t.diagnostic(`retrain bodies by expected answer: ${JSON.stringify(Object.fromEntries(answered))}`);
-        // The scoring proxy: any body is a 4xx before anything reaches the service, or a score.
+        // The scoring proxy refuses each of these bodies before anything reaches the service, with
+        // the message its schema gives (none of them is a scoring envelope).
         await fc.assert(
-            fc.asyncProperty(retrainBodies, async (body) => {
-                const res = await fetch(`${origin()}/api/score/guarded`, {
-                    method: 'POST',
-                    headers: { 'x-functions-key': k },
-                    body,
-                });
-                await res.arrayBuffer();
-                seen(res.status);
-                assert.ok(res.status < 500, `score body answered ${res.status}`);
-            }),
+            fc.asyncProperty(
+                retrainBodies.filter((b) => scoreRefusalFor(b) !== undefined),
+                async (body) => {
+                    const res = await fetch(`${origin()}/api/score/guarded`, {
+                        method: 'POST',
+                        headers: { 'x-functions-key': k },
+                        body,
+                    });
+                    seen(res.status);
+                    assert.deepEqual(
+                        [res.status, await res.json()],
+                        [400, { error: scoreRefusalFor(body) }],
+                        JSON.stringify(body.toString('utf8').slice(0, 120)),
+                    );
+                },
+            ),
             { numRuns: 60 },
         );
         const hugeScore = await fetch(`${origin()}/api/score/guarded`, {
