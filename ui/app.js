@@ -48,6 +48,19 @@ async function getJson(path) {
     return body;
 }
 
+/** A table's header row: one `th scope=col` a column; a null column is left out. */
+function tableHead(columns) {
+    return el(
+        'thead',
+        {},
+        el(
+            'tr',
+            {},
+            columns.map((c) => (c === null ? null : el('th', { scope: 'col' }, c))),
+        ),
+    );
+}
+
 /**
  * A labelled data table: `columns` are the header cells, each row an array of cells (text or
  * elements); the first cell of a row is its header (`th scope=row`) when `rowHeaders` is set.
@@ -56,15 +69,7 @@ function dataTable(label, columns, rows, rowHeaders = false) {
     return el(
         'table',
         { 'aria-label': label },
-        el(
-            'thead',
-            {},
-            el(
-                'tr',
-                {},
-                columns.map((c) => el('th', { scope: 'col' }, c)),
-            ),
-        ),
+        tableHead(columns),
         el(
             'tbody',
             {},
@@ -185,18 +190,7 @@ function renderList() {
         el(
             'table',
             { 'aria-label': 'Targets' },
-            el(
-                'thead',
-                {},
-                el(
-                    'tr',
-                    {},
-                    el('th', { scope: 'col' }, 'Target'),
-                    el('th', { scope: 'col' }, 'Serving model'),
-                    el('th', { scope: 'col' }, 'Last run'),
-                    el('th', { scope: 'col' }, 'In flight'),
-                ),
-            ),
+            tableHead(['Target', 'Serving model', 'Last run', 'In flight']),
             el('tbody', {}, rows),
         ),
     );
@@ -388,17 +382,7 @@ function judgedTable(judged) {
             {},
             champion ? `This run against the champion, run ${champion.runId}` : 'This run (no champion yet)',
         ),
-        el(
-            'thead',
-            {},
-            el(
-                'tr',
-                {},
-                el('th', { scope: 'col' }, 'Metric'),
-                el('th', { scope: 'col' }, 'This run'),
-                champion ? el('th', { scope: 'col' }, 'Champion') : null,
-            ),
-        ),
+        tableHead(['Metric', 'This run', champion ? 'Champion' : null]),
         el(
             'tbody',
             {},

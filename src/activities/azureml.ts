@@ -1,22 +1,18 @@
 import { deriveJobName, isAzureMlError, JobInfo, readJobMetrics } from '../clients/azureml';
 import type { ClaimPending } from '../orchestrators/claims';
 import type {
-    ChampionRef,
-    EvaluateInput,
     JobRef,
     JobState,
     JobStatus,
     ModelLocation,
     SubmitJobInput,
     SubmittedJob,
-    Verdict,
 } from '../orchestrators/contracts';
 import type { TargetConfig } from '../retraining/config';
-import { evaluateGate } from '../retraining/gate';
 import { intakeDataOf, intakeSchemaOf } from '../retraining/intake';
 import { canonicalMetricName } from '../retraining/metricNames';
 import { withClaim } from './claim';
-import { ActivityDeps, azureMlUpdateOf, targetOf } from './deps';
+import { ActivityDeps, azureMlTargetOf, azureMlUpdateOf, targetOf } from './deps';
 import { writeCanonicalCsv } from './mergeCsv';
 
 /** What the submit claim's holder records: `submitting` once the data is written and the PUT is on its way. */
@@ -49,12 +45,10 @@ export async function submitAzureMlJob(
     deps: ActivityDeps,
     input: SubmitJobInput,
 ): Promise<SubmittedJob | ClaimPending> {
-    const target = targetOf(deps, input.target);
-    const update = azureMlUpdateOf(target);
+    const { target, update, client } = azureMlTargetOf(deps, input.target);
     const models = deps.blobs.getContainerClient(target.modelOutput.container);
     await models.createIfNotExists();
     const marker = models.getBlockBlobClient(`${target.name}/${input.runId}/job.json`);
-    const client = deps.azureml(target);
     const name = deriveJobName(target.name, input.runId);
     return withClaim<SubmitProgress, SubmittedJob>(marker, { now: () => deps.now() }, async (claim) => {
         // A holder that died after its PUT left the job running: find it rather than write its data again.
@@ -143,21 +137,21 @@ export async function cancelAzureMlJob(deps: ActivityDeps, input: JobRef): Promi
 }
 
 /**
- * Reads the metrics the job wrote (`metrics.json` in its `metrics` output) and judges them with the
- * target's gate against the champion, as for the other kinds. Metric names are kept in the
- * pipeline's canonical spelling (`AUC` -> `auc`), so champions compare across kinds and runs.
+ * Reads the metrics the job wrote (`metrics.json` in its `metrics` output), for `evaluate` to judge
+ * as for the other kinds. Metric names are kept in the pipeline's canonical spelling
+ * (`AUC` -> `auc`), so champions compare across kinds and runs.
+ * @returns metric name -> value.
+ * @throws AzureMlError (the job cannot be read); whatever `readJobMetrics` throws for a missing or bad file.
  */
-export async function evaluateAzureMl(deps: ActivityDeps, input: EvaluateInput): Promise<Verdict> {
-    const target = targetOf(deps, input.target);
+export async function readAzureMlMetrics(
+    deps: ActivityDeps,
+    target: TargetConfig,
+    jobId: string,
+): Promise<Record<string, number>> {
     const update = azureMlUpdateOf(target);
-    const job = await deps.azureml(target).getJob(input.job.jobId);
+    const job = await deps.azureml(target).getJob(jobId);
     const raw = await readJobMetrics(job, { [update.datastore.name]: deps.datastore(target) });
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(raw)) metrics[canonicalMetricName(k)] = v;
-    const current = await deps.runs.getChampion(target.name);
-    const champion: ChampionRef | null = current
-        ? { runId: current.champion.runId, model: current.champion.model, metrics: current.champion.metrics }
-        : null;
-    const verdict = evaluateGate(target.gate, metrics, champion);
-    return { passed: verdict.passed, reasons: verdict.reasons, metrics: verdict.metrics, comparedTo: champion };
+    return metrics;
 }

@@ -44,6 +44,20 @@ export function targetOf(deps: ActivityDeps, name: string): TargetConfig {
     return t;
 }
 
+/**
+ * What every Azure ML v2 activity starts from: the named target, its `update` block and its
+ * workspace client (the one `deps.azureml` keeps per target).
+ * @throws UnknownTargetError when the config has no such target; TypeError when it is not kind 'azureml'.
+ */
+export function azureMlTargetOf(
+    deps: ActivityDeps,
+    name: string,
+): { target: TargetConfig; update: AzureMlUpdateConfig; client: AzureMlClient } {
+    const target = targetOf(deps, name);
+    const update = azureMlUpdateOf(target);
+    return { target, update, client: deps.azureml(target) };
+}
+
 /** The `update` block of an 'azureml' target. @throws TypeError for any other kind. */
 export function azureMlUpdateOf(t: TargetConfig): AzureMlUpdateConfig {
     if (t.update.kind !== 'azureml') throw new TypeError(`target '${t.name}' is not an Azure ML v2 target`);

@@ -25,7 +25,7 @@ import type {
 import type { TargetConfig } from '../retraining/config';
 import { checkSmokeTest, smokeTestInput } from '../retraining/smokeTest';
 import { withClaim } from './claim';
-import { ActivityDeps, azureMlUpdateOf, targetOf } from './deps';
+import { ActivityDeps, azureMlTargetOf, azureMlUpdateOf } from './deps';
 
 /**
  * The claim marker of one rollout step of a run, beside its job.json in the model output
@@ -57,8 +57,7 @@ export async function registerModel(
     deps: ActivityDeps,
     input: RegisterModelInput,
 ): Promise<RegisteredModel | ClaimPending> {
-    const target = targetOf(deps, input.target);
-    const client = deps.azureml(target);
+    const { target, client } = azureMlTargetOf(deps, input.target);
     return withClaim<never, RegisteredModel>(
         await marker(deps, target, input.runId, 'model'),
         { now: () => deps.now() },
@@ -98,9 +97,7 @@ export async function beginDeployment(
     deps: ActivityDeps,
     input: BeginDeploymentInput,
 ): Promise<BegunDeployment | ClaimPending> {
-    const target = targetOf(deps, input.target);
-    const update = azureMlUpdateOf(target);
-    const client = deps.azureml(target);
+    const { target, update, client } = azureMlTargetOf(deps, input.target);
     const deployment = deploymentNameOf(target, input.runId);
     return withClaim<DeploymentProgress, BegunDeployment>(
         await marker(deps, target, input.runId, 'deployment'),
@@ -175,8 +172,7 @@ function refOf(handle: OperationHandle): OperationRef {
  * @throws AzureMlError when the service cannot be read (the orchestrator polls again later).
  */
 export async function pollOperation(deps: ActivityDeps, input: PollOperationInput): Promise<OperationProgress> {
-    const target = targetOf(deps, input.target);
-    const client = deps.azureml(target);
+    const { client } = azureMlTargetOf(deps, input.target);
     const op = input.operation;
     if (op.state !== undefined) {
         return client.pollOperation({
@@ -208,9 +204,7 @@ function progressOf(state: string | undefined): OperationProgress {
  * @throws AzureMlError (409 while another operation on the endpoint runs: the retry policy asks again).
  */
 export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Promise<OperationStarted | ClaimPending> {
-    const target = targetOf(deps, input.target);
-    const update = azureMlUpdateOf(target);
-    const client = deps.azureml(target);
+    const { target, update, client } = azureMlTargetOf(deps, input.target);
     return withClaim<{ operation: OperationRef }, OperationStarted>(
         await marker(deps, target, input.runId, `traffic-${input.label}`),
         { now: () => deps.now() },
@@ -243,9 +237,7 @@ export async function deleteDeployment(
     deps: ActivityDeps,
     input: DeleteDeploymentInput,
 ): Promise<OperationStarted | ClaimPending> {
-    const target = targetOf(deps, input.target);
-    const update = azureMlUpdateOf(target);
-    const client = deps.azureml(target);
+    const { target, update, client } = azureMlTargetOf(deps, input.target);
     return withClaim<{ operation?: OperationRef; deleting?: boolean }, OperationStarted>(
         await marker(deps, target, input.runId, `delete-${input.deployment}`),
         { now: () => deps.now() },
@@ -286,9 +278,7 @@ export async function deleteDeployment(
  * thrown (the orchestrator counts a check that cannot run as failed, never as zero traffic).
  */
 export async function checkDeployment(deps: ActivityDeps, input: CheckDeploymentInput): Promise<LiveCheck> {
-    const target = targetOf(deps, input.target);
-    const update = azureMlUpdateOf(target);
-    const client = deps.azureml(target);
+    const { target, update, client } = azureMlTargetOf(deps, input.target);
     const problems: string[] = [];
     const notes: string[] = [];
     const golden = target.smokeTest?.rows ?? [];

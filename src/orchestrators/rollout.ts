@@ -1,8 +1,9 @@
 import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
-import { callClaimed } from './claims';
+import { callClaimed, ClaimedKey } from './claims';
 import {
+    ActivityInput,
     CheckDeploymentInput,
     LiveCheck,
     ModelLocation,
@@ -60,54 +61,46 @@ export function* rolloutAzureMl(
     record: RolloutRecord,
 ): Generator<df.Task, RolloutOutcome, unknown> {
     const { target, runId } = request;
-    const wait = request.firstClaimWaitInMs;
+
+    /** A claimed step of this run: the plan's retries, and the request's first wait while another copy holds it. */
+    const claimed = <K extends ClaimedKey>(key: K, input: ActivityInput<K>) =>
+        callClaimed(context, key, retry, input, request.firstClaimWaitInMs);
 
     step('registering-model');
-    const model = yield* callClaimed(
-        context,
-        'registerModel',
-        retry,
-        { target, runId, job: request.job, dataHash: request.dataHash },
-        wait,
-    );
+    const model = yield* claimed('registerModel', { target, runId, job: request.job, dataHash: request.dataHash });
     record.model = model;
     const modelUri = model.modelUri;
 
     step('deploying');
-    const begun = yield* callClaimed(
-        context,
-        'beginDeployment',
-        retry,
-        { target, runId, modelId: model.modelId },
-        wait,
-    );
+    const begun = yield* claimed('beginDeployment', { target, runId, modelId: model.modelId });
     const fresh = begun.deployment;
     record.deployment = fresh;
     record.serving = begun.serving;
     record.trafficBefore = { ...begun.trafficBefore };
 
-    /** Deletes the new deployment (after its traffic went to 0), noting a failure rather than throwing it. */
-    const removeFresh = function* (): Generator<df.Task, boolean, unknown> {
+    /**
+     * Deletes a deployment (its traffic at 0 already) and waits for the delete: 'gone' when there was
+     * nothing to delete. A failure is noted in the record as `{doing} deployment '{name}' ...` and
+     * returned as 'failed', never thrown: a deployment left behind must not undo what the run did.
+     */
+    const removeDeployment = function* (
+        deployment: string,
+        doing: string,
+    ): Generator<df.Task, 'deleted' | 'gone' | 'failed', unknown> {
         try {
-            const started = yield* callClaimed(
-                context,
-                'deleteDeployment',
-                retry,
-                { target, runId, deployment: fresh },
-                wait,
-            );
-            if (started.operation) {
-                const done = yield* settle(started.operation);
-                if (done.status !== 'Succeeded') {
-                    note(`deleting deployment '${fresh}' ended ${done.status}: ${done.error ?? 'no details'}`);
-                    return false;
-                }
-            }
-            return true;
+            const started = yield* claimed('deleteDeployment', { target, runId, deployment });
+            if (!started.operation) return 'gone';
+            const done = yield* settle(started.operation);
+            if (done.status === 'Succeeded') return 'deleted';
+            note(`${doing} deployment '${deployment}' ended ${done.status}: ${done.error ?? 'no details'}`);
         } catch (err) {
-            note(`deleting deployment '${fresh}' failed: ${messageOf(err)}`);
-            return false;
+            note(`${doing} deployment '${deployment}' failed: ${messageOf(err)}`);
         }
+        return 'failed';
+    };
+    /** Deletes the new deployment (after its traffic went to 0); false when it may still be there. */
+    const removeFresh = function* (): Generator<df.Task, boolean, unknown> {
+        return (yield* removeDeployment(fresh, 'deleting')) !== 'failed';
     };
     const note = (text: string): void => {
         (record.notes ??= []).push(text);
@@ -152,7 +145,7 @@ export function* rolloutAzureMl(
         traffic: Record<string, number>,
     ): Generator<df.Task, string | null, unknown> {
         try {
-            const started = yield* callClaimed(context, 'setTraffic', retry, { target, runId, label, traffic }, wait);
+            const started = yield* claimed('setTraffic', { target, runId, label, traffic });
             if (!started.operation) return null;
             const done = yield* settle(started.operation);
             return done.status === 'Succeeded' ? null : `${done.status}: ${done.error ?? 'no details'}`;
@@ -230,26 +223,9 @@ export function* rolloutAzureMl(
 
     step('retiring');
     for (const old of begun.earlier.slice(plan.keepDeployments)) {
-        try {
-            const started = yield* callClaimed(
-                context,
-                'deleteDeployment',
-                retry,
-                { target, runId, deployment: old },
-                wait,
-            );
-            // Already gone (an earlier run retired it): nothing to record.
-            if (!started.operation) continue;
-            const done = yield* settle(started.operation);
-            if (done.status !== 'Succeeded') {
-                note(`retiring deployment '${old}' ended ${done.status}: ${done.error ?? 'no details'}`);
-                continue;
-            }
-            record.retired.push(old);
-        } catch (err) {
-            // The new model serves all traffic already: a deployment left behind is noted, not a failure.
-            note(`retiring deployment '${old}' failed: ${messageOf(err)}`);
-        }
+        // The new model serves all traffic already: a deployment left behind is noted, not a failure;
+        // one already gone (an earlier run retired it) is not recorded as retired by this run.
+        if ((yield* removeDeployment(old, 'retiring')) === 'deleted') record.retired.push(old);
     }
     return { state: 'Promoted', modelUri };
 }

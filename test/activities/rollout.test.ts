@@ -38,6 +38,7 @@ import {
 } from '../helpers/azuremlTargets';
 import { acted } from '../helpers/claims';
 import { demoSettings } from '../helpers/demoTargets';
+import { eventually } from '../helpers/environment';
 
 const ENDPOINT = 'act-online';
 const TARGET = 'churnml';
@@ -206,19 +207,22 @@ describe('Azure ML v2 activities against the studio emulator', () => {
     });
 
     it('scores the golden rows against the new deployment alone, and reads its metrics over a window', async () => {
+        const fromMs = Date.now();
         const alone = await checkDeployment(deps, { target: TARGET, runId, deployment: fresh(), via: 'deployment' });
         assert.equal(alone.passed, true, alone.reasons.join('; '));
         assert.match(alone.reasons[0], new RegExp(`golden rows at deployment '${fresh()}': 2 golden rows matched`));
-        const from = Date.now() - 60_000;
+        // The window holds the one scoring call above and closes before the next check scores.
+        const toMs = Date.now() + 1;
+        await eventually(() => (Date.now() > toMs ? true : undefined), 'the window to close', 1000, 1);
         const windowed = await checkDeployment(deps, {
             target: TARGET,
             runId,
             deployment: fresh(),
             via: 'deployment',
-            window: { fromMs: from, toMs: Date.now() + 1 },
+            window: { fromMs, toMs },
         });
         assert.equal(windowed.passed, true, windowed.reasons.join('; '));
-        assert.ok((windowed.metrics?.requests ?? 0) >= 1, JSON.stringify(windowed.metrics));
+        assert.equal(windowed.metrics?.requests, 1, JSON.stringify(windowed.metrics));
         assert.equal(windowed.metrics?.errors, 0);
     });
 

@@ -42,7 +42,10 @@ describe('intake cases through `retrainer upload`', () => {
         const { stdout } = await cli('upload', file, '--wait', '--timeout-seconds', '180');
         return stdout;
     }
-    const trained = /Run \S+ of '(churn|houses)': (Promoted|Rejected)/;
+    // Each target's gate is a threshold only (AUC >= 0.7, R² >= 0.8; no improvement rule), and every
+    // run's data is dominated by the seeded 2,000-row baseline (AUC 0.75 to 0.82, R² 0.99 in these
+    // runs), so a file that trains is Promoted: the one outcome, not "Promoted or Rejected".
+    const trained = /Run \S+ of '(churn|houses)': Promoted/;
 
     let good = 0;
     async function goodUploadTrains(target: 'churn' | 'houses'): Promise<void> {
@@ -62,7 +65,11 @@ describe('intake cases through `retrainer upload`', () => {
             if (c.must === 'train') {
                 const out = await upload(c.file, intakeCase(c.file));
                 assert.match(out, trained);
-                if (c.blankRows) assert.match(out, new RegExp(`skipped ${c.blankRows} blank row\\(s\\)`));
+                // The CLI names skipped blank rows only when there were some.
+                assert.equal(
+                    /skipped (\d+) blank row\(s\)/.exec(out)?.[1],
+                    c.blankRows ? String(c.blankRows) : undefined,
+                );
             } else {
                 writeFileSync(path.join(dir, c.file), intakeCase(c.file));
                 const jobs = submitted();

@@ -61,6 +61,8 @@ interface Script {
     traffic?: (input: SetTrafficInput) => Answer;
     /** The check activity fails (beyond its retries) for these inputs. */
     checkFails?: (input: CheckDeploymentInput) => boolean;
+    /** The deleteDeployment answer for a deployment, instead of a begun delete. */
+    deletion?: (deployment: string) => Answer | undefined;
 }
 
 /** Runs the retrain orchestrator for an azureml plan with scripted activity answers. */
@@ -121,6 +123,8 @@ function run(script: Script = {}) {
             }
             case Activities.deleteDeployment: {
                 const d = (task.input as { deployment: string }).deployment;
+                const scripted = script.deletion?.(d);
+                if (scripted) return scripted;
                 return claimed({
                     operation: { kind: 'deleteDeployment', endpoint: 'churn-online', deployment: d, state: `d-${d}` },
                 });
@@ -298,6 +302,49 @@ describe('Azure ML v2 rollout (orchestrator)', () => {
             ['churn-older', 'blue'],
         );
         assert.deepEqual(r.output.rollout?.retired, ['churn-older', 'blue']);
+    });
+
+    it('notes a deployment it could not retire and goes on; one already gone is not counted as retired', () => {
+        const r = run({
+            serving: 'churn-prev',
+            earlier: ['churn-prev', 'churn-older', 'churn-oldest', 'gone', 'blue'],
+            operationEnds: (op) =>
+                op.kind === 'deleteDeployment' && op.deployment === 'churn-older'
+                    ? { status: 'Failed', error: 'Conflict: still scoring' }
+                    : { status: 'Succeeded' },
+            deletion: (d) =>
+                d === 'churn-oldest'
+                    ? { error: new Error('HTTP 409 DeploymentHasTraffic') }
+                    : d === 'gone'
+                      ? { value: { operation: null } }
+                      : undefined,
+        });
+        assert.equal(r.output.state, 'Promoted', r.output.reason);
+        assert.deepEqual(
+            named(r.calls, Activities.deleteDeployment).map((c) => (c.input as { deployment: string }).deployment),
+            ['churn-older', 'churn-oldest', 'gone', 'blue'],
+        );
+        assert.deepEqual(r.output.rollout?.retired, ['blue']);
+        const notes = r.output.rollout?.notes ?? [];
+        assert.equal(notes.length, 2, notes.join(' | '));
+        assert.equal(notes[0], "retiring deployment 'churn-older' ended Failed: Conflict: still scoring");
+        assert.match(notes[1], /^retiring deployment 'churn-oldest' failed: .*HTTP 409 DeploymentHasTraffic/);
+    });
+
+    it('ends RolledBack with a note when the failed deployment cannot be deleted', () => {
+        const r = run({
+            check: (i) =>
+                i.via === 'deployment' ? { passed: false, reasons: ['row 0 wrong'] } : { passed: true, reasons: [] },
+            deletion: (d) => (d === NEW ? { error: new Error('HTTP 500 InternalError') } : undefined),
+        });
+        assert.equal(r.output.state, 'RolledBack');
+        assert.match(
+            r.output.reason!,
+            /failed its golden rows before any traffic: row 0 wrong; deleting it failed too$/,
+        );
+        const notes = r.output.rollout?.notes ?? [];
+        assert.equal(notes.length, 1, notes.join(' | '));
+        assert.match(notes[0], new RegExp(`^deleting deployment '${NEW}' failed: .*HTTP 500 InternalError`));
     });
 
     it('without a serving deployment, the new one takes all traffic in one step', () => {

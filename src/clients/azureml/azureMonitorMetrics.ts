@@ -3,7 +3,12 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { MetricsClient, type Metric } from '@azure/monitor-query-metrics';
 
 import type { AzureMlWorkspaceRef } from './azureMlClient';
-import type { DeploymentMetrics, DeploymentMetricsSource, DeploymentMetricsWindow } from './deploymentMetrics';
+import {
+    checkMetricsWindow,
+    type DeploymentMetrics,
+    type DeploymentMetricsSource,
+    type DeploymentMetricsWindow,
+} from './deploymentMetrics';
 import { AzureMlError, toAzureMlError } from './errors';
 
 /**
@@ -135,8 +140,7 @@ export class AzureMonitorDeploymentMetrics implements DeploymentMetricsSource {
         window: DeploymentMetricsWindow,
         options: { abortSignal?: AbortSignal } = {},
     ): Promise<DeploymentMetrics> {
-        if (!(window.toMs > window.fromMs))
-            throw new RangeError(`the metrics window is empty or inverted (${window.fromMs} .. ${window.toMs})`);
+        checkMetricsWindow(window);
         const resource = [this.endpointId(window.endpoint)];
         const m = ONLINE_ENDPOINT_METRICS;
         const common = {

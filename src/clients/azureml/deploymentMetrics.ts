@@ -19,6 +19,15 @@ export interface DeploymentMetricsWindow {
     toMs: number;
 }
 
+/**
+ * Checks a window before a source reads it, as {@link DeploymentMetricsSource.read} promises.
+ * @throws RangeError when the window is empty or inverted (`toMs <= fromMs`, or either is NaN).
+ */
+export function checkMetricsWindow(window: DeploymentMetricsWindow): void {
+    if (!(window.toMs > window.fromMs))
+        throw new RangeError(`the metrics window is empty or inverted (${window.fromMs} .. ${window.toMs})`);
+}
+
 /** What the deployment served in the window. */
 export interface DeploymentMetrics {
     /** Scoring requests the deployment received (a count, 0 when idle). */

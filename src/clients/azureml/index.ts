@@ -18,7 +18,12 @@ export {
 export { AzureMlError, isAzureMlError } from './errors';
 export { deriveDeploymentName, deriveJobName, deriveModelVersion } from './names';
 export { DatastoreContainers, jobModelUri, readJobMetrics } from './outputs';
-export { DeploymentMetrics, DeploymentMetricsSource, DeploymentMetricsWindow } from './deploymentMetrics';
+export {
+    checkMetricsWindow,
+    DeploymentMetrics,
+    DeploymentMetricsSource,
+    DeploymentMetricsWindow,
+} from './deploymentMetrics';
 export {
     AzureMonitorDeploymentMetrics,
     AzureMonitorDeploymentMetricsOptions,

@@ -5,6 +5,7 @@ import { appSettingName } from '../../clients/armCredentials';
 import {
     AzureMlError,
     AzureMlWorkspaceRef,
+    checkMetricsWindow,
     DeploymentMetrics,
     DeploymentMetricsSource,
     DeploymentMetricsWindow,
@@ -55,8 +56,7 @@ export class EmulatorDeploymentMetrics implements DeploymentMetricsSource {
         window: DeploymentMetricsWindow,
         options: { abortSignal?: AbortSignal } = {},
     ): Promise<DeploymentMetrics> {
-        if (!(window.toMs > window.fromMs))
-            throw new RangeError(`the metrics window is empty or inverted (${window.fromMs} .. ${window.toMs})`);
+        checkMetricsWindow(window);
         const url =
             `${this.base}${encodeURIComponent(window.endpoint)}/deployments/${encodeURIComponent(window.deployment)}` +
             `/metrics?from=${Math.floor(window.fromMs)}&to=${Math.ceil(window.toMs)}`;

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import fc from 'fast-check';
+
 import {
     dataChangeBodySchema,
     decisionBodySchema,
     MAX_SCORE_ROWS,
+    parseJsonBody,
     parseRequest,
     retrainBodySchema,
     runsQuerySchema,
     scoreBodySchema,
     scoreRowsSchema,
 } from '../../../src/functions/shared/requestSchemas';
+import { retrainAnswerFor, retrainBodies } from '../../helpers/retrainBodies';
 
 const errorOf = (result: { ok: true } | { ok: false; error: string }): string => {
     assert.ok(!result.ok, 'expected a refusal');
@@ -43,6 +47,29 @@ describe('HTTP request schemas', () => {
         for (const [body, message] of cases) {
             assert.equal(errorOf(parseRequest(retrainBodySchema, body)), message, JSON.stringify(body));
         }
+    });
+
+    it('retrain body: any bytes get the answer the API documents (the oracle the HTTP fuzz test uses)', async () => {
+        await fc.assert(
+            fc.asyncProperty(retrainBodies, async (body) => {
+                // Read as the worker reads a request: fetch's Request.text().
+                const parsed = await parseJsonBody(
+                    new Request('http://localhost/', { method: 'POST', body }),
+                    retrainBodySchema,
+                );
+                const expected = retrainAnswerFor(body);
+                if ('error' in expected) {
+                    assert.deepEqual(parsed, { ok: false, error: expected.error });
+                } else {
+                    assert.ok(parsed.ok, `refused: ${parsed.ok ? '' : parsed.error}`);
+                    assert.equal(
+                        [...new Set(parsed.value.blobNames ?? [])].join('\n'),
+                        'blobs' in expected ? expected.blobs.join('\n') : '',
+                    );
+                }
+            }),
+            { numRuns: 3000 },
+        );
     });
 
     it('runs query: limit defaults to 50 and must be an integer from 1 to 500', () => {

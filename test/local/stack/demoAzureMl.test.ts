@@ -10,7 +10,6 @@ import { StudioServer } from '../../../src/local/studio/server';
 import { DEMO_AZUREML, seedDemoAzureMl } from '../../../src/local/stack/demoAzureMl';
 import { TestStorage, testStorage, uniqueName } from '../../helpers/azurite';
 import { FEATURES } from '../studio/kit';
-import { featureRows } from '../studio/v2/kit';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -60,16 +59,26 @@ describe("npm start's demo Azure ML v2 workspace (the repo's studio.seed.json, o
         assert.equal(blue?.provisioningState, 'Succeeded');
         assert.match(blue?.model ?? '', /\/models\/churn\/versions\/1$/);
 
-        // Scoring by traffic weight reaches blue, with the trained model's predictions.
+        // Scoring by traffic weight reaches blue, and its trained model answers the golden rows the
+        // sample config's churn-v2 target verifies with (retrainer.config.sample.json) as expected.
+        const config = JSON.parse(readFileSync(path.join(ROOT, 'retrainer.config.sample.json'), 'utf8')) as {
+            targets: {
+                name: string;
+                smokeTest?: { rows: { input: Record<string, number>; expected: Record<string, string> }[] };
+            }[];
+        };
+        const golden = config.targets.find((t) => t.name === 'churn-v2')!.smokeTest!.rows;
         const result = await client.score({
             scoringUri: endpoint.scoringUri!,
             key: await client.getEndpointKey(DEMO_AZUREML.endpoint),
             columns: FEATURES,
-            rows: await featureRows(3),
+            rows: golden.map((g) => FEATURES.map((f) => g.input[f])),
         });
         assert.equal(result.deployment, 'blue');
-        assert.equal(result.predictions.length, 3);
-        assert.ok(result.predictions.every((p) => p['Scored Labels'] === '0' || p['Scored Labels'] === '1'));
+        assert.deepEqual(
+            result.predictions.map((p) => p['Scored Labels']),
+            golden.map((g) => g.expected['Scored Labels']),
+        );
     });
 
     it('leaves the endpoint as it is on a later start (a restart never undoes a promotion)', async () => {

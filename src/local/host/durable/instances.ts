@@ -92,7 +92,7 @@ async function createAsAzureStorage(
         starts.faults?.record(
             'start-race-lost-silently',
             rec.instanceId,
-            'a concurrent start wrote the instance first; this start is answered 202 and dropped',
+            `a concurrent start wrote the instance first; this start (execution ${rec.executionId}) is answered 202 and dropped`,
         );
         return;
     }
