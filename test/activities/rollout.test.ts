@@ -33,11 +33,12 @@ import {
     registerInitialModel,
     seedWithWorkspace,
     servingEndpoint,
-    until,
+    operationDone,
     workspaceClient,
 } from '../helpers/azuremlTargets';
 import { acted } from '../helpers/claims';
 import { demoSettings } from '../helpers/demoTargets';
+import { eventually } from '../helpers/environment';
 
 const ENDPOINT = 'act-online';
 const TARGET = 'churnml';
@@ -111,10 +112,14 @@ describe('Azure ML v2 activities against the studio emulator', () => {
     };
     const settle = (operation: OperationRef | null) =>
         operation
-            ? until('the operation', async () => {
-                  const p = await pollOperation(deps, { target: TARGET, operation });
-                  return p.status === 'InProgress' ? undefined : p;
-              })
+            ? eventually(
+                  async () => {
+                      const p = await pollOperation(deps, { target: TARGET, operation });
+                      return p.status === 'InProgress' ? undefined : p;
+                  },
+                  'the operation',
+                  120_000,
+              )
             : Promise.resolve({ status: 'Succeeded' as const });
 
     const runId = '20260101T000000000Z-abcdef012345';
@@ -138,10 +143,14 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             csv.toString('utf8').split('\n')[0],
             /^tenure,monthly_charges,support_calls,contract_months,churned/,
         );
-        const status = await until('the job to finish', async () => {
-            const s = await getJobStatus(deps, { target: TARGET, jobId: job.jobId });
-            return ['Finished', 'Failed', 'Cancelled'].includes(s.state) ? s : undefined;
-        });
+        const status = await eventually(
+            async () => {
+                const s = await getJobStatus(deps, { target: TARGET, jobId: job.jobId });
+                return ['Finished', 'Failed', 'Cancelled'].includes(s.state) ? s : undefined;
+            },
+            'the job to finish',
+            120_000,
+        );
         assert.equal(status.state, 'Finished', status.details);
         const verdict = await evaluate(deps, { target: TARGET, runId, job });
         assert.equal(verdict.passed, true, verdict.reasons.join('; '));
@@ -189,7 +198,8 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             },
         };
         await marker.upload(JSON.stringify(record), JSON.stringify(record).length);
-        await settle_(
+        await operationDone(
+            client,
             await client.beginCreateDeployment({
                 endpoint: ENDPOINT,
                 deployment: name,
@@ -254,11 +264,4 @@ describe('Azure ML v2 activities against the studio emulator', () => {
         );
         assert.equal(again.operation, null);
     });
-
-    async function settle_(handle: Parameters<AzureMlClient['pollOperation']>[0]): Promise<void> {
-        await until('setup operation', async () => {
-            const p = await client.pollOperation(handle);
-            return p.status === 'InProgress' ? undefined : p;
-        });
-    }
 });

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { AppUnderTest, startApp } from '../functions/appHost';
-import { eventually, testStorage } from '../helpers/environment';
+import { testStorage } from '../helpers/environment';
 import { churnTarget } from '../helpers/demoTargets';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.js');
@@ -34,23 +34,13 @@ describe('retrainer approve / reject', () => {
             assert.match(e.stderr, message);
             return true;
         });
-    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
-        eventually(
-            async () => {
-                const v = await probe();
-                // Boxed: the value awaited may itself be undefined (no run in flight).
-                return check(v) ? { v } : undefined;
-            },
-            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
-            300_000,
-        ).then((box) => box.v);
 
     it('approves the waiting run, then refuses what is no longer possible', async () => {
         await fails(['approve', 'churn', '--by', 'ana', '--why', 'ok'], /No run of 'churn' is waiting for approval/);
         const text = await toText(classificationCsv({ rows: 400, seed: 5 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        const shown = await until(
-            'the run never waited',
+        const shown = await app.until(
+            'the run to wait for approval',
             async () => (await cli('status', 'churn')).stdout,
             (s) => s.includes('step awaiting-approval'),
         );
@@ -60,8 +50,8 @@ describe('retrainer approve / reject', () => {
         const m = /^Approved run (\S+) of 'churn' \(by ana at \S+: reviewed the metrics\)\.$/m.exec(stdout);
         assert.ok(m, stdout);
         const runId = m[1];
-        const runs = await until(
-            'no run record',
+        const runs = await app.until(
+            'its run record',
             async () => (await cli('runs', '--target', 'churn', '--json')).stdout,
             (s) => s.includes(runId),
         );
@@ -99,8 +89,8 @@ describe('retrainer approve / reject', () => {
         child.stdout.on('data', (c: Buffer) => (out += c.toString()));
         child.stderr.on('data', (c: Buffer) => (err += c.toString()));
         const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
-        await until(
-            'the waiting CLI never said the run waits for a decision',
+        await app.until(
+            'the waiting CLI to say the run waits for a decision',
             () => Promise.resolve(err),
             (e) => e.includes('awaiting-approval'),
         );

@@ -4,19 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { uniqueName } from '../helpers/azurite';
-import {
-    azureMlTarget,
-    FEATURES,
-    registerInitialModel,
-    azureMlSettings,
-    seedWithWorkspace,
-    servingEndpoint,
-    until,
-    workspaceClient,
-    trafficSeen,
-} from '../helpers/azuremlTargets';
-import { AppUnderTest, startApp } from './appHost';
+import { FEATURES, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
+import { AppUnderTest } from './appHost';
+import { startAzureMlApp } from './azuremlApp';
 
 /**
  * An Azure ML v2 target end to end: the dev host runs the built app, the studio emulator plays the
@@ -27,68 +17,20 @@ import { AppUnderTest, startApp } from './appHost';
 describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     let app: AppUnderTest;
     let client: AzureMlClient;
-    const datastoreContainer = uniqueName('azureml');
     before(async () => {
-        app = await startApp(
-            (w) => {
-                const where = { ...w, datastoreContainer };
-                return [
-                    // Bakes long enough for the test to arm a fault inside one.
-                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
-                    // Its golden rows can never pass: its new deployments must never get traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', {
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
-                    }),
-                ];
-            },
-            azureMlSettings,
-            { seed: seedWithWorkspace(datastoreContainer) },
-        );
-        client = workspaceClient(app.studio.url);
-        const initial = await registerInitialModel(
-            client,
-            process.env.RETRAINER_DATA_STORAGE!,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        ({ app, client } = await startAzureMlApp());
     });
     after(() => app?.stop());
 
-    const api = (p: string) =>
-        fetch(`${app.host.origin}/api/${p}`, { headers: { 'x-functions-key': app.host.keys.functionDefault } });
-
-    async function runs(target: string): Promise<RunRecord[]> {
-        const res = await api(`runs?target=${target}`);
-        assert.equal(res.status, 200);
-        return (await res.json()) as RunRecord[];
-    }
-
-    async function waitForRuns(count: number, target: string): Promise<RunRecord[]> {
-        return until(
+    const api = (p: string) => app.call(p);
+    /** Waits for `count` run records of `target` (newest first); the bound is for a loaded machine. */
+    const waitForRuns = (count: number, target: string): Promise<RunRecord[]> =>
+        app.until(
             `${count} run(s) of ${target}`,
-            async () => {
-                const r = await runs(target);
-                return r.length >= count ? r : undefined;
-            },
-            2400,
+            () => app.runs(target),
+            (r) => r.length >= count,
+            240_000,
         );
-    }
-
-    /** The in-flight step of a target (`inFlight.step` of GET /api/targets/{t}). */
-    async function inFlight(target: string): Promise<{ step?: string; runId?: string } | null> {
-        const res = await api(`targets/${target}`);
-        const view = (await res.json()) as { inFlight: { step: { step?: string; runId?: string } | null } | null };
-        return view.inFlight?.step ?? null;
-    }
 
     async function put(name: string, rows: number, seed: number): Promise<void> {
         const text = await toText(classificationCsv({ rows, seed }));
@@ -182,30 +124,17 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.ok(promotedDeployment, 'needs the promotion above');
         await put('churnml/b.csv', 1500, 2);
         // When the new run bakes its first step, its deployment starts failing every request.
-        const baking = await until('the second run baking', async () => {
-            const s = await inFlight('churnml');
-            return s?.step === 'baking' && s.runId ? s : undefined;
-        });
+        const baking = (await app.until(
+            'the second run baking',
+            () => app.step('churnml'),
+            (s) => s?.step === 'baking' && !!s.runId,
+            240_000,
+        ))!;
         const fresh = deriveDeploymentName('churnml', baking.runId!);
         app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
         try {
             // Live traffic through the endpoint until the run ends: 1 call in 10 reaches the new deployment.
-            const end = await client.getEndpoint('churn-online');
-            const key = await client.getEndpointKey('churn-online');
-            let live = true;
-            const traffic = (async () => {
-                while (live) {
-                    await client
-                        .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
-                        .catch(() => undefined);
-                }
-            })();
-            try {
-                await waitForRuns(2, 'churnml');
-            } finally {
-                live = false;
-                await traffic;
-            }
+            await scoringWhile(client, 'churn-online', golden, () => waitForRuns(2, 'churnml'));
             const [run] = await waitForRuns(2, 'churnml');
             assert.equal(run.runId, baking.runId);
             assert.equal(run.state, 'RolledBack', run.reason);

@@ -5,18 +5,15 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-    ABORTED_COMMIT_SHARE_ENV,
-    DUPLICATE_ACTIVITIES_ENV,
     DUPLICATE_ACTIVITY,
-    DUPLICATE_SHARE_ENV,
     duplicateEvidence,
     RESENT_AFTER_ABORTED_COMMIT,
 } from '../../src/local/host/semantics/activities';
-import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
-import { IDLE_CAP_ENV } from '../../src/local/host/semantics/queues';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
 import { bindChurnModel } from '../helpers/classicModel';
+import { eventually } from '../helpers/environment';
+import { duplicatedActivitySettings } from '../helpers/semanticsSettings';
 import { churnTarget, classicEndpointOf, housesTarget } from '../helpers/demoTargets';
 import { jobsOfRun, runsOf, stepOf, studioJobs } from '../reliability/kit';
 import { AppUnderTest, startApp } from './appHost';
@@ -41,16 +38,6 @@ function describeRecords(records: readonly RunRecord[]): string {
             return `\n  ${r.runId} ${r.state} trigger=${JSON.stringify(r.trigger)} reason=${JSON.stringify(r.reason ?? '')} files=[${files}] timings=${JSON.stringify(r.timings)}`;
         })
         .join('');
-}
-
-/** Polls `check` until it yields a value; the limit only bounds a hang (never a timing assertion). */
-async function until<T>(check: () => Promise<T | undefined>, what: string, logs: string[]): Promise<T> {
-    for (let i = 0; i < 1200; i++) {
-        const v = await check();
-        if (v !== undefined) return v;
-        await new Promise((ok) => setTimeout(ok, 100));
-    }
-    throw new Error(`${what} did not happen; host log:\n${logs.slice(-40).join('\n')}`);
 }
 
 /**
@@ -87,20 +74,8 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     }),
                     housesTarget(w),
                 ],
-                {
-                    [SEMANTICS_SEED_ENV]: String(o.seed),
-                    // Every side-effecting activity (and the run record) twice at once; the rest at random.
-                    [DUPLICATE_ACTIVITIES_ENV]: [...SIDE_EFFECTS, Activities.record].join(','),
-                    [DUPLICATE_SHARE_ENV]: '0.2',
-                    [ABORTED_COMMIT_SHARE_ENV]: '0.3',
-                    // The azure profile drops a share of blob events (semantics/events.ts), as Event Grid
-                    // may; the catch-up pass of the next timer tick trains such an upload. The default
-                    // test schedule ticks once a year, so a dropped upload never ran ("run N did not happen").
-                    RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *',
-                    // 20x the 50 ms poll: idle queues back off to 1 s, Azure's 30 s scaled down as in
-                    // arrivals.semantics and azureml.semantics.
-                    [IDLE_CAP_ENV]: '1000',
-                },
+                // Every side-effecting activity (and the run record) twice at once; the rest at random.
+                duplicatedActivitySettings(o.seed, [...SIDE_EFFECTS, Activities.record]),
                 { host: { semantics: o.profile }, studioStateDir: studioState },
             );
             // A model on strict's endpoint from the start (put there outside Retrainer), so each of
@@ -138,15 +113,17 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     uploads[target] += 1;
                     const expectedRecords = uploads[target];
                     await app.data.getBlockBlobClient(blob).upload(text, Buffer.byteLength(text));
-                    const records = await until(
+                    const records = await eventually(
                         async () => {
                             const now = await runsOf(origin, key, target);
                             if (now.length < expectedRecords) return undefined;
                             // The next upload must not land while this run is still live (it would join it).
                             return (await stepOf(origin, key, target)) === undefined ? now : undefined;
                         },
-                        `run ${n} of ${target}`,
-                        app.logs,
+                        () => `run ${n} of ${target}: it did not happen; host log:\n${app.logs.slice(-40).join('\n')}`,
+                        // Bounds a hang only, on a loaded machine: a run takes seconds.
+                        300_000,
+                        100,
                     );
                     const run = records[0];
                     seen.push(run);

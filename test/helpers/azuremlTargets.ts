@@ -5,6 +5,7 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
 import { seed, Where } from './demoTargets';
+import { eventually } from './environment';
 
 // The targets name the offline stack's `emulator` live-metrics kind (the dev host registers it too).
 registerEmulatorDeploymentMetrics();
@@ -117,21 +118,21 @@ export function workspaceClient(studioUrl: string): AzureMlClient {
     );
 }
 
-/** Polls `probe` every 50 ms until it gives a value; the bound only turns a hang into a named failure. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 1200): Promise<T> {
-    for (let i = 0; i < attempts; i++) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Timed out waiting for ${what}`);
-}
-
-async function settle(client: AzureMlClient, handle: OperationHandle): Promise<void> {
-    const done = await until(`operation on ${handle.endpoint}`, async () => {
-        const p = await client.pollOperation(handle);
-        return p.status === 'InProgress' ? undefined : p;
-    });
+/**
+ * Waits until the operation behind `handle` has ended (bounded by `eventually`: a hang, not a slow
+ * machine, fails).
+ *
+ * @throws Error when it ended other than Succeeded, with the service's error.
+ */
+export async function operationDone(client: AzureMlClient, handle: OperationHandle): Promise<void> {
+    const done = await eventually(
+        async () => {
+            const p = await client.pollOperation(handle);
+            return p.status === 'InProgress' ? undefined : p;
+        },
+        `operation on ${handle.endpoint}`,
+        120_000,
+    );
     if (done.status !== 'Succeeded') throw new Error(`setup operation failed: ${done.error}`);
 }
 
@@ -155,10 +156,14 @@ export async function registerInitialModel(
         command: 'python train.py',
         trainingDataUri: 'azureml://datastores/workspaceblobstore/paths/initial/data.csv',
     });
-    const done = await until(`initial job ${job.name}`, async () => {
-        const j = await client.getJob(job.name);
-        return ['Completed', 'Failed', 'Canceled'].includes(j.status) ? j : undefined;
-    });
+    const done = await eventually(
+        async () => {
+            const j = await client.getJob(job.name);
+            return ['Completed', 'Failed', 'Canceled'].includes(j.status) ? j : undefined;
+        },
+        `initial job ${job.name}`,
+        120_000,
+    );
     if (done.status !== 'Completed') throw new Error(`initial job ended ${done.status}: ${done.error}`);
     const v = await client.createModelVersion({ name, version: 'initial', modelUri: done.outputs.model });
     return v.id;
@@ -166,12 +171,12 @@ export async function registerInitialModel(
 
 /** An endpoint whose deployment `blue` serves `modelId` with all the traffic. */
 export async function servingEndpoint(client: AzureMlClient, endpoint: string, modelId: string): Promise<void> {
-    await settle(client, await client.beginCreateEndpoint(endpoint, LOCATION));
-    await settle(
+    await operationDone(client, await client.beginCreateEndpoint(endpoint, LOCATION));
+    await operationDone(
         client,
         await client.beginCreateDeployment({ endpoint, deployment: 'blue', location: LOCATION, modelId }),
     );
-    await settle(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
+    await operationDone(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
 }
 
 /**
@@ -185,18 +190,49 @@ export async function trafficSeen<T>(
 ): Promise<{ result: T; maps: Record<string, number>[] }> {
     const maps: Record<string, number>[] = [];
     let stop = false;
-    const sampler = (async () => {
-        while (!stop) {
+    // Samples until `during` has ended (its own bound stops a hang; this one only backs it up).
+    const sampler = eventually(
+        async () => {
             const t = (await client.getEndpoint(endpoint)).traffic;
             const last = maps.at(-1);
             if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
-            await new Promise((r) => setTimeout(r, 25));
-        }
-    })();
+            return stop ? true : undefined;
+        },
+        `the traffic sampler of ${endpoint} to stop`,
+        900_000,
+        25,
+    );
     try {
         return { result: await during(), maps };
     } finally {
         stop = true;
         await sampler;
+    }
+}
+
+/**
+ * Scores `rows` through `endpoint` back to back while `during` runs (live traffic for a bake's
+ * checks; a failed call is what the checks count, so it is not thrown), then returns what `during`
+ * resolved to.
+ */
+export async function scoringWhile<T>(
+    client: AzureMlClient,
+    endpoint: string,
+    rows: (string | number)[][],
+    during: () => Promise<T>,
+): Promise<T> {
+    const end = await client.getEndpoint(endpoint);
+    const key = await client.getEndpointKey(endpoint);
+    let live = true;
+    const traffic = (async () => {
+        while (live) {
+            await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows }).catch(() => undefined);
+        }
+    })();
+    try {
+        return await during();
+    } finally {
+        live = false;
+        await traffic;
     }
 }

@@ -25,14 +25,6 @@ describe('retrainer cancel', () => {
 
     const cli = (...args: string[]) =>
         run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
 
     it('says when no run is in flight, and exits 2 without a target', async () => {
         await assert.rejects(cli('cancel', 'churn'), (e: { code: number; stderr: string }) => {
@@ -50,8 +42,8 @@ describe('retrainer cancel', () => {
     it('cancels the debouncing run and --wait exits 14 with the record', async () => {
         const text = await toText(classificationCsv({ rows: 400, seed: 8 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await until(
-            'the run never debounced',
+        await app.until(
+            'the run to debounce',
             async () => (await cli('status', 'churn')).stdout,
             (s) => s.includes('debouncing'),
         );
