@@ -47,11 +47,17 @@ export interface AppUnderTest {
     /** Resolves once no run of `target` is in flight (a run still takes a last look after its record). */
     idle(target: string): Promise<void>;
     /**
-     * Polls `probe` until `check` holds and returns its value (`eventuallyHolds`, which see). The
-     * bound (default 300 s, for a loaded machine) only turns a hang into a failure naming `what`,
+     * Polls `probe` every `everyInMs` (default 50) until `check` holds and returns its value
+     * (`eventuallyHolds`, which see). The bound (default 300 s, for a loaded machine) only turns a hang into a failure naming `what`,
      * the faults injected (under a semantics profile) and the host's last log lines.
      */
-    until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, timeoutInMs?: number): Promise<T>;
+    until<T>(
+        what: string | (() => string),
+        probe: () => Promise<T>,
+        check: (v: T) => boolean,
+        timeoutInMs?: number,
+        everyInMs?: number,
+    ): Promise<T>;
     stop(): Promise<void>;
 }
 
@@ -105,7 +111,13 @@ export async function startApp(
     };
     const inFlight = async (t: string) =>
         (await get<{ inFlight: { step: CustomStatus | null } | null }>(`targets/${encodeURIComponent(t)}`)).inFlight;
-    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, timeoutInMs = 300_000) =>
+    const until = <T>(
+        what: string | (() => string),
+        probe: () => Promise<T>,
+        check: (v: T) => boolean,
+        timeoutInMs = 300_000,
+        everyInMs = 50,
+    ) =>
         eventuallyHolds(
             probe,
             check,
@@ -115,9 +127,10 @@ export async function startApp(
                         ? ''
                         : `; faults ${JSON.stringify(host.semantics.faults.counts())}`;
                 const tail = logs.filter((l) => !POLLING_NOISE.test(l)).slice(-40);
-                return `${what}${faults}; host log:\n${tail.join('\n')}`;
+                return `${typeof what === 'string' ? what : what()}${faults}; host log:\n${tail.join('\n')}`;
             },
             timeoutInMs,
+            everyInMs,
         );
     return {
         host,
