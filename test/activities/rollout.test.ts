@@ -30,11 +30,9 @@ import { testStorage, uniqueName } from '../helpers/azurite';
 import {
     azureMlSettings,
     azureMlTarget,
-    registerInitialModel,
     seedWithWorkspace,
-    servingEndpoint,
     operationDone,
-    workspaceClient,
+    usersWorkspace,
 } from '../helpers/azuremlTargets';
 import { acted } from '../helpers/claims';
 import { demoSettings } from '../helpers/demoTargets';
@@ -92,12 +90,7 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             .getContainerClient(where.dataContainer)
             .getBlockBlobClient(`${TARGET}/a.csv`)
             .upload(text, text.length);
-        client = workspaceClient(studio.url);
-        await servingEndpoint(
-            client,
-            ENDPOINT,
-            await registerInitialModel(client, storage.connectionString, datastoreContainer, 'users-model'),
-        );
+        client = await usersWorkspace(studio.url, storage.connectionString, datastoreContainer, [ENDPOINT]);
     });
     after(() => studio?.close());
 

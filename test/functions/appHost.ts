@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { after, before } from 'node:test';
 
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { DevHost, HostOptions } from '../../src/local/host/host';
 import { StudioServer } from '../../src/local/studio/server';
-import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
+import type { CustomStatus, RunRecord, Step } from '../../src/orchestrators/contracts';
 import { appFiles } from '../helpers/appFiles';
 import { seedForTargets, Where } from '../helpers/demoTargets';
 import {
@@ -44,6 +45,16 @@ export interface AppUnderTest {
     inFlight(target: string): Promise<{ step: CustomStatus | null } | null>;
     /** The in-flight run's step, or undefined when no run is in flight (or it has no step yet). */
     step(target: string): Promise<CustomStatus | undefined>;
+    /**
+     * Waits until the in-flight run of `target` is at `step` (and `also` holds for its status), and
+     * returns that status. `timeoutInMs` as `until`'s.
+     */
+    atStep(
+        target: string,
+        step: Step,
+        also?: (s: CustomStatus) => boolean,
+        timeoutInMs?: number,
+    ): Promise<CustomStatus>;
     /** Resolves once no run of `target` is in flight (a run still takes a last look after its record). */
     idle(target: string): Promise<void>;
     /**
@@ -111,6 +122,7 @@ export async function startApp(
     };
     const inFlight = async (t: string) =>
         (await get<{ inFlight: { step: CustomStatus | null } | null }>(`targets/${encodeURIComponent(t)}`)).inFlight;
+    const step = async (t: string) => (await inFlight(t))?.step ?? undefined;
     const until = <T>(
         what: string | (() => string),
         probe: () => Promise<T>,
@@ -151,7 +163,14 @@ export async function startApp(
         },
         runs: (t) => get<RunRecord[]>(`runs?target=${encodeURIComponent(t)}`),
         inFlight,
-        step: async (t) => (await inFlight(t))?.step ?? undefined,
+        step,
+        atStep: async (t, want, also = () => true, timeoutInMs?: number) =>
+            (await until(
+                `the run of ${t} at ${want}`,
+                () => step(t),
+                (s) => s?.step === want && also(s),
+                timeoutInMs,
+            ))!,
         idle: async (t) => {
             await until(
                 `no run of ${t} in flight`,
@@ -165,4 +184,18 @@ export async function startApp(
             await studio.close();
         },
     };
+}
+
+/**
+ * `startApp` for the enclosing `describe`: starts the app in its `before` hook and stops it in its
+ * `after` hook. Call it in the describe's body; the returned object is the app once `before` ran.
+ */
+export function suiteApp(...args: Parameters<typeof startApp>): AppUnderTest {
+    const app = {} as AppUnderTest;
+    before(async () => {
+        Object.assign(app, await startApp(...args));
+    });
+    // The app's own methods: absent when startApp failed, so there is nothing to stop.
+    after(() => (app.stop as AppUnderTest['stop'] | undefined)?.());
+    return app;
 }

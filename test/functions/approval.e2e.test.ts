@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, housesTarget, Where } from '../helpers/demoTargets';
 import { RunStore } from '../../src/retraining/runStore';
-import { AppUnderTest, JsonAnswer, startApp } from './appHost';
+import { JsonAnswer, suiteApp } from './appHost';
 
 /**
  * Human approval between the gate and the promotion, through the dev host, for a classic endpoint
@@ -46,13 +46,9 @@ const TARGETS = {
 const UPDATE_OPS: Record<Kind, string> = { classic: 'patchEndpoint', arm: 'armPut' };
 
 describe('approval before promotion, end to end through the dev host', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) =>
-            [...Object.values(TARGETS.classic), ...Object.values(TARGETS.arm)].map((make) => make(w)),
-        );
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) =>
+        [...Object.values(TARGETS.classic), ...Object.values(TARGETS.arm)].map((make) => make(w)),
+    );
 
     const decide = (
         runId: string,
@@ -66,12 +62,7 @@ describe('approval before promotion, end to end through the dev host', () => {
         );
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
-    const waiting = (t: string): Promise<CustomStatus | undefined> =>
-        app.until(
-            `${t} to wait for approval`,
-            () => app.step(t),
-            (s) => s?.step === 'awaiting-approval',
-        );
+    const waiting = (t: string): Promise<CustomStatus> => app.atStep(t, 'awaiting-approval');
     const recorded = (t: string, count = 1): Promise<RunRecord[]> =>
         app.until(
             `${count} run record(s) of ${t}`,
@@ -83,7 +74,7 @@ describe('approval before promotion, end to end through the dev host', () => {
     it('classic: a decision claimed by a route that died before raising its event still promotes', async () => {
         const n = 'c-lost-event';
         await upload('classic', `${n}/a.csv`, 12);
-        const s = (await waiting(n))!;
+        const s = await waiting(n);
         assert.ok(s.runId, JSON.stringify(s));
         // What approveRunHttp writes first; the event it would raise next never comes.
         const claim = await new RunStore(app.runsContainer).claimDecision(n, s.runId, {
@@ -110,7 +101,7 @@ describe('approval before promotion, end to end through the dev host', () => {
         it(`${kind}: approve -> Promoted; an identical retry counts once; a second decision is refused`, async () => {
             const n = name(t.waits);
             await upload(kind, `${n}/a.csv`, 11);
-            const s = (await waiting(n))!;
+            const s = await waiting(n);
             assert.ok(s.runId && s.since && s.until, JSON.stringify(s));
             assert.equal(Date.parse(s.until) - Date.parse(s.since), LONG, 'until = since + timeoutInMs');
             const before = updates(kind);
@@ -154,7 +145,7 @@ describe('approval before promotion, end to end through the dev host', () => {
             await app.idle(n);
             const already = (await app.runs(n)).length;
             await upload(kind, `${n}/b.csv`, 12);
-            const s = (await waiting(n))!;
+            const s = await waiting(n);
             const before = updates(kind);
             // While the run waits, new data does not start a second run: the one instance is busy.
             await upload(kind, `${n}/late.csv`, 13);

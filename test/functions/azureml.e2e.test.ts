@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { FEATURES, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
+import { assertServesGolden, FEATURES, GOLDEN_ROWS, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
 import { AppUnderTest } from './appHost';
-import { startAzureMlApp } from './azuremlApp';
+import { crashWhileBaking, startAzureMlApp } from './azuremlApp';
 
 /**
  * An Azure ML v2 target end to end: the dev host runs the built app, the studio emulator plays the
@@ -37,10 +37,6 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     }
 
-    const golden = [
-        [70, 25, 0, 24],
-        [1, 115, 9, 1],
-    ];
     const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
     const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
 
@@ -91,18 +87,12 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.ok(await client.findDeployment('churn-online', 'blue'), 'blue kept');
         assert.deepEqual(rollout.retired, []);
         // The endpoint now answers from the new deployment, with the new model.
-        const key = await client.getEndpointKey('churn-online');
-        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
-        assert.equal(scored.deployment, fresh);
-        assert.deepEqual(
-            scored.predictions.map((p) => p['Scored Labels']),
-            ['0', '1'],
-        );
+        await assertServesGolden(client, 'churn-online', fresh);
         // The app's own scoring route answers from the endpoint too (the app holds its key).
         const viaApp = await fetch(`${app.host.origin}/api/score/churnml`, {
             method: 'POST',
             headers: { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' },
-            body: JSON.stringify({ columnNames: FEATURES, rows: golden.map((r) => r.map(String)) }),
+            body: JSON.stringify({ columnNames: FEATURES, rows: GOLDEN_ROWS.map((r) => r.map(String)) }),
         });
         assert.equal(viaApp.status, 200);
         const answered = (await viaApp.json()) as { deployment: string; columnNames: string[]; rows: string[][] };
@@ -124,19 +114,12 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.ok(promotedDeployment, 'needs the promotion above');
         await put('churnml/b.csv', 1500, 2);
         // When the new run bakes its first step, its deployment starts failing every request.
-        const baking = (await app.until(
-            'the second run baking',
-            () => app.step('churnml'),
-            (s) => s?.step === 'baking' && !!s.runId,
-            240_000,
-        ))!;
-        const fresh = deriveDeploymentName('churnml', baking.runId!);
-        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
+        const { runId: bakingRun, deployment: fresh } = await crashWhileBaking(app, 'churnml', 'churn-online');
         try {
             // Live traffic through the endpoint until the run ends: 1 call in 10 reaches the new deployment.
-            await scoringWhile(client, 'churn-online', golden, () => waitForRuns(2, 'churnml'));
+            await scoringWhile(client, 'churn-online', () => waitForRuns(2, 'churnml'));
             const [run] = await waitForRuns(2, 'churnml');
-            assert.equal(run.runId, baking.runId);
+            assert.equal(run.runId, bakingRun);
             assert.equal(run.state, 'RolledBack', run.reason);
             assert.match(run.reason!, /Live checks failed at 10% traffic/);
             assert.equal(run.rollout?.rolledBack, true);
@@ -155,7 +138,7 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.equal(share(after.traffic, promotedDeployment), 100, JSON.stringify(after.traffic));
         assert.equal(await client.findDeployment('churn-online', fresh), undefined, 'the new deployment is deleted');
         const target = (await (await api('targets/churnml')).json()) as { champion: { runId: string } };
-        assert.notEqual(target.champion.runId, baking.runId, 'the champion did not move');
+        assert.notEqual(target.champion.runId, bakingRun, 'the champion did not move');
     });
 
     it('never gives traffic to a deployment that fails its golden rows', async () => {

@@ -13,10 +13,10 @@ import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
 import { settled } from '../helpers/environment';
-import { FEATURES, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
+import { assertServesGolden, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
 import { duplicatedActivitySettings } from '../helpers/semanticsSettings';
 import { AppUnderTest } from './appHost';
-import { startAzureMlApp } from './azuremlApp';
+import { crashWhileBaking, startAzureMlApp } from './azuremlApp';
 
 /** The rollout's side effects, each run as two copies at once under the profile. */
 const SIDE_EFFECTS = [
@@ -91,10 +91,6 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         }
     }
 
-    const golden = [
-        [70, 25, 0, 24],
-        [1, 115, 9, 1],
-    ];
     const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
     let promoted = '';
 
@@ -123,13 +119,7 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         for (const m of maps) assertValidMap(m, ['blue', fresh]);
         const end = await client.getEndpoint('churn-online');
         assert.equal(share(end.traffic, fresh), 100, JSON.stringify(end.traffic));
-        const key = await client.getEndpointKey('churn-online');
-        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
-        assert.equal(scored.deployment, fresh);
-        assert.deepEqual(
-            scored.predictions.map((p) => p['Scored Labels']),
-            ['0', '1'],
-        );
+        await assertServesGolden(client, 'churn-online', fresh);
         assert.equal((await client.findDeployment('churn-online', fresh))?.model, run.rollout?.model?.modelId);
         promoted = fresh;
     });
@@ -139,18 +129,11 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         const before = operations('putEndpoint', '/churn-online').length;
         const text = await toText(classificationCsv({ rows: 1200, seed: 2 }));
         await app.data.getBlockBlobClient('churnml/b.csv').upload(text, Buffer.byteLength(text));
-        const baking = (await app.until(
-            'the second run baking',
-            () => app.step('churnml'),
-            (s) => s?.step === 'baking' && !!s.runId,
-            360_000,
-        ))!;
-        const fresh = deriveDeploymentName('churnml', baking.runId!);
-        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
+        const { runId: bakingRun, deployment: fresh } = await crashWhileBaking(app, 'churnml', 'churn-online');
         let run: RunRecord;
         try {
             // Live traffic through the endpoint until the run ends, so the bake's counters see the failures.
-            const { result, maps } = await scoringWhile(client, 'churn-online', golden, () =>
+            const { result, maps } = await scoringWhile(client, 'churn-online', () =>
                 trafficSeen(client, 'churn-online', () => runOf('churnml', 'b.csv', 2, 2, false)),
             );
             run = result;
@@ -158,7 +141,7 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         } finally {
             app.studio.faults.clear(`churn-online/${fresh}`);
         }
-        assert.equal(run.runId, baking.runId);
+        assert.equal(run.runId, bakingRun);
         assert.equal(run.state, 'RolledBack', run.reason);
         assert.match(run.reason!, /Live checks failed at 10% traffic/);
         assert.equal(run.rollout?.steps.length, 1);

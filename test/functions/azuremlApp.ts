@@ -1,14 +1,8 @@
 import type { HostOptions } from '../../src/local/host/host';
-import { AzureMlClient } from '../../src/clients/azureml';
+import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { uniqueName } from '../helpers/azurite';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    workspaceClient,
-} from '../helpers/azuremlTargets';
+import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
+import { NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from './appHost';
 
 /** The app with its Azure ML v2 targets, and a client on the studio's workspace. */
@@ -34,35 +28,36 @@ export async function startAzureMlApp(
             const where = { ...w, datastoreContainer };
             return [
                 azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
-                azureMlTarget(where, 'strictml', 'strict-online', {
-                    smokeTest: {
-                        rows: [
-                            {
-                                input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                expected: { 'Scored Labels': 'never' },
-                            },
-                        ],
-                    },
-                }),
+                azureMlTarget(where, 'strictml', 'strict-online', { smokeTest: NEVER_PASSING_SMOKE_TEST }),
             ];
         },
         { ...azureMlSettings, ...settings },
         { ...options, seed: seedWithWorkspace(datastoreContainer) },
     );
-    const client = workspaceClient(app.studio.url);
     try {
-        const initial = await registerInitialModel(
-            client,
-            process.env.RETRAINER_DATA_STORAGE!,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        const storage = process.env.RETRAINER_DATA_STORAGE!;
+        const endpoints = ['churn-online', 'strict-online'];
+        return { app, client: await usersWorkspace(app.studio.url, storage, datastoreContainer, endpoints) };
     } catch (e) {
         // The caller never gets the app to stop.
         await app.stop();
         throw e;
     }
-    return { app, client };
+}
+
+/**
+ * Waits until the in-flight run of `target` bakes a traffic step, then makes its new deployment on
+ * `endpoint` fail every scoring request (a studio fault, scope `{endpoint}/{deployment}`, which the
+ * caller clears). Returns the run's id and the new deployment's name.
+ */
+export async function crashWhileBaking(
+    app: AppUnderTest,
+    target: string,
+    endpoint: string,
+): Promise<{ runId: string; deployment: string }> {
+    const baking = await app.atStep(target, 'baking', (s) => !!s.runId, 360_000);
+    const runId = baking.runId!;
+    const deployment = deriveDeploymentName(target, runId);
+    app.studio.faults.set(`${endpoint}/${deployment}`, { scoringFails: 'Simulated model crash' });
+    return { runId, deployment };
 }

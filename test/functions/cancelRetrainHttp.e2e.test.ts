@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, demoSettings } from '../helpers/demoTargets';
-import { AppUnderTest, JsonAnswer, startApp } from './appHost';
+import { JsonAnswer, suiteApp } from './appHost';
 
 /**
  * POST /api/retrain/{target}/cancel through the dev host: a run asked while it debounces or while
@@ -13,12 +13,8 @@ import { AppUnderTest, JsonAnswer, startApp } from './appHost';
  * unknown target (404), a bad body (400), no run in flight (409).
  */
 describe('cancelling a run over HTTP, end to end through the dev host', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        // A quiet period far longer than the test: an upload's run debounces until it is cancelled.
-        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
-    });
-    after(() => app?.stop());
+    // A quiet period far longer than the test: an upload's run debounces until it is cancelled.
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
 
     const cancel = (body: unknown, headers: Record<string, string> = {}, target = 'churn'): Promise<JsonAnswer> =>
         app.post(`retrain/${target}/cancel`, body, headers);
@@ -43,11 +39,7 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
         const submits = ops('submitJob');
         const text = await toText(classificationCsv({ rows: 400, seed: 3 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await app.until(
-            'the run to debounce',
-            () => app.step('churn'),
-            (s) => s?.step === 'debouncing',
-        );
+        await app.atStep('churn', 'debouncing');
 
         const asked = await cancel({ by: 'ana', why: 'wrong file' });
         assert.equal(asked.status, 202, JSON.stringify(asked.body));
@@ -77,11 +69,7 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
         await app.idle('churn');
         const started = await app.call('retrain/churn', { method: 'POST' });
         assert.equal(started.status, 202);
-        const training = (await app.until(
-            'the job to train',
-            () => app.step('churn'),
-            (s) => s?.step === 'training' && !!s.jobId,
-        ))!;
+        const training = await app.atStep('churn', 'training', (s) => !!s.jobId);
 
         const principal = Buffer.from(JSON.stringify({ claims: [{ typ: 'name', val: 'lee@contoso.com' }] })).toString(
             'base64',

@@ -14,7 +14,7 @@ import { Activities, RunRecord } from '../../src/orchestrators/contracts';
 import { bindChurnModel } from '../helpers/classicModel';
 import { eventually } from '../helpers/environment';
 import { duplicatedActivitySettings } from '../helpers/semanticsSettings';
-import { churnTarget, classicEndpointOf, housesTarget } from '../helpers/demoTargets';
+import { churnTarget, classicEndpointOf, housesTarget, NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
 import { jobsOfRun, runsOf, stepOf, studioJobs } from '../reliability/kit';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -63,14 +63,7 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     churnTarget(w, {
                         name: 'strict',
                         data: { ...(churnTarget(w).data as object), prefixPattern: 'strict/*.csv' },
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
+                        smokeTest: NEVER_PASSING_SMOKE_TEST,
                     }),
                     housesTarget(w),
                 ],

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
 import { churnTarget } from '../helpers/demoTargets';
 import { triggerDone } from '../helpers/environment';
-import { AppUnderTest, startApp } from './appHost';
+import { suiteApp } from './appHost';
 
 /**
  * A file that lands while a run trains: its trigger event reaches an orchestration that no longer
@@ -12,11 +12,7 @@ import { AppUnderTest, startApp } from './appHost';
  * so the file is trained without another upload, timer tick or HTTP call.
  */
 describe('a file that arrives during a run gets its own run', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 } })]);
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 } })]);
 
     const put = async (name: string, seed: number): Promise<void> => {
         const text = await toText(classificationCsv({ rows: 300, seed }));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import { churnTarget } from '../../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../appHost';
+import { suiteApp } from '../appHost';
 import { terminate } from './terminatedHelpers';
 
 /**
@@ -11,26 +11,15 @@ import { terminate } from './terminatedHelpers';
  * the next start doing it). Its own file: the app's config is read once per process.
  */
 describe('a run terminated from outside is recorded by the catch-up pass', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        // The timer (and its catch-up pass) every second; a debounce longer than the test.
-        app = await startApp(
-            (w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })],
-            {
-                RETRAINER_TIMER_SCHEDULE: '*/1 * * * * *',
-            },
-        );
+    // The timer (and its catch-up pass) every second; a debounce longer than the test.
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })], {
+        RETRAINER_TIMER_SCHEDULE: '*/1 * * * * *',
     });
-    after(() => app?.stop());
 
     it('while debouncing: Cancelled (terminated) with no job; the data is judged again, like a crash', async () => {
         const text = await toText(classificationCsv({ rows: 400, seed: 6 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await app.until(
-            'the run to debounce',
-            () => app.step('churn'),
-            (s) => s?.step === 'debouncing',
-        );
+        await app.atStep('churn', 'debouncing');
         await terminate(app, '');
         const [terminated] = await app.until(
             'the catch-up pass to record the terminated run',
@@ -42,11 +31,7 @@ describe('a run terminated from outside is recorded by the catch-up pass', () =>
         assert.equal(terminated.cancellation?.step, 'debouncing');
         assert.equal(terminated.cancellation?.job, undefined);
         // Its data was never judged, so the catch-up pass starts it again: it debounces once more.
-        await app.until(
-            'the data to start a run again',
-            () => app.step('churn'),
-            (s) => s?.step === 'debouncing',
-        );
+        await app.atStep('churn', 'debouncing');
         const once = (await app.runs('churn')).filter((r) => r.cancellation?.kind === 'terminated');
         assert.equal(once.length, 1, 'recorded once, however many passes saw it');
     });

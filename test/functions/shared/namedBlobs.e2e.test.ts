@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import type { RunRecord } from '../../../src/orchestrators/contracts';
 import { churnTarget } from '../../helpers/demoTargets';
-import { AppUnderTest, JsonAnswer, startApp } from '../appHost';
+import { JsonAnswer, suiteApp } from '../appHost';
 
 /**
  * `blobNames` of POST /api/retrain/{target} are checked before the 202, through the dev host: a
@@ -12,11 +12,7 @@ import { AppUnderTest, JsonAnswer, startApp } from '../appHost';
  * 400 naming each, and no run starts; named blobs that are all there get the 202.
  */
 describe('POST /api/retrain/{target} checks blobNames before any run', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w)]);
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) => [churnTarget(w)]);
 
     const start = (blobNames: string[]): Promise<JsonAnswer> => app.post('retrain/churn', { blobNames });
     const runs = (): Promise<RunRecord[]> => app.runs('churn');

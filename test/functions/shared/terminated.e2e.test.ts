@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import { churnTarget, demoSettings } from '../../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../appHost';
+import { suiteApp } from '../appHost';
 import { terminate } from './terminatedHelpers';
 
 /**
@@ -14,21 +14,13 @@ import { terminate } from './terminatedHelpers';
  */
 
 describe('a run terminated from outside is recorded by the next start', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w)]);
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) => [churnTarget(w)]);
 
     it('while training: Cancelled (terminated), its BES job cancelled; then the new run trains', async () => {
         app.studio.faults.set('churn-training', { jobNeverFinishes: true });
         const text = await toText(classificationCsv({ rows: 400, seed: 4 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        const training = (await app.until(
-            'the job to train',
-            () => app.step('churn'),
-            (s) => s?.step === 'training' && !!s.jobId,
-        ))!;
+        const training = await app.atStep('churn', 'training', (s) => !!s.jobId);
         const cancels = app.studio.stats().operations.cancelJob ?? 0;
         await terminate(app, 'stuck, by the operator');
         assert.deepEqual(await app.runs('churn'), [], 'a terminated run writes nothing itself');
