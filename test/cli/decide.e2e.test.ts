@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { AppUnderTest, startApp } from '../functions/appHost';
-import { testStorage } from '../helpers/environment';
+import { suiteApp } from '../functions/appHost';
+import { appCli, CLI, cliFlags } from '../helpers/appCli';
 import { churnTarget } from '../helpers/demoTargets';
-
-const CLI = path.resolve(__dirname, '../../src/cli/main.js');
-const run = promisify(execFile);
 
 /** `retrainer approve|reject` against the dev host: finds the waiting run, or takes --run. */
 describe('retrainer approve / reject', () => {
-    let app: AppUnderTest;
-    let flags: string[];
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
-        const storage = (await testStorage()).connectionString;
-        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
-    });
-    after(() => app?.stop());
-
-    const cli = (...args: string[]) =>
-        run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
+    const app = suiteApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
+    const cli = appCli(app);
     const fails = (args: string[], message: RegExp, code = 1) =>
         assert.rejects(cli(...args), (e: { code: number; stderr: string }) => {
             assert.equal(e.code, code, e.stderr);
@@ -79,7 +66,7 @@ describe('retrainer approve / reject', () => {
         // The waiting CLI is read as it prints: the decision is given only once it has said the run waits.
         const child = spawn(
             process.execPath,
-            [CLI, 'upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240', ...flags],
+            [CLI, 'upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240', ...cliFlags(app)],
             {
                 env: { PATH: process.env.PATH },
             },
