@@ -59,8 +59,9 @@ export interface AppUnderTest {
     idle(target: string): Promise<void>;
     /**
      * Polls `probe` every `everyInMs` (default 50) until `check` holds and returns its value
-     * (`eventuallyHolds`, which see). The bound (default 300 s, for a loaded machine) only turns a hang into a failure naming `what`,
-     * the faults injected (under a semantics profile) and the host's last log lines.
+     * (`eventuallyHolds`, which see). The bound (default 300 s, for a loaded machine) only turns a
+     * hang into a failure naming `what`, the faults injected (under a semantics profile) and the
+     * host's last log lines (without the polling requests' own).
      */
     until<T>(
         what: string | (() => string),
