@@ -30,11 +30,9 @@ import { testStorage, uniqueName } from '../helpers/azurite';
 import {
     azureMlSettings,
     azureMlTarget,
-    registerInitialModel,
     seedWithWorkspace,
-    servingEndpoint,
-    until,
-    workspaceClient,
+    operationDone,
+    usersWorkspace,
 } from '../helpers/azuremlTargets';
 import { acted } from '../helpers/claims';
 import { demoSettings } from '../helpers/demoTargets';
@@ -92,12 +90,7 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             .getContainerClient(where.dataContainer)
             .getBlockBlobClient(`${TARGET}/a.csv`)
             .upload(text, text.length);
-        client = workspaceClient(studio.url);
-        await servingEndpoint(
-            client,
-            ENDPOINT,
-            await registerInitialModel(client, storage.connectionString, datastoreContainer, 'users-model'),
-        );
+        client = await usersWorkspace(studio.url, storage.connectionString, datastoreContainer, [ENDPOINT]);
     });
     after(() => studio?.close());
 
@@ -112,10 +105,14 @@ describe('Azure ML v2 activities against the studio emulator', () => {
     };
     const settle = (operation: OperationRef | null) =>
         operation
-            ? until('the operation', async () => {
-                  const p = await pollOperation(deps, { target: TARGET, operation });
-                  return p.status === 'InProgress' ? undefined : p;
-              })
+            ? eventually(
+                  async () => {
+                      const p = await pollOperation(deps, { target: TARGET, operation });
+                      return p.status === 'InProgress' ? undefined : p;
+                  },
+                  'the operation',
+                  120_000,
+              )
             : Promise.resolve({ status: 'Succeeded' as const });
 
     const runId = '20260101T000000000Z-abcdef012345';
@@ -139,10 +136,14 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             csv.toString('utf8').split('\n')[0],
             /^tenure,monthly_charges,support_calls,contract_months,churned/,
         );
-        const status = await until('the job to finish', async () => {
-            const s = await getJobStatus(deps, { target: TARGET, jobId: job.jobId });
-            return ['Finished', 'Failed', 'Cancelled'].includes(s.state) ? s : undefined;
-        });
+        const status = await eventually(
+            async () => {
+                const s = await getJobStatus(deps, { target: TARGET, jobId: job.jobId });
+                return ['Finished', 'Failed', 'Cancelled'].includes(s.state) ? s : undefined;
+            },
+            'the job to finish',
+            120_000,
+        );
         assert.equal(status.state, 'Finished', status.details);
         const verdict = await evaluate(deps, { target: TARGET, runId, job });
         assert.equal(verdict.passed, true, verdict.reasons.join('; '));
@@ -190,7 +191,8 @@ describe('Azure ML v2 activities against the studio emulator', () => {
             },
         };
         await marker.upload(JSON.stringify(record), JSON.stringify(record).length);
-        await settle_(
+        await operationDone(
+            client,
             await client.beginCreateDeployment({
                 endpoint: ENDPOINT,
                 deployment: name,
@@ -258,11 +260,4 @@ describe('Azure ML v2 activities against the studio emulator', () => {
         );
         assert.equal(again.operation, null);
     });
-
-    async function settle_(handle: Parameters<AzureMlClient['pollOperation']>[0]): Promise<void> {
-        await until('setup operation', async () => {
-            const p = await client.pollOperation(handle);
-            return p.status === 'InProgress' ? undefined : p;
-        });
-    }
 });

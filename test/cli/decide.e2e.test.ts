@@ -1,56 +1,33 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { AppUnderTest, startApp } from '../functions/appHost';
-import { eventually, testStorage } from '../helpers/environment';
+import { suiteApp } from '../functions/appHost';
+import { appCli, CLI, cliFlags } from '../helpers/appCli';
 import { churnTarget } from '../helpers/demoTargets';
-
-const CLI = path.resolve(__dirname, '../../src/cli/main.js');
-const run = promisify(execFile);
 
 /** `retrainer approve|reject` against the dev host: finds the waiting run, or takes --run. */
 describe('retrainer approve / reject', () => {
-    let app: AppUnderTest;
-    let flags: string[];
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
-        const storage = (await testStorage()).connectionString;
-        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
-    });
-    after(() => app?.stop());
-
-    const cli = (...args: string[]) =>
-        run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
+    const app = suiteApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 300_000 } })]);
+    const cli = appCli(app);
     const fails = (args: string[], message: RegExp, code = 1) =>
         assert.rejects(cli(...args), (e: { code: number; stderr: string }) => {
             assert.equal(e.code, code, e.stderr);
             assert.match(e.stderr, message);
             return true;
         });
-    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
-        eventually(
-            async () => {
-                const v = await probe();
-                // Boxed: the value awaited may itself be undefined (no run in flight).
-                return check(v) ? { v } : undefined;
-            },
-            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
-            300_000,
-        ).then((box) => box.v);
 
     it('approves the waiting run, then refuses what is no longer possible', async () => {
         await fails(['approve', 'churn', '--by', 'ana', '--why', 'ok'], /No run of 'churn' is waiting for approval/);
         const text = await toText(classificationCsv({ rows: 400, seed: 5 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        const shown = await until(
-            'the run never waited',
+        const shown = await app.until(
+            'the run to wait for approval',
             async () => (await cli('status', 'churn')).stdout,
             (s) => s.includes('step awaiting-approval'),
         );
@@ -60,8 +37,8 @@ describe('retrainer approve / reject', () => {
         const m = /^Approved run (\S+) of 'churn' \(by ana at \S+: reviewed the metrics\)\.$/m.exec(stdout);
         assert.ok(m, stdout);
         const runId = m[1];
-        const runs = await until(
-            'no run record',
+        const runs = await app.until(
+            'its run record',
             async () => (await cli('runs', '--target', 'churn', '--json')).stdout,
             (s) => s.includes(runId),
         );
@@ -89,7 +66,7 @@ describe('retrainer approve / reject', () => {
         // The waiting CLI is read as it prints: the decision is given only once it has said the run waits.
         const child = spawn(
             process.execPath,
-            [CLI, 'upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240', ...flags],
+            [CLI, 'upload', file, '--target', 'churn', '--wait', '--timeout-seconds', '240', ...cliFlags(app)],
             {
                 env: { PATH: process.env.PATH },
             },
@@ -99,8 +76,8 @@ describe('retrainer approve / reject', () => {
         child.stdout.on('data', (c: Buffer) => (out += c.toString()));
         child.stderr.on('data', (c: Buffer) => (err += c.toString()));
         const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
-        await until(
-            'the waiting CLI never said the run waits for a decision',
+        await app.until(
+            'the waiting CLI to say the run waits for a decision',
             () => Promise.resolve(err),
             (e) => e.includes('awaiting-approval'),
         );

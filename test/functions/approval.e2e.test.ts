@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, housesTarget, Where } from '../helpers/demoTargets';
 import { RunStore } from '../../src/retraining/runStore';
-import { eventually } from '../helpers/environment';
-import { AppUnderTest, startApp } from './appHost';
+import { JsonAnswer, suiteApp } from './appHost';
 
 /**
  * Human approval between the gate and the promotion, through the dev host, for a classic endpoint
@@ -47,67 +46,27 @@ const TARGETS = {
 const UPDATE_OPS: Record<Kind, string> = { classic: 'patchEndpoint', arm: 'armPut' };
 
 describe('approval before promotion, end to end through the dev host', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) =>
-            [...Object.values(TARGETS.classic), ...Object.values(TARGETS.arm)].map((make) => make(w)),
-        );
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) =>
+        [...Object.values(TARGETS.classic), ...Object.values(TARGETS.arm)].map((make) => make(w)),
+    );
 
-    const call = (p: string, init: RequestInit = {}): Promise<Response> =>
-        fetch(`${app.host.origin}/api/${p}`, {
-            ...init,
-            headers: { 'x-functions-key': app.host.keys.functionDefault, ...(init.headers ?? {}) },
-        });
-    const get = async <T>(p: string): Promise<T> => {
-        const res = await call(p);
-        assert.equal(res.status, 200, p);
-        return (await res.json()) as T;
-    };
-    const decide = async (
+    const decide = (
         runId: string,
         decision: 'approve' | 'reject',
         body: unknown,
         headers: Record<string, string> = {},
-    ): Promise<{ status: number; body: Record<string, unknown> }> => {
-        const res = await call(`runs/${encodeURIComponent(runId)}/${decision}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...headers },
-            body: JSON.stringify(body),
-        });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    ): Promise<JsonAnswer> => app.post(`runs/${encodeURIComponent(runId)}/${decision}`, body, headers);
     const upload = async (kind: Kind, name: string, seed: number): Promise<void> => {
         const text = await toText(
             kind === 'classic' ? classificationCsv({ rows: 400, seed }) : regressionCsv({ rows: 800, seed }),
         );
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
-    /** Polls until `check` holds; the bound only turns a hang into a failure with the host's log. */
-    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
-        eventually(
-            async () => {
-                const v = await probe();
-                // Boxed: the value awaited may itself be undefined (no run in flight).
-                return check(v) ? { v } : undefined;
-            },
-            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
-            300_000,
-        ).then((box) => box.v);
-    const status = async (t: string): Promise<CustomStatus | undefined> =>
-        (await get<{ inFlight: { step: CustomStatus | null } | null }>(`targets/${t}`)).inFlight?.step ?? undefined;
-    const waiting = (t: string): Promise<CustomStatus | undefined> =>
-        until(
-            `${t} never waited for approval`,
-            () => status(t),
-            (s) => s?.step === 'awaiting-approval',
-        );
-    const runs = (t: string): Promise<RunRecord[]> => get<RunRecord[]>(`runs?target=${t}`);
-    const recorded = async (t: string, count = 1): Promise<RunRecord[]> =>
-        until(
-            `${t}: no run record`,
-            () => runs(t),
+    const waiting = (t: string): Promise<CustomStatus> => app.atStep(t, 'awaiting-approval');
+    const recorded = (t: string, count = 1): Promise<RunRecord[]> =>
+        app.until(
+            `${count} run record(s) of ${t}`,
+            () => app.runs(t),
             (r) => r.length >= count,
         );
     const updates = (kind: Kind): number => app.studio.stats().operations[UPDATE_OPS[kind]] ?? 0;
@@ -115,7 +74,7 @@ describe('approval before promotion, end to end through the dev host', () => {
     it('classic: a decision claimed by a route that died before raising its event still promotes', async () => {
         const n = 'c-lost-event';
         await upload('classic', `${n}/a.csv`, 12);
-        const s = (await waiting(n))!;
+        const s = await waiting(n);
         assert.ok(s.runId, JSON.stringify(s));
         // What approveRunHttp writes first; the event it would raise next never comes.
         const claim = await new RunStore(app.runsContainer).claimDecision(n, s.runId, {
@@ -142,7 +101,7 @@ describe('approval before promotion, end to end through the dev host', () => {
         it(`${kind}: approve -> Promoted; an identical retry counts once; a second decision is refused`, async () => {
             const n = name(t.waits);
             await upload(kind, `${n}/a.csv`, 11);
-            const s = (await waiting(n))!;
+            const s = await waiting(n);
             assert.ok(s.runId && s.since && s.until, JSON.stringify(s));
             assert.equal(Date.parse(s.until) - Date.parse(s.since), LONG, 'until = since + timeoutInMs');
             const before = updates(kind);
@@ -183,14 +142,10 @@ describe('approval before promotion, end to end through the dev host', () => {
 
         it(`${kind}: reject -> Rejected, endpoint unchanged; data that landed meanwhile gets the next run`, async () => {
             const n = name(t.waits);
-            await until(
-                `${n} still in flight`,
-                () => status(n),
-                (s) => s === undefined,
-            );
-            const already = (await runs(n)).length;
+            await app.idle(n);
+            const already = (await app.runs(n)).length;
             await upload(kind, `${n}/b.csv`, 12);
-            const s = (await waiting(n))!;
+            const s = await waiting(n);
             const before = updates(kind);
             // While the run waits, new data does not start a second run: the one instance is busy.
             await upload(kind, `${n}/late.csv`, 13);
@@ -225,9 +180,9 @@ describe('approval before promotion, end to end through the dev host', () => {
             assert.ok(!run.manifest!.blobs.some((b) => b.name === `${n}/late.csv`));
 
             // The follow-up look after the decision finds the late file: the next run waits in turn.
-            const next = (await until(
-                `${n}: the late file got no run`,
-                () => status(n),
+            const next = (await app.until(
+                `${n}: a run for the late file`,
+                () => app.step(n),
                 (x) => x?.step === 'awaiting-approval' && x.runId !== s.runId,
             ))!;
             const late = await decide(next.runId!, 'reject', { by: 'ana', why: 'not this week' });

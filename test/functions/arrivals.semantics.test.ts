@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { encodeMessage } from '../../src/local/host/triggers/blobMessage';
 import { classificationCsv, toText } from '../../src/local/samples';
-import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
+import type { RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, Where } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -42,29 +42,11 @@ describe('arrivals under the azure semantics profile', () => {
             .all()
             .filter((f) => f.kind === kind)
             .map((f) => f.subject);
-    const api = async <T>(p: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
-        const res = await fetch(`${app.host.origin}/api/${p}`, {
-            ...init,
-            headers: { 'x-functions-key': app.host.keys.functionDefault, ...(init.headers ?? {}) },
-        });
-        return { status: res.status, body: (await res.json()) as T };
-    };
     const put = async (name: string, seed: number): Promise<void> => {
         const text = await toText(classificationCsv({ rows: 300, seed }));
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
-    /** Polls until `check` holds; the bound only turns a hang into a failure with the host's log. */
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean, tries = 900): Promise<T> {
-        for (let i = 0; i < tries; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 100));
-        }
-        throw new Error(
-            `${what}; faults ${JSON.stringify(app.host.semantics.faults.counts())}; host log:\n${app.logs.slice(-30).join('\n')}`,
-        );
-    }
-    const runs = async (t: string) => (await api<RunRecord[]>(`runs?target=${t}`)).body;
+    const runs = (t: string) => app.runs(t);
     /** Every named file is in the manifest of a run that trained (submitted a BES job). */
     const trained = (all: RunRecord[], names: string[]) =>
         names.every((n) => all.some((r) => r.job && r.manifest?.blobs.some((b) => b.name === n)));
@@ -72,8 +54,8 @@ describe('arrivals under the azure semantics profile', () => {
     it('a burst of 20 files, with duplicated and dropped events, is trained, every file by a run', async () => {
         const names = Array.from({ length: 20 }, (_, i) => `burst/part-${String(i).padStart(2, '0')}.csv`);
         await Promise.all(names.map((n, i) => put(n, i + 1)));
-        const all = await until(
-            'not every burst file was trained',
+        const all = await app.until(
+            'every burst file to be trained',
             () => runs('burst'),
             (r) => trained(r, names),
         );
@@ -84,17 +66,15 @@ describe('arrivals under the azure semantics profile', () => {
 
     it('an upload during checking-for-new-data or recording, with idle-queue latency, is trained by a run', async () => {
         await put('late/first.csv', 31);
-        const step = async () =>
-            (await api<{ inFlight: { step: CustomStatus | null } | null }>('targets/late')).body.inFlight?.step?.step;
-        await until(
-            'the run never reached its finishing steps',
+        const step = async () => (await app.step('late'))?.step;
+        await app.until(
+            'the run to reach its finishing steps',
             step,
             (s) => s === 'recording' || s === 'checking-for-new-data',
-            1200,
         );
         await put('late/second.csv', 32);
-        await until(
-            'the late upload was never trained',
+        await app.until(
+            'the late upload to be trained',
             () => runs('late'),
             (r) => trained(r, ['late/first.csv', 'late/second.csv']),
         );
@@ -102,11 +82,7 @@ describe('arrivals under the azure semantics profile', () => {
     });
 
     it('50 concurrent HTTP starts: each answer is 202 with its own run or 409 with the live run links', async () => {
-        const answers = await Promise.all(
-            Array.from({ length: 50 }, () =>
-                api<Record<string, unknown>>('retrain/http', { method: 'POST', body: '{}' }),
-            ),
-        );
+        const answers = await Promise.all(Array.from({ length: 50 }, () => app.post('retrain/http', {})));
         const by = (s: number) => answers.filter((a) => a.status === s);
         assert.equal(
             by(202).length + by(409).length,
@@ -118,28 +94,19 @@ describe('arrivals under the azure semantics profile', () => {
         assert.ok(faults('start-race-lost-silently') >= 1, 'racing starts were told 202 and dropped');
         // No data for this target, so each run ends Skipped at once and a later start may win again:
         // one recorded run per 202, none for a 409 (a loser told 202 by the host is not counted).
-        const all = await until(
-            'not every 202 was recorded as a run',
+        const all = await app.until(
+            'every 202 to be recorded as a run',
             () => runs('http'),
             (r) => r.length >= by(202).length,
         );
-        await until(
-            'the last run did not end',
-            () => api<{ inFlight: unknown }>('targets/http'),
-            (v) => v.body.inFlight === null,
-        );
+        await app.idle('http');
         assert.equal((await runs('http')).length, by(202).length, JSON.stringify(all.map((r) => r.runId)));
     });
 
     it('an upload whose event is dropped and one whose trigger fails for good are trained by the catch-up pass', async () => {
         const dropped = (): string[] => subjects('blob-event-dropped').filter((s) => s.includes('/lost/'));
         const catchUps = () => app.logs.filter((l) => l.includes("Catch-up: started a run of 'lost'")).length;
-        const idle = () =>
-            until(
-                'the lost target never went idle',
-                () => api<{ inFlight: unknown }>('targets/lost'),
-                (v) => v.body.inFlight === null,
-            );
+        const idle = () => app.idle('lost');
         // Fixed seed: upload one file at a time, each into an idle target, until the profile drops
         // one's event; every delivered one is trained by the run its trigger starts.
         const names: string[] = [];
@@ -148,8 +115,8 @@ describe('arrivals under the azure semantics profile', () => {
             const name = `lost/file-${i}.csv`;
             names.push(name);
             await put(name, 50 + i);
-            await until(
-                `the write of ${name} was neither dropped nor trained`,
+            await app.until(
+                `the write of ${name} to be dropped or trained`,
                 () => runs('lost'),
                 (r) => dropped().some((s) => s.endsWith(`/${name}`)) || trained(r, [name]),
             );
@@ -157,8 +124,8 @@ describe('arrivals under the azure semantics profile', () => {
         assert.equal(dropped().length, 1, 'no event was dropped for the lost target');
         // Nothing else runs for this target now: only the catch-up pass can train the dropped file.
         const before = catchUps();
-        await until(
-            'the dropped upload was not trained',
+        await app.until(
+            'the dropped upload to be trained',
             () => runs('lost'),
             (r) => trained(r, names),
         );
@@ -167,13 +134,13 @@ describe('arrivals under the azure semantics profile', () => {
         await idle();
         const beforePoison = catchUps();
         await put('lost/poisoned.csv', 77);
-        await until(
-            'the poisoned upload never failed for good',
+        await app.until(
+            'the poisoned upload to fail for good',
             () => Promise.resolve(faults('blob-invocation-failed')),
             (n) => n >= 5,
         );
-        await until(
-            'the poisoned upload was not trained',
+        await app.until(
+            'the poisoned upload to be trained',
             () => runs('lost'),
             (r) => trained(r, ['lost/poisoned.csv']),
         );
@@ -183,16 +150,12 @@ describe('arrivals under the azure semantics profile', () => {
     it('a repeated Event Grid delivery of an upload a run already listed starts no run', async () => {
         const name = 'again/one.csv';
         await put(name, 90);
-        await until(
-            'the upload was not trained',
+        await app.until(
+            'the upload to be trained',
             () => runs('again'),
             (r) => trained(r, [name]),
         );
-        await until(
-            'the again target never went idle',
-            () => api<{ inFlight: unknown }>('targets/again'),
-            (v) => v.body.inFlight === null,
-        );
+        await app.idle('again');
         const recorded = (await runs('again')).length;
         // Event Grid redelivers an event (at least once; retries for up to 24 h): the blob
         // extension queues it again, as the profile does for a duplicate, after the run has ended.
@@ -212,13 +175,13 @@ describe('arrivals under the azure semantics profile', () => {
                 ETag: etag,
             }),
         );
-        const handled = await until(
-            'the repeated delivery was not handled',
+        const handled = await app.until(
+            'the repeated delivery to be handled',
             () => Promise.resolve(said()),
             (lines) => lines.length > before,
         );
         assert.match(handled.at(-1) ?? '', /a repeated delivery/, 'the trigger knew the write');
-        assert.equal((await api<{ inFlight: unknown }>('targets/again')).body.inFlight, null, 'no run was started');
+        assert.equal(await app.inFlight('again'), null, 'no run was started');
         assert.equal((await runs('again')).length, recorded, 'no run record was added for the same write');
     });
 });

@@ -4,19 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { uniqueName } from '../helpers/azurite';
-import {
-    azureMlTarget,
-    FEATURES,
-    registerInitialModel,
-    azureMlSettings,
-    seedWithWorkspace,
-    servingEndpoint,
-    until,
-    workspaceClient,
-    trafficSeen,
-} from '../helpers/azuremlTargets';
-import { AppUnderTest, startApp } from './appHost';
+import { assertServesGolden, FEATURES, GOLDEN_ROWS, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
+import { AppUnderTest } from './appHost';
+import { crashWhileBaking, startAzureMlApp } from './azuremlApp';
 
 /**
  * An Azure ML v2 target end to end: the dev host runs the built app, the studio emulator plays the
@@ -27,78 +17,26 @@ import { AppUnderTest, startApp } from './appHost';
 describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
     let app: AppUnderTest;
     let client: AzureMlClient;
-    const datastoreContainer = uniqueName('azureml');
     before(async () => {
-        app = await startApp(
-            (w) => {
-                const where = { ...w, datastoreContainer };
-                return [
-                    // Bakes long enough for the test to arm a fault inside one.
-                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
-                    // Its golden rows can never pass: its new deployments must never get traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', {
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
-                    }),
-                ];
-            },
-            azureMlSettings,
-            { seed: seedWithWorkspace(datastoreContainer) },
-        );
-        client = workspaceClient(app.studio.url);
-        const initial = await registerInitialModel(
-            client,
-            process.env.RETRAINER_DATA_STORAGE!,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        ({ app, client } = await startAzureMlApp());
     });
     after(() => app?.stop());
 
-    const api = (p: string) =>
-        fetch(`${app.host.origin}/api/${p}`, { headers: { 'x-functions-key': app.host.keys.functionDefault } });
-
-    async function runs(target: string): Promise<RunRecord[]> {
-        const res = await api(`runs?target=${target}`);
-        assert.equal(res.status, 200);
-        return (await res.json()) as RunRecord[];
-    }
-
-    async function waitForRuns(count: number, target: string): Promise<RunRecord[]> {
-        return until(
+    const api = (p: string) => app.call(p);
+    /** Waits for `count` run records of `target` (newest first); the bound is for a loaded machine. */
+    const waitForRuns = (count: number, target: string): Promise<RunRecord[]> =>
+        app.until(
             `${count} run(s) of ${target}`,
-            async () => {
-                const r = await runs(target);
-                return r.length >= count ? r : undefined;
-            },
-            2400,
+            () => app.runs(target),
+            (r) => r.length >= count,
+            240_000,
         );
-    }
-
-    /** The in-flight step of a target (`inFlight.step` of GET /api/targets/{t}). */
-    async function inFlight(target: string): Promise<{ step?: string; runId?: string } | null> {
-        const res = await api(`targets/${target}`);
-        const view = (await res.json()) as { inFlight: { step: { step?: string; runId?: string } | null } | null };
-        return view.inFlight?.step ?? null;
-    }
 
     async function put(name: string, rows: number, seed: number): Promise<void> {
         const text = await toText(classificationCsv({ rows, seed }));
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     }
 
-    const golden = [
-        [70, 25, 0, 24],
-        [1, 115, 9, 1],
-    ];
     const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
     const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
 
@@ -149,18 +87,12 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.ok(await client.findDeployment('churn-online', 'blue'), 'blue kept');
         assert.deepEqual(rollout.retired, []);
         // The endpoint now answers from the new deployment, with the new model.
-        const key = await client.getEndpointKey('churn-online');
-        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
-        assert.equal(scored.deployment, fresh);
-        assert.deepEqual(
-            scored.predictions.map((p) => p['Scored Labels']),
-            ['0', '1'],
-        );
+        await assertServesGolden(client, 'churn-online', fresh);
         // The app's own scoring route answers from the endpoint too (the app holds its key).
         const viaApp = await fetch(`${app.host.origin}/api/score/churnml`, {
             method: 'POST',
             headers: { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' },
-            body: JSON.stringify({ columnNames: FEATURES, rows: golden.map((r) => r.map(String)) }),
+            body: JSON.stringify({ columnNames: FEATURES, rows: GOLDEN_ROWS.map((r) => r.map(String)) }),
         });
         assert.equal(viaApp.status, 200);
         const answered = (await viaApp.json()) as { deployment: string; columnNames: string[]; rows: string[][] };
@@ -182,32 +114,12 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.ok(promotedDeployment, 'needs the promotion above');
         await put('churnml/b.csv', 1500, 2);
         // When the new run bakes its first step, its deployment starts failing every request.
-        const baking = await until('the second run baking', async () => {
-            const s = await inFlight('churnml');
-            return s?.step === 'baking' && s.runId ? s : undefined;
-        });
-        const fresh = deriveDeploymentName('churnml', baking.runId!);
-        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
+        const { runId: bakingRun, deployment: fresh } = await crashWhileBaking(app, 'churnml', 'churn-online');
         try {
             // Live traffic through the endpoint until the run ends: 1 call in 10 reaches the new deployment.
-            const end = await client.getEndpoint('churn-online');
-            const key = await client.getEndpointKey('churn-online');
-            let live = true;
-            const traffic = (async () => {
-                while (live) {
-                    await client
-                        .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
-                        .catch(() => undefined);
-                }
-            })();
-            try {
-                await waitForRuns(2, 'churnml');
-            } finally {
-                live = false;
-                await traffic;
-            }
+            await scoringWhile(client, 'churn-online', () => waitForRuns(2, 'churnml'));
             const [run] = await waitForRuns(2, 'churnml');
-            assert.equal(run.runId, baking.runId);
+            assert.equal(run.runId, bakingRun);
             assert.equal(run.state, 'RolledBack', run.reason);
             assert.match(run.reason!, /Live checks failed at 10% traffic/);
             assert.equal(run.rollout?.rolledBack, true);
@@ -226,7 +138,7 @@ describe('Azure ML v2 target through the dev host + studio + Azurite', () => {
         assert.equal(share(after.traffic, promotedDeployment), 100, JSON.stringify(after.traffic));
         assert.equal(await client.findDeployment('churn-online', fresh), undefined, 'the new deployment is deleted');
         const target = (await (await api('targets/churnml')).json()) as { champion: { runId: string } };
-        assert.notEqual(target.champion.runId, baking.runId, 'the champion did not move');
+        assert.notEqual(target.champion.runId, bakingRun, 'the champion did not move');
     });
 
     it('never gives traffic to a deployment that fails its golden rows', async () => {

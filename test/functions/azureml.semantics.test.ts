@@ -5,32 +5,18 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-    ABORTED_COMMIT_SHARE_ENV,
-    DUPLICATE_ACTIVITIES_ENV,
     DUPLICATE_ACTIVITY,
-    DUPLICATE_SHARE_ENV,
     duplicateEvidence,
     RESENT_AFTER_ABORTED_COMMIT,
 } from '../../src/local/host/semantics/activities';
-import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
-import { IDLE_CAP_ENV } from '../../src/local/host/semantics/queues';
 import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
-import { uniqueName } from '../helpers/azurite';
 import { settled } from '../helpers/environment';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    FEATURES,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    until,
-    workspaceClient,
-    trafficSeen,
-} from '../helpers/azuremlTargets';
-import { AppUnderTest, startApp } from './appHost';
+import { assertServesGolden, scoringWhile, trafficSeen } from '../helpers/azuremlTargets';
+import { duplicatedActivitySettings } from '../helpers/semanticsSettings';
+import { AppUnderTest } from './appHost';
+import { crashWhileBaking, startAzureMlApp } from './azuremlApp';
 
 /** The rollout's side effects, each run as two copies at once under the profile. */
 const SIDE_EFFECTS = [
@@ -53,53 +39,13 @@ const SIDE_EFFECTS = [
  */
 describe('Azure ML v2 rollout under the azure semantics profile (duplicated activities, aborted commits)', () => {
     let app: AppUnderTest;
-    let studioState: string;
     let client: AzureMlClient;
-    const datastoreContainer = uniqueName('azureml');
+    const studioState = mkdtempSync(path.join(tmpdir(), 'studio-azureml-'));
     before(async () => {
-        studioState = mkdtempSync(path.join(tmpdir(), 'studio-azureml-'));
-        app = await startApp(
-            (w) => {
-                const where = { ...w, datastoreContainer };
-                return [
-                    // Bakes long enough for the test to arm a fault inside one.
-                    azureMlTarget(where, 'churnml', 'churn-online', { rollout: { bakeInMs: 1500 } }),
-                    azureMlTarget(where, 'strictml', 'strict-online', {
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
-                    }),
-                ];
-            },
-            {
-                ...azureMlSettings,
-                [SEMANTICS_SEED_ENV]: '7',
-                [DUPLICATE_ACTIVITIES_ENV]: SIDE_EFFECTS.join(','),
-                [DUPLICATE_SHARE_ENV]: '0.2',
-                [ABORTED_COMMIT_SHARE_ENV]: '0.3',
-                // 20x the 50 ms poll: idle queues back off to 1 s, Azure's 30 s scaled down as in
-                // arrivals.semantics (at 30 s every durable timer and activity hop of a rollout could wait 30 s).
-                [IDLE_CAP_ENV]: '1000',
-                // A dropped Event Grid event is trained by the catch-up pass of the next timer tick
-                // (the default schedule ticks once a year: a dropped upload never ran).
-                RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *',
-            },
-            { host: { semantics: 'azure' }, studioStateDir: studioState, seed: seedWithWorkspace(datastoreContainer) },
-        );
-        client = workspaceClient(app.studio.url);
-        const initial = await registerInitialModel(
-            client,
-            process.env.RETRAINER_DATA_STORAGE!,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        ({ app, client } = await startAzureMlApp(duplicatedActivitySettings(7, SIDE_EFFECTS), {
+            host: { semantics: 'azure' },
+            studioStateDir: studioState,
+        }));
     });
     after(() => app?.stop());
 
@@ -117,25 +63,17 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
             const text = await toText(classificationCsv({ rows: 1200, seed }));
             await app.data.getBlockBlobClient(`${target}/${file}`).upload(text, Buffer.byteLength(text));
         }
-        const runs = await until(
+        const runs = await app.until(
             `the run of ${target}`,
-            async () => {
-                const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
-                    headers: { 'x-functions-key': app.host.keys.functionDefault },
-                });
-                const r = (await res.json()) as RunRecord[];
-                return r.length >= count ? r : undefined;
-            },
-            // Bounds a hang only (50 ms apart): the run itself takes well under a minute.
-            2400,
+            () => app.runs(target),
+            (r) => r.length >= count,
+            // Bounds a hang only: the run itself takes well under a minute.
+            240_000,
         );
         // A late duplicate would add a record: wait until no orchestration runs and no arrival is
         // pending. Not the blob triggers' receipts: a dropped Event Grid event never runs its trigger.
         await settled({ ...app.scope, blobTrigger: false });
-        const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
-            headers: { 'x-functions-key': app.host.keys.functionDefault },
-        });
-        assert.equal(((await res.json()) as RunRecord[]).length, count, 'one run record per upload');
+        assert.equal((await app.runs(target)).length, count, 'one run record per upload');
         return runs[0];
     }
 
@@ -153,10 +91,6 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         }
     }
 
-    const golden = [
-        [70, 25, 0, 24],
-        [1, 115, 9, 1],
-    ];
     const share = (m: Record<string, number>, d: string) => m[d] ?? 0;
     let promoted = '';
 
@@ -185,13 +119,7 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         for (const m of maps) assertValidMap(m, ['blue', fresh]);
         const end = await client.getEndpoint('churn-online');
         assert.equal(share(end.traffic, fresh), 100, JSON.stringify(end.traffic));
-        const key = await client.getEndpointKey('churn-online');
-        const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden });
-        assert.equal(scored.deployment, fresh);
-        assert.deepEqual(
-            scored.predictions.map((p) => p['Scored Labels']),
-            ['0', '1'],
-        );
+        await assertServesGolden(client, 'churn-online', fresh);
         assert.equal((await client.findDeployment('churn-online', fresh))?.model, run.rollout?.model?.modelId);
         promoted = fresh;
     });
@@ -201,46 +129,19 @@ describe('Azure ML v2 rollout under the azure semantics profile (duplicated acti
         const before = operations('putEndpoint', '/churn-online').length;
         const text = await toText(classificationCsv({ rows: 1200, seed: 2 }));
         await app.data.getBlockBlobClient('churnml/b.csv').upload(text, Buffer.byteLength(text));
-        const baking = await until(
-            'the second run baking',
-            async () => {
-                const res = await fetch(`${app.host.origin}/api/targets/churnml`, {
-                    headers: { 'x-functions-key': app.host.keys.functionDefault },
-                });
-                const view = (await res.json()) as {
-                    inFlight: { step: { step?: string; runId?: string } | null } | null;
-                };
-                const s = view.inFlight?.step;
-                return s?.step === 'baking' && s.runId ? s : undefined;
-            },
-            3600,
-        );
-        const fresh = deriveDeploymentName('churnml', baking.runId!);
-        app.studio.faults.set(`churn-online/${fresh}`, { scoringFails: 'Simulated model crash' });
-        const end = await client.getEndpoint('churn-online');
-        const key = await client.getEndpointKey('churn-online');
-        let live = true;
-        // Live traffic through the endpoint until the run ends, so the bake's counters see the failures.
-        const traffic = (async () => {
-            while (live) {
-                await client
-                    .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: golden })
-                    .catch(() => undefined);
-            }
-        })();
+        const { runId: bakingRun, deployment: fresh } = await crashWhileBaking(app, 'churnml', 'churn-online');
         let run: RunRecord;
         try {
-            const { result, maps } = await trafficSeen(client, 'churn-online', () =>
-                runOf('churnml', 'b.csv', 2, 2, false),
+            // Live traffic through the endpoint until the run ends, so the bake's counters see the failures.
+            const { result, maps } = await scoringWhile(client, 'churn-online', () =>
+                trafficSeen(client, 'churn-online', () => runOf('churnml', 'b.csv', 2, 2, false)),
             );
             run = result;
             for (const m of maps) assertValidMap(m, [promoted, 'blue', fresh]);
         } finally {
-            live = false;
-            await traffic;
             app.studio.faults.clear(`churn-online/${fresh}`);
         }
-        assert.equal(run.runId, baking.runId);
+        assert.equal(run.runId, bakingRun);
         assert.equal(run.state, 'RolledBack', run.reason);
         assert.match(run.reason!, /Live checks failed at 10% traffic/);
         assert.equal(run.rollout?.steps.length, 1);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
-import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
+import type { RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget, demoSettings } from '../helpers/demoTargets';
-import { AppUnderTest, startApp } from './appHost';
+import { JsonAnswer, suiteApp } from './appHost';
 
 /**
  * POST /api/retrain/{target}/cancel through the dev host: a run asked while it debounces or while
@@ -13,53 +13,14 @@ import { AppUnderTest, startApp } from './appHost';
  * unknown target (404), a bad body (400), no run in flight (409).
  */
 describe('cancelling a run over HTTP, end to end through the dev host', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        // A quiet period far longer than the test: an upload's run debounces until it is cancelled.
-        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
-    });
-    after(() => app?.stop());
+    // A quiet period far longer than the test: an upload's run debounces until it is cancelled.
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
 
-    const call = (p: string, init: RequestInit = {}): Promise<Response> =>
-        fetch(`${app.host.origin}/api/${p}`, {
-            ...init,
-            headers: { 'x-functions-key': app.host.keys.functionDefault, ...(init.headers ?? {}) },
-        });
-    const cancel = async (
-        body: unknown,
-        headers: Record<string, string> = {},
-        target = 'churn',
-    ): Promise<{ status: number; body: Record<string, unknown> }> => {
-        const res = await call(`retrain/${target}/cancel`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...headers },
-            body: typeof body === 'string' ? body : JSON.stringify(body),
-        });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
-    const step = async (): Promise<CustomStatus | undefined> => {
-        const res = await call('targets/churn');
-        const view = (await res.json()) as { inFlight: { step: CustomStatus | null } | null };
-        return view.inFlight?.step ?? undefined;
-    };
-    const runs = async (): Promise<RunRecord[]> => (await (await call('runs?target=churn')).json()) as RunRecord[];
+    const cancel = (body: unknown, headers: Record<string, string> = {}, target = 'churn'): Promise<JsonAnswer> =>
+        app.post(`retrain/${target}/cancel`, body, headers);
+    const runs = (): Promise<RunRecord[]> => app.runs('churn');
     const nextRecord = (count: number): Promise<RunRecord> =>
-        until('no new run record', runs, (r) => r.length > count).then((r) => r[0]);
-    /** The previous run has ended (after its record it still takes a last look at the data). */
-    const idle = (): Promise<unknown> =>
-        until(
-            'the previous run never ended',
-            async () => ((await (await call('targets/churn')).json()) as { inFlight: unknown }).inFlight,
-            (f) => f === null || f === undefined,
-        );
+        app.until('a new run record', runs, (r) => r.length > count).then((r) => r[0]);
     const ops = (name: string): number => app.studio.stats().operations[name] ?? 0;
 
     it('refuses an unknown target, a bad body, and a target with no run in flight', async () => {
@@ -78,7 +39,7 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
         const submits = ops('submitJob');
         const text = await toText(classificationCsv({ rows: 400, seed: 3 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await until('the run never debounced', step, (s) => s?.step === 'debouncing');
+        await app.atStep('churn', 'debouncing');
 
         const asked = await cancel({ by: 'ana', why: 'wrong file' });
         assert.equal(asked.status, 202, JSON.stringify(asked.body));
@@ -105,10 +66,10 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
         const count = (await runs()).length;
         app.studio.faults.set('churn-training', { jobNeverFinishes: true });
         const cancels = ops('cancelJob');
-        await idle();
-        const started = await call('retrain/churn', { method: 'POST' });
+        await app.idle('churn');
+        const started = await app.call('retrain/churn', { method: 'POST' });
         assert.equal(started.status, 202);
-        const training = (await until('the job never trained', step, (s) => s?.step === 'training' && !!s.jobId))!;
+        const training = await app.atStep('churn', 'training', (s) => !!s.jobId);
 
         const principal = Buffer.from(JSON.stringify({ claims: [{ typ: 'name', val: 'lee@contoso.com' }] })).toString(
             'base64',
@@ -136,8 +97,8 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
     it('the cancelled data still trains when somebody asks for a retrain', async () => {
         app.studio.faults.clear('churn-training');
         const count = (await runs()).length;
-        await idle();
-        assert.equal((await call('retrain/churn', { method: 'POST' })).status, 202);
+        await app.idle('churn');
+        assert.equal((await app.call('retrain/churn', { method: 'POST' })).status, 202);
         const record = await nextRecord(count);
         assert.equal(record.state, 'Promoted', record.reason);
     });

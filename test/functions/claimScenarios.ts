@@ -5,19 +5,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-    ABORTED_COMMIT_SHARE_ENV,
-    DUPLICATE_ACTIVITIES_ENV,
     DUPLICATE_ACTIVITY,
-    DUPLICATE_SHARE_ENV,
     duplicateEvidence,
     RESENT_AFTER_ABORTED_COMMIT,
 } from '../../src/local/host/semantics/activities';
-import { SEMANTICS_SEED_ENV } from '../../src/local/host/semantics/profile';
-import { IDLE_CAP_ENV } from '../../src/local/host/semantics/queues';
 import { classificationCsv, regressionCsv, toText } from '../../src/local/samples';
 import { Activities, RunRecord } from '../../src/orchestrators/contracts';
 import { bindChurnModel } from '../helpers/classicModel';
-import { churnTarget, classicEndpointOf, housesTarget } from '../helpers/demoTargets';
+import { eventually } from '../helpers/environment';
+import { duplicatedActivitySettings } from '../helpers/semanticsSettings';
+import { churnTarget, classicEndpointOf, housesTarget, NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
 import { jobsOfRun, runsOf, stepOf, studioJobs } from '../reliability/kit';
 import { AppUnderTest, startApp } from './appHost';
 
@@ -43,16 +40,6 @@ function describeRecords(records: readonly RunRecord[]): string {
         .join('');
 }
 
-/** Polls `check` until it yields a value; the limit only bounds a hang (never a timing assertion). */
-async function until<T>(check: () => Promise<T | undefined>, what: string, logs: string[]): Promise<T> {
-    for (let i = 0; i < 1200; i++) {
-        const v = await check();
-        if (v !== undefined) return v;
-        await new Promise((ok) => setTimeout(ok, 100));
-    }
-    throw new Error(`${what} did not happen; host log:\n${logs.slice(-40).join('\n')}`);
-}
-
 /**
  * Upload-triggered runs, one after the other on each endpoint, through the dev host, the studio and Azurite, under
  * the given semantics profile. Under `azure` every work item of submit, promote, rollback and
@@ -76,31 +63,12 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     churnTarget(w, {
                         name: 'strict',
                         data: { ...(churnTarget(w).data as object), prefixPattern: 'strict/*.csv' },
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
+                        smokeTest: NEVER_PASSING_SMOKE_TEST,
                     }),
                     housesTarget(w),
                 ],
-                {
-                    [SEMANTICS_SEED_ENV]: String(o.seed),
-                    // Every side-effecting activity (and the run record) twice at once; the rest at random.
-                    [DUPLICATE_ACTIVITIES_ENV]: [...SIDE_EFFECTS, Activities.record].join(','),
-                    [DUPLICATE_SHARE_ENV]: '0.2',
-                    [ABORTED_COMMIT_SHARE_ENV]: '0.3',
-                    // The azure profile drops a share of blob events (semantics/events.ts), as Event Grid
-                    // may; the catch-up pass of the next timer tick trains such an upload. The default
-                    // test schedule ticks once a year, so a dropped upload never ran ("run N did not happen").
-                    RETRAINER_TIMER_SCHEDULE: '*/2 * * * * *',
-                    // 20x the 50 ms poll: idle queues back off to 1 s, Azure's 30 s scaled down as in
-                    // arrivals.semantics and azureml.semantics.
-                    [IDLE_CAP_ENV]: '1000',
-                },
+                // Every side-effecting activity (and the run record) twice at once; the rest at random.
+                duplicatedActivitySettings(o.seed, [...SIDE_EFFECTS, Activities.record]),
                 { host: { semantics: o.profile }, studioStateDir: studioState },
             );
             // A model on strict's endpoint from the start (put there outside Retrainer), so each of
@@ -138,15 +106,17 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     uploads[target] += 1;
                     const expectedRecords = uploads[target];
                     await app.data.getBlockBlobClient(blob).upload(text, Buffer.byteLength(text));
-                    const records = await until(
+                    const records = await eventually(
                         async () => {
                             const now = await runsOf(origin, key, target);
                             if (now.length < expectedRecords) return undefined;
                             // The next upload must not land while this run is still live (it would join it).
                             return (await stepOf(origin, key, target)) === undefined ? now : undefined;
                         },
-                        `run ${n} of ${target}`,
-                        app.logs,
+                        () => `run ${n} of ${target}: it did not happen; host log:\n${app.logs.slice(-40).join('\n')}`,
+                        // Bounds a hang only, on a loaded machine: a run takes seconds.
+                        300_000,
+                        100,
                     );
                     const run = records[0];
                     seen.push(run);

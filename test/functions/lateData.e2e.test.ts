@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../src/local/samples';
-import type { CustomStatus, RunRecord } from '../../src/orchestrators/contracts';
 import { churnTarget } from '../helpers/demoTargets';
-import { eventually, triggerDone } from '../helpers/environment';
-import { AppUnderTest, startApp } from './appHost';
+import { triggerDone } from '../helpers/environment';
+import { suiteApp } from './appHost';
 
 /**
  * A file that lands while a run trains: its trigger event reaches an orchestration that no longer
@@ -13,49 +12,23 @@ import { AppUnderTest, startApp } from './appHost';
  * so the file is trained without another upload, timer tick or HTTP call.
  */
 describe('a file that arrives during a run gets its own run', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 } })]);
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 400, maxWaitInMs: 3000 } })]);
 
-    const api = async <T>(p: string): Promise<T> => {
-        const res = await fetch(`${app.host.origin}/api/${p}`, {
-            headers: { 'x-functions-key': app.host.keys.functionDefault },
-        });
-        assert.equal(res.status, 200, p);
-        return (await res.json()) as T;
-    };
     const put = async (name: string, seed: number): Promise<void> => {
         const text = await toText(classificationCsv({ rows: 300, seed }));
         await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
     };
-    /** Polls until `check` holds; the bound only turns a hang into a failure with the host's log. */
-    const until = <T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> =>
-        eventually(
-            async () => {
-                const v = await probe();
-                // Boxed: the value awaited may itself be undefined (no run in flight).
-                return check(v) ? { v } : undefined;
-            },
-            () => `${what}; host log:\n${app.logs.slice(-40).join('\n')}`,
-        ).then((box) => box.v);
-    const step = async () =>
-        (await api<{ inFlight: { step: CustomStatus | null } | null }>('targets/churn')).inFlight?.step?.step;
+    const step = async () => (await app.step('churn'))?.step;
+    const runs = () => app.runs('churn');
 
     it('trains the late file in a second run, started by the first', async () => {
         // Training takes 2 s, long enough to upload while the job runs.
         app.studio.faults.set('churn-training', { jobDurationInMs: 2000 });
         await put('churn/first.csv', 1);
-        await until('the first run never reached training', step, (s) => s === 'training');
+        await app.until('the first run to train', step, (s) => s === 'training');
         await put('churn/late.csv', 2);
 
-        const runs = await until(
-            'the late file was never trained',
-            () => api<RunRecord[]>('runs?target=churn'),
-            (r) => r.length >= 2,
-        );
-        const [second, first] = runs;
+        const [second, first] = await app.until('the late file to be trained', runs, (r) => r.length >= 2);
         assert.deepEqual(
             first.manifest!.blobs.map((b) => b.name),
             ['churn/first.csv'],
@@ -75,25 +48,25 @@ describe('a file that arrives during a run gets its own run', () => {
 
         // The second run's fresh look found its own data: the instance ends, nothing more runs.
         await app.settled();
-        assert.equal((await api<RunRecord[]>('runs?target=churn')).length, 2);
+        assert.equal((await runs()).length, 2);
     });
 
     it('a re-upload of the same bytes during the run trains nothing more', async () => {
-        const before = (await api<RunRecord[]>('runs?target=churn')).length;
+        const before = (await runs()).length;
         const jobs = app.studio.stats().operations.submitJob;
         // The job outlasts the re-upload's trigger by far, so its event lands while the run trains
         // (checked below), never after the run ended.
         app.studio.faults.set('churn-training', { jobDurationInMs: 8000 });
         try {
             await put('churn/third.csv', 3);
-            await until('the run never reached training', step, (s) => s === 'training');
+            await app.until('the run to train', step, (s) => s === 'training');
             await put('churn/first.csv', 1); // identical bytes: same MD5, same run key
-            await until('the re-upload was never triggered', () => triggerDone(app.scope, 'churn/first.csv'), Boolean);
+            await app.until('the re-upload to be triggered', () => triggerDone(app.scope, 'churn/first.csv'), Boolean);
             assert.equal(await step(), 'training', "the re-upload's trigger ran while the run trained");
             await app.settled();
             // The run's final look saw the re-upload's arrival and continued as new for it; the
             // follow-up found the same bytes already used and skipped.
-            const [followUp, run, ...older] = await api<RunRecord[]>('runs?target=churn');
+            const [followUp, run, ...older] = await runs();
             assert.equal(older.length, before, 'two runs more');
             assert.ok(run.manifest!.blobs.some((b) => b.name === 'churn/third.csv'));
             assert.equal(run.state, 'Promoted', run.reason);

@@ -1,10 +1,13 @@
+import assert from 'node:assert/strict';
+
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import { AzureMlClient, OperationHandle } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { EmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
-import { seed, Where } from './demoTargets';
+import { CHURN_FEATURES, CHURN_SMOKE_TEST, seed, Where } from './demoTargets';
+import { eventually } from './environment';
 
 // The targets name the offline stack's `emulator` live-metrics kind (the dev host registers it too).
 registerEmulatorDeploymentMetrics();
@@ -22,7 +25,11 @@ export const WORKSPACE = {
 };
 export const LOCATION = 'westeurope';
 export const ENVIRONMENT = 'azureml:retrainer-churn:1';
-export const FEATURES = ['tenure', 'monthly_charges', 'support_calls', 'contract_months'];
+export const FEATURES = CHURN_FEATURES;
+/** The churn smoke test's rows as FEATURES-ordered values: a churn model labels them 0 and 1. */
+export const GOLDEN_ROWS: number[][] = CHURN_SMOKE_TEST.rows.map((r) =>
+    FEATURES.map((f) => r.input[f as keyof typeof r.input]),
+);
 
 /** The demo seed plus one v2 workspace whose default datastore is `datastoreContainer`. */
 export function seedWithWorkspace(datastoreContainer: string): Record<string, unknown> {
@@ -92,18 +99,7 @@ export function azureMlTarget(
             keepDeployments: overrides.keepDeployments ?? 1,
         },
         gate: { thresholds: [{ metric: 'AUC', threshold: 0.7 }] },
-        smokeTest: overrides.smokeTest ?? {
-            rows: [
-                {
-                    input: { tenure: 70, monthly_charges: 25, support_calls: 0, contract_months: 24 },
-                    expected: { 'Scored Labels': '0' },
-                },
-                {
-                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                    expected: { 'Scored Labels': '1' },
-                },
-            ],
-        },
+        smokeTest: overrides.smokeTest ?? CHURN_SMOKE_TEST,
         ...fast,
     };
 }
@@ -117,21 +113,21 @@ export function workspaceClient(studioUrl: string): AzureMlClient {
     );
 }
 
-/** Polls `probe` every 50 ms until it gives a value; the bound only turns a hang into a named failure. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 1200): Promise<T> {
-    for (let i = 0; i < attempts; i++) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Timed out waiting for ${what}`);
-}
-
-async function settle(client: AzureMlClient, handle: OperationHandle): Promise<void> {
-    const done = await until(`operation on ${handle.endpoint}`, async () => {
-        const p = await client.pollOperation(handle);
-        return p.status === 'InProgress' ? undefined : p;
-    });
+/**
+ * Waits until the operation behind `handle` has ended (bounded by `eventually`: a hang, not a slow
+ * machine, fails).
+ *
+ * @throws Error when it ended other than Succeeded, with the service's error.
+ */
+export async function operationDone(client: AzureMlClient, handle: OperationHandle): Promise<void> {
+    const done = await eventually(
+        async () => {
+            const p = await client.pollOperation(handle);
+            return p.status === 'InProgress' ? undefined : p;
+        },
+        `operation on ${handle.endpoint}`,
+        120_000,
+    );
     if (done.status !== 'Succeeded') throw new Error(`setup operation failed: ${done.error}`);
 }
 
@@ -139,7 +135,7 @@ async function settle(client: AzureMlClient, handle: OperationHandle): Promise<v
  * What a user has before Retrainer takes over: a trained model (its own command job) registered as
  * version `initial` of model `name`. Returns the model version's id.
  */
-export async function registerInitialModel(
+async function registerInitialModel(
     client: AzureMlClient,
     storage: string,
     datastoreContainer: string,
@@ -155,23 +151,45 @@ export async function registerInitialModel(
         command: 'python train.py',
         trainingDataUri: 'azureml://datastores/workspaceblobstore/paths/initial/data.csv',
     });
-    const done = await until(`initial job ${job.name}`, async () => {
-        const j = await client.getJob(job.name);
-        return ['Completed', 'Failed', 'Canceled'].includes(j.status) ? j : undefined;
-    });
+    const done = await eventually(
+        async () => {
+            const j = await client.getJob(job.name);
+            return ['Completed', 'Failed', 'Canceled'].includes(j.status) ? j : undefined;
+        },
+        `initial job ${job.name}`,
+        120_000,
+    );
     if (done.status !== 'Completed') throw new Error(`initial job ended ${done.status}: ${done.error}`);
     const v = await client.createModelVersion({ name, version: 'initial', modelUri: done.outputs.model });
     return v.id;
 }
 
 /** An endpoint whose deployment `blue` serves `modelId` with all the traffic. */
-export async function servingEndpoint(client: AzureMlClient, endpoint: string, modelId: string): Promise<void> {
-    await settle(client, await client.beginCreateEndpoint(endpoint, LOCATION));
-    await settle(
+async function servingEndpoint(client: AzureMlClient, endpoint: string, modelId: string): Promise<void> {
+    await operationDone(client, await client.beginCreateEndpoint(endpoint, LOCATION));
+    await operationDone(
         client,
         await client.beginCreateDeployment({ endpoint, deployment: 'blue', location: LOCATION, modelId }),
     );
-    await settle(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
+    await operationDone(client, await client.beginSetTraffic(endpoint, () => ({ blue: 100 })));
+}
+
+/**
+ * The workspace of the studio at `studioUrl` as a user has it before Retrainer takes over: the
+ * user's own model (`users-model` version `initial`, trained by its own command job on data in
+ * `datastoreContainer` of `storage`) served by deployment `blue` with all the traffic of each of
+ * `endpoints`. Returns a client on the workspace.
+ */
+export async function usersWorkspace(
+    studioUrl: string,
+    storage: string,
+    datastoreContainer: string,
+    endpoints: readonly string[],
+): Promise<AzureMlClient> {
+    const client = workspaceClient(studioUrl);
+    const initial = await registerInitialModel(client, storage, datastoreContainer, 'users-model');
+    for (const endpoint of endpoints) await servingEndpoint(client, endpoint, initial);
+    return client;
 }
 
 /**
@@ -185,18 +203,58 @@ export async function trafficSeen<T>(
 ): Promise<{ result: T; maps: Record<string, number>[] }> {
     const maps: Record<string, number>[] = [];
     let stop = false;
-    const sampler = (async () => {
-        while (!stop) {
+    // Samples until `during` has ended (its own bound stops a hang; this one only backs it up).
+    const sampler = eventually(
+        async () => {
             const t = (await client.getEndpoint(endpoint)).traffic;
             const last = maps.at(-1);
             if (!last || JSON.stringify(last) !== JSON.stringify(t)) maps.push(t);
-            await new Promise((r) => setTimeout(r, 25));
-        }
-    })();
+            return stop ? true : undefined;
+        },
+        `the traffic sampler of ${endpoint} to stop`,
+        900_000,
+        25,
+    );
     try {
         return { result: await during(), maps };
     } finally {
         stop = true;
         await sampler;
+    }
+}
+
+/** Asserts that `endpoint` answers GOLDEN_ROWS from `deployment`, labelled 0 and 1. */
+export async function assertServesGolden(client: AzureMlClient, endpoint: string, deployment: string): Promise<void> {
+    const end = await client.getEndpoint(endpoint);
+    const key = await client.getEndpointKey(endpoint);
+    const scored = await client.score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: GOLDEN_ROWS });
+    assert.equal(scored.deployment, deployment);
+    assert.deepEqual(
+        scored.predictions.map((p) => p['Scored Labels']),
+        ['0', '1'],
+    );
+}
+
+/**
+ * Scores GOLDEN_ROWS through `endpoint` back to back while `during` runs (live traffic for a bake's
+ * checks; a failed call is what the checks count, so it is not thrown), then returns what `during`
+ * resolved to.
+ */
+export async function scoringWhile<T>(client: AzureMlClient, endpoint: string, during: () => Promise<T>): Promise<T> {
+    const end = await client.getEndpoint(endpoint);
+    const key = await client.getEndpointKey(endpoint);
+    let live = true;
+    const traffic = (async () => {
+        while (live) {
+            await client
+                .score({ scoringUri: end.scoringUri!, key, columns: FEATURES, rows: GOLDEN_ROWS })
+                .catch(() => undefined);
+        }
+    })();
+    try {
+        return await during();
+    } finally {
+        live = false;
+        await traffic;
     }
 }

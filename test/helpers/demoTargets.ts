@@ -108,6 +108,33 @@ const fast = {
     verify: { attempts: 2, intervalInMs: 200 },
 };
 
+/** The churn data's feature columns, in the order its models take them. */
+export const CHURN_FEATURES = ['tenure', 'monthly_charges', 'support_calls', 'contract_months'];
+
+/** Golden rows a model trained on churn data passes: a loyal customer (label 0) and a churner (1). */
+export const CHURN_SMOKE_TEST = {
+    rows: [
+        {
+            input: { tenure: 70, monthly_charges: 25, support_calls: 0, contract_months: 24 },
+            expected: { 'Scored Labels': '0' },
+        },
+        {
+            input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+            expected: { 'Scored Labels': '1' },
+        },
+    ],
+};
+
+/** Golden rows no churn model passes (the churner's expected label is one no model gives): every promotion fails its check. */
+export const NEVER_PASSING_SMOKE_TEST = {
+    rows: [
+        {
+            input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
+            expected: { 'Scored Labels': 'never' },
+        },
+    ],
+};
+
 /** Config for `churn`: classic endpoint `retrained` of the demo web service, with golden rows. */
 export function churnTarget(w: Where, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const endpoint = classicEndpointOf(typeof overrides.name === 'string' ? overrides.name : 'churn');
@@ -121,7 +148,7 @@ export function churnTarget(w: Where, overrides: Record<string, unknown> = {}): 
             container: w.dataContainer,
             prefixPattern: 'churn/*.csv',
             labelColumn: 'churned',
-            featureColumns: ['tenure', 'monthly_charges', 'support_calls', 'contract_months'],
+            featureColumns: CHURN_FEATURES,
         },
         modelOutput: { container: w.modelsContainer },
         update: {
@@ -139,18 +166,7 @@ export function churnTarget(w: Where, overrides: Record<string, unknown> = {}): 
             apiKeySetting: 'CHURN_ENDPOINT_KEY',
         },
         gate: { thresholds: [{ metric: 'AUC', threshold: 0.7 }] },
-        smokeTest: {
-            rows: [
-                {
-                    input: { tenure: 70, monthly_charges: 25, support_calls: 0, contract_months: 24 },
-                    expected: { 'Scored Labels': '0' },
-                },
-                {
-                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                    expected: { 'Scored Labels': '1' },
-                },
-            ],
-        },
+        smokeTest: CHURN_SMOKE_TEST,
         ...fast,
         ...overrides,
     };

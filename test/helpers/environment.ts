@@ -202,6 +202,31 @@ export async function eventually<T>(
     }
 }
 
+/**
+ * `eventually` with a predicate: polls `probe` until `check` holds for what it returned, and
+ * returns that value, which may itself be undefined (e.g. "no run in flight").
+ *
+ * @throws Error `timed out waiting for <what>` after `timeoutInMs`.
+ */
+export async function eventuallyHolds<T>(
+    probe: () => Promise<T> | T,
+    check: (v: T) => boolean,
+    what: string | (() => string),
+    timeoutInMs = 60_000,
+    everyInMs = 50,
+): Promise<T> {
+    const box = await eventually(
+        async () => {
+            const v = await probe();
+            return check(v) ? { v } : undefined;
+        },
+        what,
+        timeoutInMs,
+        everyInMs,
+    );
+    return box.v;
+}
+
 /** What `settled` looks at for one Retrainer app on the dev host. */
 export interface SettleScope {
     /** The storage the app and its host use. */

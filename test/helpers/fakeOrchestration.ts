@@ -1,6 +1,13 @@
 import type * as df from 'durable-functions';
 
-import type { ManifestSnapshot, SubmittedJob, TargetPlan } from '../../src/orchestrators/contracts';
+import {
+    Activities,
+    type ManifestSnapshot,
+    type ModelLocation,
+    type SubmittedJob,
+    type TargetPlan,
+    type Verdict,
+} from '../../src/orchestrators/contracts';
 
 /**
  * The target plan orchestrator tests start from (30 s quiet period, 2 min max wait, 10 min job
@@ -41,6 +48,101 @@ export const fakeChampion = {
     model: { baseLocation: 'http://s/', relativeLocation: 'old' },
     metrics: {},
 };
+
+/** A scripted activity: `call` counts this activity's calls from 1. */
+export type ActivityHandler = (input: unknown, call: number) => Answer;
+
+/**
+ * The answer to the steps every run takes before its verdict, as the services give them when all
+ * goes well: `plan`, one data file (fakeManifest), `job` submitted and Finished at the first look.
+ * Undefined for any other activity: the test answers those.
+ */
+export function beforeVerdict(name: string, plan: TargetPlan, job: SubmittedJob = fakeJob): Answer | undefined {
+    switch (name) {
+        case Activities.loadPlan:
+            return { value: plan };
+        case Activities.snapshotManifest:
+            return { value: fakeManifest };
+        case Activities.submitJob:
+            return { value: job };
+        case Activities.getJobStatus:
+            return { value: { state: 'Finished' } };
+        default:
+            return undefined;
+    }
+}
+
+/** What `passingRun` answers; `nothing` answers the activities that return nothing (rollback, cancelJob, record). */
+export interface PassingRun {
+    plan: TargetPlan;
+    verdict: Verdict;
+    /** The model the endpoint served before the promotion. */
+    before: ModelLocation | null;
+    manifest?: ManifestSnapshot;
+    job?: SubmittedJob;
+    /** What verify answers. Default: passed, no reasons. */
+    verified?: unknown;
+    nothing?: null | undefined;
+}
+
+/**
+ * Handlers for a classic run that goes well: the plan, the data (default fakeManifest), the job
+ * (default fakeJob; Running at the first two looks, then Finished), the verdict, a promotion from
+ * `before` to the job's model, a passing verification; rollback, cancelJob and record return
+ * `nothing`. A test spreads it under the handlers its scenario is about.
+ */
+export function passingRun(o: PassingRun): Record<string, ActivityHandler> {
+    const job = o.job ?? fakeJob;
+    const nothing = (): Answer => ({ value: o.nothing });
+    return {
+        [Activities.loadPlan]: () => ({ value: o.plan }),
+        [Activities.snapshotManifest]: () => ({ value: o.manifest ?? fakeManifest }),
+        [Activities.submitJob]: () => ({ value: job }),
+        [Activities.getJobStatus]: (_i, n) => ({ value: { state: n < 3 ? 'Running' : 'Finished' } }),
+        [Activities.evaluate]: () => ({ value: o.verdict }),
+        [Activities.promote]: () => ({ value: { before: o.before, after: job.modelOutput } }),
+        [Activities.verify]: () => ({ value: o.verified ?? { passed: true, reasons: [] } }),
+        [Activities.rollback]: nothing,
+        [Activities.cancelJob]: nothing,
+        [Activities.record]: nothing,
+    };
+}
+
+/**
+ * Answers activity tasks by name from `handlers`, else `fallback`, counting each activity's calls
+ * from 1 (what a handler's `call` says).
+ *
+ * @throws Error `no answer for <name>` for an activity neither answers: the test did not expect it.
+ */
+export function activityAnswers(
+    handlers: Partial<Record<string, ActivityHandler>>,
+    fallback: Partial<Record<string, ActivityHandler>> = {},
+): (task: FakeTask & { kind: 'activity' }) => Answer {
+    const calls: Record<string, number> = {};
+    return (task) => {
+        calls[task.name] = (calls[task.name] ?? 0) + 1;
+        const handler = handlers[task.name] ?? fallback[task.name];
+        if (!handler) throw new Error(`no answer for ${task.name}`);
+        return handler(task.input, calls[task.name]);
+    };
+}
+
+/**
+ * A responder for runs in which only time passes: every timer fires, the timer wins every race (no
+ * event ever comes), and activities are answered as `activityAnswers(handlers, fallback)` does.
+ */
+export function timersOnly(
+    handlers: Partial<Record<string, ActivityHandler>>,
+    fallback: Partial<Record<string, ActivityHandler>> = {},
+): (task: FakeTask) => Answer {
+    const activity = activityAnswers(handlers, fallback);
+    return (task) => {
+        if (task.kind === 'timer') return { value: undefined };
+        if (task.kind === 'any') return { value: task.tasks.find((t) => t.kind === 'timer') };
+        if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
+        return activity(task);
+    };
+}
 
 /**
  * Steps an orchestrator generator by hand: every yielded task is answered by `respond`, and the

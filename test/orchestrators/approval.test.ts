@@ -11,7 +11,15 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, fakeChampion, fakeJob, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import {
+    Answer,
+    beforeVerdict,
+    fakeChampion,
+    fakeJob,
+    fakePlan,
+    FakeTask,
+    runFake,
+} from '../helpers/fakeOrchestration';
 
 const champion = fakeChampion;
 const job = fakeJob;
@@ -42,20 +50,9 @@ function run(
             return { value: task.tasks.find((t) => t.kind === 'timer') };
         }
         if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
+        const early = beforeVerdict(task.name, plan, job);
+        if (early) return early;
         switch (task.name) {
-            case Activities.loadPlan:
-                return { value: plan };
-            case Activities.snapshotManifest:
-                return {
-                    value: {
-                        runKey: 'abcdef0123456789',
-                        blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 1 }],
-                    },
-                };
-            case Activities.submitJob:
-                return { value: job };
-            case Activities.getJobStatus:
-                return { value: { state: 'Finished' } };
             case Activities.evaluate:
                 return {
                     value: {

@@ -6,15 +6,22 @@ import {
     ApprovalPlan,
     CANCEL_EVENT,
     CancelRequestEvent,
-    ManifestSnapshot,
     RetrainInput,
     RunRecord,
-    SubmittedJob,
     TargetPlan,
     Verdict,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import {
+    ActivityHandler,
+    activityAnswers,
+    Answer,
+    fakeManifest,
+    fakePlan,
+    FakeTask,
+    passingRun,
+    runFake,
+} from '../helpers/fakeOrchestration';
 
 /**
  * Cancelling a run (POST /api/retrain/{target}/cancel raises CANCEL_EVENT): seen at each wait and
@@ -28,37 +35,22 @@ const plan: TargetPlan = fakePlan({
     stableRunId: true,
     cancellable: true,
 });
-const manifest: ManifestSnapshot = {
-    runKey: 'abcdef0123456789',
-    blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],
-};
-const job: SubmittedJob = {
-    jobId: 'job-1',
-    modelOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/model.ilearner' },
-    evaluationOutput: { baseLocation: 'http://s/', relativeLocation: 'models/churn/r/evaluation.csv' },
-};
+const manifest = fakeManifest;
 const passed: Verdict = { passed: true, reasons: ['AUC 0.91 >= 0.7'], metrics: { AUC: 0.91 }, comparedTo: null };
 const request: CancelRequestEvent = { by: 'ana', at: '2026-01-01T00:00:03.000Z', why: 'wrong file' };
 
 const blobInput: RetrainInput = { target: 'churn', trigger: { kind: 'blob', blobName: 'churn/a.csv' } };
 const httpInput: RetrainInput = { target: 'churn', trigger: { kind: 'http' } };
 
-type Handler = (input: unknown, call: number) => Answer;
-const defaults: Record<string, Handler> = {
-    [Activities.loadPlan]: () => ({ value: plan }),
-    [Activities.snapshotManifest]: () => ({ value: manifest }),
-    [Activities.submitJob]: () => ({ value: job }),
-    [Activities.getJobStatus]: (_i, n) => ({ value: { state: n < 3 ? 'Running' : 'Finished' } }),
-    [Activities.evaluate]: () => ({ value: passed }),
-    [Activities.promote]: () => ({ value: { before: null, after: job.modelOutput } }),
-    [Activities.verify]: () => ({ value: { passed: true, reasons: [] } }),
-    [Activities.cancelJob]: () => ({ value: undefined }),
-    [Activities.record]: () => ({ value: undefined }),
+const defaults: Record<string, ActivityHandler> = {
+    ...passingRun({ plan, verdict: passed, before: null }),
     [Activities.arrivals]: () => ({ value: { pending: 0 } }),
+    // A cancelled run never promoted: a rollback would be a bug.
+    [Activities.rollback]: () => assert.fail('no answer for rollback'),
 };
 
 interface Script {
-    activities?: Record<string, Handler>;
+    activities?: Record<string, ActivityHandler>;
     /** Decides whether the cancel request wins this `any` (the n-th one, from 1), given its step. */
     cancelAt?: (n: number, task: FakeTask & { kind: 'any' }) => boolean;
     /** Marks the cancel listener completed (as the SDK does for a request raised meanwhile) before this activity answers. */
@@ -66,7 +58,7 @@ interface Script {
 }
 
 function scripted(script: Script) {
-    const counts: Record<string, number> = {};
+    const activity = activityAnswers(script.activities ?? {}, defaults);
     let anys = 0;
     let listener: (FakeTask & { result?: unknown }) | undefined;
     const complete = (t: FakeTask & { result?: unknown }): void => {
@@ -89,11 +81,8 @@ function scripted(script: Script) {
             return { value: task.tasks.find((t) => t.kind === 'timer') };
         }
         if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
-        counts[task.name] = (counts[task.name] ?? 0) + 1;
         if (script.cancelDuring === task.name && listener) complete(listener);
-        const handler = script.activities?.[task.name] ?? defaults[task.name];
-        if (!handler) throw new Error(`no answer for ${task.name}`);
-        return handler(task.input, counts[task.name]);
+        return activity(task);
     };
 }
 

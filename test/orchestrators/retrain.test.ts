@@ -13,7 +13,17 @@ import {
     Verdict,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator, runIdFor } from '../../src/orchestrators/retrain';
-import { Answer, fakeChampion, fakeJob, fakeManifest, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import {
+    ActivityHandler,
+    Answer,
+    fakeChampion,
+    fakeJob,
+    fakeManifest,
+    fakePlan,
+    passingRun,
+    runFake,
+    timersOnly,
+} from '../helpers/fakeOrchestration';
 import { RecordedHistory, replayHistory, replayPrefix } from '../helpers/replay';
 
 const plan: TargetPlan = fakePlan();
@@ -22,34 +32,11 @@ const job: SubmittedJob = fakeJob;
 const champion = fakeChampion;
 const passed: Verdict = { passed: true, reasons: ['AUC 0.91 >= 0.7'], metrics: { AUC: 0.91 }, comparedTo: champion };
 
-type Script = Partial<Record<string, (input: unknown, call: number) => Answer>>;
+type Script = Partial<Record<string, ActivityHandler>>;
+const defaults: Script = passingRun({ plan, verdict: passed, before: champion.model });
 
-/** Answers activities from the script (counting calls per name); timers fire; events never come. */
-function scripted(script: Script) {
-    const counts: Record<string, number> = {};
-    return (task: FakeTask): Answer => {
-        if (task.kind === 'timer') return { value: undefined };
-        if (task.kind === 'any') return { value: task.tasks.find((t) => t.kind === 'timer') };
-        if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
-        counts[task.name] = (counts[task.name] ?? 0) + 1;
-        const handler = script[task.name] ?? defaults[task.name];
-        if (!handler) throw new Error(`no answer for ${task.name}`);
-        return handler(task.input, counts[task.name]);
-    };
-}
-
-const defaults: Script = {
-    [Activities.loadPlan]: () => ({ value: plan }),
-    [Activities.snapshotManifest]: () => ({ value: manifest }),
-    [Activities.submitJob]: () => ({ value: job }),
-    [Activities.getJobStatus]: (_i, n) => ({ value: { state: n < 3 ? 'Running' : 'Finished' } }),
-    [Activities.evaluate]: () => ({ value: passed }),
-    [Activities.promote]: () => ({ value: { before: champion.model, after: job.modelOutput } }),
-    [Activities.verify]: () => ({ value: { passed: true, reasons: [] } }),
-    [Activities.rollback]: () => ({ value: undefined }),
-    [Activities.cancelJob]: () => ({ value: undefined }),
-    [Activities.record]: () => ({ value: undefined }),
-};
+/** Answers activities from the script (counting calls per name), else as a passing run; timers fire; events never come. */
+const scripted = (script: Script) => timersOnly(script, defaults);
 
 const httpInput: RetrainInput = { target: 'churn', trigger: { kind: 'http' } };
 const names = (calls: { name: string }[]) => calls.map((c) => c.name);

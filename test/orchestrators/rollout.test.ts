@@ -13,7 +13,7 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, beforeVerdict, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
 const job = {
     jobId: 'retrain-churn-r1',
@@ -80,20 +80,9 @@ function run(script: Script = {}) {
             }
             return { value };
         };
+        const early = beforeVerdict(task.name, plan, job);
+        if (early) return early;
         switch (task.name) {
-            case Activities.loadPlan:
-                return { value: plan };
-            case Activities.snapshotManifest:
-                return {
-                    value: {
-                        runKey: 'abcdef0123456789',
-                        blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 1 }],
-                    },
-                };
-            case Activities.submitJob:
-                return { value: job };
-            case Activities.getJobStatus:
-                return { value: { state: 'Finished' } };
             case Activities.evaluate:
                 return { value: { passed: true, reasons: [], metrics: { auc: 0.9 }, comparedTo: null } };
             case Activities.registerModel:

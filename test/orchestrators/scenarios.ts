@@ -5,7 +5,7 @@ import {
     SubmittedJob,
     TargetPlan,
 } from '../../src/orchestrators/contracts';
-import { Answer, fakePlan, FakeTask } from '../helpers/fakeOrchestration';
+import { ActivityHandler, activityAnswers, Answer, fakePlan, FakeTask, passingRun } from '../helpers/fakeOrchestration';
 
 /**
  * The scenarios behind test/orchestrators/histories/v2: each answers the orchestrator's tasks as
@@ -45,37 +45,31 @@ const passed = { passed: true, reasons: ['auc 0.83 >= 0.7'], metrics: { auc: 0.8
 const notServed = { passed: false, reasons: ["row 1: 'Scored Labels' is 0, expected 1"] };
 const served = { passed: true, reasons: ['the endpoint reports the new model', 'row 1 matches'] };
 
-type Handler = (input: unknown, call: number) => Answer;
-
 /** Answers activities per name (counting calls), fires timers, and lets `any` answer as `race` says. */
 function script(
-    handlers: Partial<Record<string, Handler>>,
+    handlers: Partial<Record<string, ActivityHandler>>,
     race: (task: FakeTask & { kind: 'any' }, now: Date, call: number) => Answer = (t) => ({
         value: t.tasks.find((x) => x.kind === 'timer'),
     }),
 ): Scenario['respond'] {
-    const calls: Record<string, number> = {};
-    const defaults: Record<string, Handler> = {
-        [Activities.loadPlan]: () => ({ value: plan }),
-        [Activities.snapshotManifest]: () => ({ value: manifest }),
-        [Activities.submitJob]: () => ({ value: job }),
-        [Activities.getJobStatus]: (_i, n) => ({ value: { state: n < 3 ? 'Running' : 'Finished' } }),
-        [Activities.evaluate]: () => ({ value: passed }),
-        [Activities.promote]: () => ({ value: { before: champion.model, after: job.modelOutput } }),
-        [Activities.verify]: () => ({ value: served }),
-        [Activities.rollback]: () => ({ value: null }),
-        [Activities.cancelJob]: () => ({ value: null }),
-        [Activities.record]: () => ({ value: null }),
-    };
+    let anys = 0;
+    const activity = activityAnswers(
+        handlers,
+        passingRun({
+            plan,
+            manifest,
+            job,
+            verdict: passed,
+            before: champion.model,
+            verified: served,
+            nothing: null,
+        }),
+    );
     return (task, now) => {
-        const name = task.kind === 'activity' ? task.name : task.kind;
-        calls[name] = (calls[name] ?? 0) + 1;
         if (task.kind === 'timer') return { value: null };
-        if (task.kind === 'any') return race(task, now, calls[name]);
+        if (task.kind === 'any') return race(task, now, ++anys);
         if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
-        const handler = handlers[task.name] ?? defaults[task.name];
-        if (!handler) throw new Error(`no answer for ${task.name}`);
-        return handler(task.input, calls[name]);
+        return activity(task);
     };
 }
 

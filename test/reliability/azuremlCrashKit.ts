@@ -10,14 +10,7 @@ import { classificationCsv, toText } from '../../src/local/samples';
 import { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { testStorage, uniqueName } from '../helpers/azurite';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    workspaceClient,
-} from '../helpers/azuremlTargets';
+import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
 import { AppConfig, appConfig } from './appConfig';
 import { ChildHost, eventually, spawnHost } from '../helpers/environment';
 import { api, runsOf, stepOf } from './kit';
@@ -72,14 +65,9 @@ export class AzureMlCrashRig {
         const blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
         this.data = blobs.getContainerClient(this.cfg.where.dataContainer);
         await this.data.create();
-        this.client = workspaceClient(this.studio.url);
-        const initial = await registerInitialModel(
-            this.client,
-            storage.connectionString,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(this.client, this.endpoint, initial);
+        this.client = await usersWorkspace(this.studio.url, storage.connectionString, datastoreContainer, [
+            this.endpoint,
+        ]);
     }
 
     async stop(): Promise<void> {

@@ -59,6 +59,7 @@ describe('Azurite restarted mid-run', () => {
 
         const down = Date.now();
         await azurite.stop();
+        // A simulated outage, not a wait for a condition: storage stays away 2 s while the job trains.
         await new Promise((r) => setTimeout(r, 2000));
         azurite = await privateAzurite({ location, ...ports });
         t.diagnostic(`storage down for ${Date.now() - down} ms while the job trained`);

@@ -51,6 +51,7 @@ describe('burst of 200 files across 5 targets', () => {
             );
             names.push(...batch);
             const wait = started + (round + 1) * 200 - Date.now();
+            // Input pacing, not a wait for a condition: the next round of uploads is due.
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const uploadMs = Date.now() - started;

@@ -197,6 +197,7 @@ describe('crash at every step of a retrain (SIGKILL the host, restart it)', () =
         assert.equal(res.status, 202);
         await eventually(async () => ((await stepIs(t, 'training')(h)) ? true : undefined), 'training');
         await studio.close();
+        // A simulated outage, not a wait for a condition: the studio stays away 1.5 s while the host polls.
         await new Promise((r) => setTimeout(r, 1500));
         studio = await studioAt(studioPort);
         const [run] = await eventually(async () => {

@@ -51,6 +51,7 @@ describe('remote faults (studio fault injection)', () => {
         const loop = (async () => {
             while (running) {
                 seen.push(await score());
+                // Input pacing, not a wait for a condition: a client scoring ten times a second.
                 await new Promise((r) => setTimeout(r, 100));
             }
         })();

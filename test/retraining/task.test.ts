@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
-import { registerEmulatorDeploymentMetrics } from '../../src/local/studio/emulatorDeploymentMetrics';
-import { ConfigError, validateConfig } from '../../src/retraining/config';
+import { validateConfig } from '../../src/retraining/config';
 import { intakeDataOf, intakeSchemaOf } from '../../src/retraining/intake';
 import { inferTask, taskOf } from '../../src/retraining/task';
-
-// The sample's ARM target names the offline stack's `emulator` credential kind.
-registerEmulatorCredential();
-// Its Azure ML v2 target reads live metrics through the offline stack's `emulator` kind.
-registerEmulatorDeploymentMetrics();
-
-const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture each test mutates freely
-const sample = (): any => JSON.parse(readFileSync(SAMPLE, 'utf8'));
-
-function issuesOf(raw: unknown): string[] {
-    try {
-        validateConfig(raw);
-    } catch (e: unknown) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return e.issues;
-    }
-    assert.fail('expected a ConfigError');
-}
+import { configIssues, sampleConfig } from '../helpers/configSample';
 
 describe('the task and column types of a target', () => {
     it('the sample says them; configs without them keep working, the task read from the gate', () => {
-        const [churn, houses] = validateConfig(sample()).targets;
+        const [churn, houses] = validateConfig(sampleConfig()).targets;
         assert.equal(taskOf(churn), 'classification');
         assert.deepEqual(churn.data.classes, ['0', '1']);
         assert.equal(taskOf(houses), 'regression');
-        const old = sample();
+        const old = sampleConfig();
         for (const t of old.targets) {
             delete t.data.task;
             delete t.data.classes;
@@ -53,7 +31,7 @@ describe('the task and column types of a target', () => {
     });
 
     it('an older config whose gate does not tell keeps working: any non-empty label', () => {
-        const raw = sample();
+        const raw = sampleConfig();
         delete raw.targets[0].data.task;
         delete raw.targets[0].data.classes;
         raw.targets[0].gate = { thresholds: [] };
@@ -63,10 +41,10 @@ describe('the task and column types of a target', () => {
     });
 
     it('refuses, naming the key: classes on a regression, a type for no feature, an unknown task', () => {
-        const raw = sample();
+        const raw = sampleConfig();
         raw.targets[1].data.classes = ['a', 'b'];
         raw.targets[1].data.columnTypes = { sqft: 'numeric', colour: 'text' };
-        const issues = issuesOf(raw);
+        const issues = configIssues(raw);
         assert.ok(
             issues.includes('targets[1].data.classes: only a classification target has classes'),
             issues.join('\n'),
@@ -76,18 +54,18 @@ describe('the task and column types of a target', () => {
             issues.join('\n'),
         );
         raw.targets[0].data.task = 'forecasting';
-        assert.ok(issuesOf(raw).some((i) => i.startsWith('targets[0].data.task:')));
+        assert.ok(configIssues(raw).some((i) => i.startsWith('targets[0].data.task:')));
     });
 
     it('the intake schema follows the config: numeric by default, text where told, the label by task', () => {
-        const raw = sample();
+        const raw = sampleConfig();
         raw.targets[0].data.columnTypes = { contract_months: 'text' };
         const [churn, houses] = validateConfig(raw).targets;
         const c = intakeSchemaOf(intakeDataOf(churn));
         assert.deepEqual(c.columns.names, ['tenure', 'monthly_charges', 'support_calls', 'contract_months', 'churned']);
         assert.deepEqual(c.checks, ['numeric', 'numeric', 'numeric', 'text', 'class']);
         assert.deepEqual(intakeSchemaOf(intakeDataOf(houses)).checks.at(-1), 'label-number');
-        const plain = intakeSchemaOf(intakeDataOf(validateConfig(sample()).targets[0]));
+        const plain = intakeSchemaOf(intakeDataOf(validateConfig(sampleConfig()).targets[0]));
         assert.notEqual(plain.key, c.key, 'another schema: cached verdicts are judged again');
     });
 });

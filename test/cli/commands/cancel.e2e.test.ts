@@ -1,38 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
-import { AppUnderTest, startApp } from '../../functions/appHost';
-import { testStorage } from '../../helpers/azurite';
+import { suiteApp } from '../../functions/appHost';
+import { appCli } from '../../helpers/appCli';
 import { churnTarget } from '../../helpers/demoTargets';
-
-const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
-const run = promisify(execFile);
 
 /** `retrainer cancel` against the dev host: refuses when nothing runs; `--wait` exits 14 Cancelled. */
 describe('retrainer cancel', () => {
-    let app: AppUnderTest;
-    let flags: string[];
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
-        const storage = (await testStorage()).connectionString;
-        flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
-    });
-    after(() => app?.stop());
-
-    const cli = (...args: string[]) =>
-        run(process.execPath, [CLI, ...args, ...flags], { env: { PATH: process.env.PATH } });
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })]);
+    const cli = appCli(app);
 
     it('says when no run is in flight, and exits 2 without a target', async () => {
         await assert.rejects(cli('cancel', 'churn'), (e: { code: number; stderr: string }) => {
@@ -50,8 +27,8 @@ describe('retrainer cancel', () => {
     it('cancels the debouncing run and --wait exits 14 with the record', async () => {
         const text = await toText(classificationCsv({ rows: 400, seed: 8 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await until(
-            'the run never debounced',
+        await app.until(
+            'the run to debounce',
             async () => (await cli('status', 'churn')).stdout,
             (s) => s.includes('debouncing'),
         );

@@ -241,12 +241,15 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
     it('lists a file the intake pass refused, with its reason (once a run has read it)', async () => {
         const text = 'sqft,bedrooms,age,distance_km,price\n1200,3,10,5.5,250\n1300,NaN,12,4.0,260\n';
         await app.data.getBlockBlobClient('houses/bad.csv').upload(text, Buffer.byteLength(text));
-        let bad: DataListView['files'][number] | undefined;
-        for (let i = 0; i < 240 && bad?.state !== 'refused'; i++) {
-            if (i > 0) await new Promise((ok) => setTimeout(ok, 500));
-            bad = (await list('houses')).files.find((f) => f.name === 'houses/bad.csv');
-        }
-        assert.equal(bad?.state, 'refused', JSON.stringify(bad));
+        let seen: DataListView['files'][number] | undefined;
+        // Each look runs the CLI: half a second apart.
+        const bad = (await app.until(
+            () => `houses/bad.csv listed as refused (last seen: ${JSON.stringify(seen)})`,
+            async () => (seen = (await list('houses')).files.find((f) => f.name === 'houses/bad.csv')),
+            (f) => f?.state === 'refused',
+            240_000,
+            500,
+        ))!;
         assert.equal(bad.judged, true);
         assert.match(
             bad.refused?.reason ?? '',

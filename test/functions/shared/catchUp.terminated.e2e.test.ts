@@ -1,44 +1,38 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import { churnTarget } from '../../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../appHost';
-import { helpers } from './terminatedHelpers';
+import { suiteApp } from '../appHost';
+import { terminate } from './terminatedHelpers';
 
 /**
  * The timer's catch-up pass records a run terminated from outside (see terminated.e2e.test.ts for
  * the next start doing it). Its own file: the app's config is read once per process.
  */
 describe('a run terminated from outside is recorded by the catch-up pass', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        // The timer (and its catch-up pass) every second; a debounce longer than the test.
-        app = await startApp(
-            (w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })],
-            {
-                RETRAINER_TIMER_SCHEDULE: '*/1 * * * * *',
-            },
-        );
+    // The timer (and its catch-up pass) every second; a debounce longer than the test.
+    const app = suiteApp((w) => [churnTarget(w, { debounce: { quietPeriodInMs: 600_000, maxWaitInMs: 600_000 } })], {
+        RETRAINER_TIMER_SCHEDULE: '*/1 * * * * *',
     });
-    after(() => app?.stop());
-    const h = helpers(() => app);
 
     it('while debouncing: Cancelled (terminated) with no job; the data is judged again, like a crash', async () => {
         const text = await toText(classificationCsv({ rows: 400, seed: 6 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        await h.until('the run never debounced', h.step, (s) => s?.step === 'debouncing');
-        await h.terminate('');
-        const [terminated] = await h.until('the catch-up pass never recorded the terminated run', h.runs, (r) =>
-            r.some((x) => x.cancellation?.kind === 'terminated'),
+        await app.atStep('churn', 'debouncing');
+        await terminate(app, '');
+        const [terminated] = await app.until(
+            'the catch-up pass to record the terminated run',
+            () => app.runs('churn'),
+            (r) => r.some((x) => x.cancellation?.kind === 'terminated'),
         );
         assert.equal(terminated.state, 'Cancelled');
         assert.equal(terminated.reason, 'Terminated from outside while debouncing.');
         assert.equal(terminated.cancellation?.step, 'debouncing');
         assert.equal(terminated.cancellation?.job, undefined);
         // Its data was never judged, so the catch-up pass starts it again: it debounces once more.
-        await h.until('the data never started again', h.step, (s) => s?.step === 'debouncing');
-        const once = (await h.runs()).filter((r) => r.cancellation?.kind === 'terminated');
+        await app.atStep('churn', 'debouncing');
+        const once = (await app.runs('churn')).filter((r) => r.cancellation?.kind === 'terminated');
         assert.equal(once.length, 1, 'recorded once, however many passes saw it');
     });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import type { RunRecord } from '../../../src/orchestrators/contracts';
 import { churnTarget } from '../../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../appHost';
+import { JsonAnswer, suiteApp } from '../appHost';
 
 /**
  * `blobNames` of POST /api/retrain/{target} are checked before the 202, through the dev host: a
@@ -12,36 +12,10 @@ import { AppUnderTest, startApp } from '../appHost';
  * 400 naming each, and no run starts; named blobs that are all there get the 202.
  */
 describe('POST /api/retrain/{target} checks blobNames before any run', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w)]);
-    });
-    after(() => app?.stop());
+    const app = suiteApp((w) => [churnTarget(w)]);
 
-    const call = (p: string, init: RequestInit = {}): Promise<Response> =>
-        fetch(`${app.host.origin}/api/${p}`, {
-            ...init,
-            headers: { 'x-functions-key': app.host.keys.functionDefault, ...(init.headers ?? {}) },
-        });
-    const start = async (blobNames: string[]): Promise<{ status: number; body: Record<string, unknown> }> => {
-        const res = await call('retrain/churn', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ blobNames }),
-        });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
-    const runs = async (): Promise<RunRecord[]> => (await (await call('runs?target=churn')).json()) as RunRecord[];
-    const inFlight = async (): Promise<unknown> =>
-        ((await (await call('targets/churn')).json()) as { inFlight: unknown }).inFlight;
-    async function until<T>(what: string, probe: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-        for (let i = 0; i < 1200; i++) {
-            const v = await probe();
-            if (check(v)) return v;
-            await new Promise((ok) => setTimeout(ok, 50));
-        }
-        throw new Error(`${what}; host log:\n${app.logs.slice(-40).join('\n')}`);
-    }
+    const start = (blobNames: string[]): Promise<JsonAnswer> => app.post('retrain/churn', { blobNames });
+    const runs = (): Promise<RunRecord[]> => app.runs('churn');
 
     it('400 naming each foreign, missing and empty blob; no run starts', async () => {
         // Neither starts a run by itself: one is outside every pattern, the other is empty.
@@ -59,7 +33,7 @@ describe('POST /api/retrain/{target} checks blobNames before any run', () => {
                 `'churn/nope.csv' does not exist in container '${app.data.containerName}'; 'churn/empty.csv' is empty. ` +
                 'No run was started.',
         );
-        assert.equal(await inFlight(), null, 'no instance was started');
+        assert.equal(await app.inFlight('churn'), null, 'no instance was started');
         assert.deepEqual(await runs(), []);
         assert.equal(app.studio.stats().operations.submitJob ?? 0, 0);
     });
@@ -68,11 +42,11 @@ describe('POST /api/retrain/{target} checks blobNames before any run', () => {
         const text = await toText(classificationCsv({ rows: 400, seed: 2 }));
         await app.data.getBlockBlobClient('churn/good.csv').upload(text, Buffer.byteLength(text));
         // The upload starts its own run; wait until it is over so the named start is not a 409.
-        await until('the upload never ran', runs, (r) => r.length > 0);
-        await until('the run never ended', inFlight, (f) => f === null);
+        await app.until('the upload to run', runs, (r) => r.length > 0);
+        await app.idle('churn');
         const answer = await start(['churn/good.csv']);
         assert.equal(answer.status, 202, JSON.stringify(answer.body));
-        const [named] = await until('the named run was never recorded', runs, (r) => r.length > 1);
+        const [named] = await app.until('the named run to be recorded', runs, (r) => r.length > 1);
         assert.deepEqual(named.trigger, { kind: 'http', blobNames: ['churn/good.csv'] });
     });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { classificationCsv, toText } from '../../../src/local/samples';
 import { churnTarget, demoSettings } from '../../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../appHost';
-import { helpers } from './terminatedHelpers';
+import { suiteApp } from '../appHost';
+import { terminate } from './terminatedHelpers';
 
 /**
  * A run terminated from outside (the durable HTTP API's terminate) cannot write its own record:
@@ -14,25 +14,24 @@ import { helpers } from './terminatedHelpers';
  */
 
 describe('a run terminated from outside is recorded by the next start', () => {
-    let app: AppUnderTest;
-    before(async () => {
-        app = await startApp((w) => [churnTarget(w)]);
-    });
-    after(() => app?.stop());
-    const h = helpers(() => app);
+    const app = suiteApp((w) => [churnTarget(w)]);
 
     it('while training: Cancelled (terminated), its BES job cancelled; then the new run trains', async () => {
         app.studio.faults.set('churn-training', { jobNeverFinishes: true });
         const text = await toText(classificationCsv({ rows: 400, seed: 4 }));
         await app.data.getBlockBlobClient('churn/a.csv').upload(text, Buffer.byteLength(text));
-        const training = (await h.until('the job never trained', h.step, (s) => s?.step === 'training' && !!s.jobId))!;
+        const training = await app.atStep('churn', 'training', (s) => !!s.jobId);
         const cancels = app.studio.stats().operations.cancelJob ?? 0;
-        await h.terminate('stuck, by the operator');
-        assert.deepEqual(await h.runs(), [], 'a terminated run writes nothing itself');
+        await terminate(app, 'stuck, by the operator');
+        assert.deepEqual(await app.runs('churn'), [], 'a terminated run writes nothing itself');
 
         app.studio.faults.clear('churn-training');
-        assert.equal((await h.call('retrain/churn', { method: 'POST' })).status, 202);
-        const all = await h.until('no records', h.runs, (r) => r.length >= 2);
+        assert.equal((await app.call('retrain/churn', { method: 'POST' })).status, 202);
+        const all = await app.until(
+            'two run records',
+            () => app.runs('churn'),
+            (r) => r.length >= 2,
+        );
         const terminated = all.find((r) => r.runId === training.runId);
         assert.ok(terminated, JSON.stringify(all.map((r) => [r.runId, r.state])));
         assert.equal(terminated.state, 'Cancelled');
