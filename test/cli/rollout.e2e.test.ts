@@ -9,14 +9,8 @@ import { RUN_EXIT_CODES } from '../../src/cli/wait';
 import { deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import { uniqueName } from '../helpers/azurite';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    workspaceClient,
-} from '../helpers/azuremlTargets';
+import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
+import { NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from '../functions/appHost';
 
 interface Exit {
@@ -45,26 +39,14 @@ describe('retrainer upload --wait: an Azure ML v2 rollout summary', () => {
                 return [
                     azureMlTarget(where, 'churnml', 'churn-online'),
                     // Its golden rows can never pass: its new deployment never gets traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', {
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
-                    }),
+                    azureMlTarget(where, 'strictml', 'strict-online', { smokeTest: NEVER_PASSING_SMOKE_TEST }),
                 ];
             },
             azureMlSettings,
             { seed: seedWithWorkspace(datastoreContainer) },
         );
-        const client = workspaceClient(app.studio.url);
         const storage = process.env.RETRAINER_DATA_STORAGE!;
-        const initial = await registerInitialModel(client, storage, datastoreContainer, 'users-model');
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        await usersWorkspace(app.studio.url, storage, datastoreContainer, ['churn-online', 'strict-online']);
         flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
         writeFileSync(path.join(dir, 'a.csv'), await toText(classificationCsv({ rows: 1500, seed: 1 })));
         writeFileSync(path.join(dir, 'b.csv'), await toText(classificationCsv({ rows: 1500, seed: 3 })));

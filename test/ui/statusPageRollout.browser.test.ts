@@ -8,16 +8,9 @@ import { deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { uniqueName } from '../helpers/azurite';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    until,
-    workspaceClient,
-} from '../helpers/azuremlTargets';
+import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
 import { browserMissing, CHROMIUM } from '../helpers/browser';
+import { NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
 import { AppUnderTest, startApp } from '../functions/appHost';
 
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -37,17 +30,14 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
     let rolledBack: RunRecord;
     const datastoreContainer = uniqueName('azureml');
 
-    const firstRun = (target: string): Promise<RunRecord> =>
-        until(
-            `a run of ${target}`,
-            async () => {
-                const res = await fetch(`${app.host.origin}/api/runs?target=${target}`, {
-                    headers: { 'x-functions-key': app.host.keys.functionDefault },
-                });
-                return ((await res.json()) as RunRecord[])[0];
-            },
-            4800,
-        );
+    const firstRun = async (target: string): Promise<RunRecord> =>
+        (
+            await app.until(
+                `a run of ${target}`,
+                () => app.runs(target),
+                (runs) => runs.length > 0,
+            )
+        )[0];
 
     before(async () => {
         app = await startApp(
@@ -56,30 +46,16 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
                 return [
                     azureMlTarget(where, 'churnml', 'churn-online'),
                     // Its golden rows can never pass: its new deployment never gets traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', {
-                        smokeTest: {
-                            rows: [
-                                {
-                                    input: { tenure: 1, monthly_charges: 115, support_calls: 9, contract_months: 1 },
-                                    expected: { 'Scored Labels': 'never' },
-                                },
-                            ],
-                        },
-                    }),
+                    azureMlTarget(where, 'strictml', 'strict-online', { smokeTest: NEVER_PASSING_SMOKE_TEST }),
                 ];
             },
             azureMlSettings,
             { seed: seedWithWorkspace(datastoreContainer) },
         );
-        const client = workspaceClient(app.studio.url);
-        const initial = await registerInitialModel(
-            client,
-            process.env.RETRAINER_DATA_STORAGE!,
-            datastoreContainer,
-            'users-model',
-        );
-        await servingEndpoint(client, 'churn-online', initial);
-        await servingEndpoint(client, 'strict-online', initial);
+        await usersWorkspace(app.studio.url, process.env.RETRAINER_DATA_STORAGE!, datastoreContainer, [
+            'churn-online',
+            'strict-online',
+        ]);
         for (const [name, seed] of [
             ['churnml/a.csv', 1],
             ['strictml/a.csv', 3],
