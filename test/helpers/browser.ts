@@ -1,11 +1,19 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Where the browser tests save the screenshots the README shows. */
-export const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+/**
+ * Where the browser tests save their screenshots: the README's own (`docs/screenshots`) only when
+ * `RETRAINER_UPDATE_SCREENSHOTS=1`; otherwise a temporary folder, so a test run never rewrites
+ * tracked files (every run changed the PNGs' bytes, though not the page's look).
+ */
+export const SCREENSHOTS =
+    process.env.RETRAINER_UPDATE_SCREENSHOTS === '1'
+        ? path.resolve(__dirname, '../../../docs/screenshots')
+        : mkdtempSync(path.join(tmpdir(), 'retrainer-screenshots-'));
 
 /**
  * Why the browser tests cannot run here (no Chromium), or undefined. Under CI (`CI` set) a missing
