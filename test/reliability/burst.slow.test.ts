@@ -10,6 +10,7 @@ import { runsOf } from './kit';
 
 const TARGETS = ['b1', 'b2', 'b3', 'b4', 'b5'];
 const FILES = 200;
+const QUIET_PERIOD_IN_MS = 6000;
 
 /**
  * 200 files across 5 targets within 10 s, through the blob trigger: each target's files arrive
@@ -24,7 +25,7 @@ describe('burst of 200 files across 5 targets', () => {
                 churnLike(w, t, {
                     // Quiet period well above the blob trigger's lag under this burst (~3 s on 2 cores):
                     // the debounce counts trigger events, the snapshot lists storage (docs/reliability.md).
-                    debounce: { quietPeriodInMs: 6000, maxWaitInMs: 40_000 },
+                    debounce: { quietPeriodInMs: QUIET_PERIOD_IN_MS, maxWaitInMs: 40_000 },
                     // The five targets share one endpoint; a gate no model passes keeps them from
                     // racing each other's promotions, which is not what this scenario is about.
                     gate: { thresholds: [{ metric: 'AUC', threshold: 1.01 }] },
@@ -40,6 +41,8 @@ describe('burst of 200 files across 5 targets', () => {
         );
         const started = Date.now();
         const names: string[] = [];
+        let previousRoundAt = started;
+        let widestGapInMs = 0;
         // 40 rounds of 5 files (one per target), a round every 200 ms: 200 files in about 8 s.
         for (let round = 0; round < FILES / TARGETS.length; round++) {
             const batch = TARGETS.map((target) => `${target}/part-${String(round).padStart(3, '0')}.csv`);
@@ -50,12 +53,21 @@ describe('burst of 200 files across 5 targets', () => {
                 }),
             );
             names.push(...batch);
+            widestGapInMs = Math.max(widestGapInMs, Date.now() - previousRoundAt);
+            previousRoundAt = Date.now();
             const wait = started + (round + 1) * 200 - Date.now();
             // Input pacing, not a wait for a condition: the next round of uploads is due.
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
         const uploadMs = Date.now() - started;
-        assert.ok(uploadMs < 10_000, `uploaded within 10 s (${uploadMs} ms)`);
+        t.diagnostic(`widest gap between upload rounds ${widestGapInMs} ms`);
+        // The scenario's input, not a performance check: "one run per target" holds only when no two
+        // consecutive uploads of a target are a quiet period apart. A machine too loaded to upload a
+        // round within 6 s gives no verdict on the app, and says so.
+        assert.ok(
+            widestGapInMs < QUIET_PERIOD_IN_MS,
+            `the burst was not a burst: ${widestGapInMs} ms between two rounds, quiet period ${QUIET_PERIOD_IN_MS} ms`,
+        );
         const key = app.host.keys.functionDefault;
         const runs: RunRecord[] = [];
         for (const target of TARGETS) {
