@@ -103,8 +103,20 @@ export interface RunView {
     };
     forced?: boolean;
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
-    /** A Cancelled run's: who asked (or that it was terminated from outside), when, at which step. */
-    cancellation?: { kind: string; by: string; at: string; why?: string; step: string };
+    /**
+     * A Cancelled run's: who asked (or that it was terminated from outside), when, at which step; or
+     * a request that came too late to stop the run (`honoured: false`).
+     */
+    cancellation?: {
+        kind: string;
+        by: string;
+        at: string;
+        why?: string;
+        step: string;
+        /** False: the request reached the run too late to stop it (`declined` says why). */
+        honoured?: false;
+        declined?: string;
+    };
     /** An Azure ML v2 target's rollout (`RolloutRecord` in src/orchestrators/contracts.ts). */
     rollout?: RolloutView;
     timings: Record<string, string>;

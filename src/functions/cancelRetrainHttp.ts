@@ -8,17 +8,47 @@ import { cancelBodySchema, parseJsonBody } from './shared/requestSchemas';
 import { liveStatus } from './shared/startRetrain';
 
 /**
- * The steps after which a run can no longer stop: it has begun to change the endpoint (or is done),
- * and stopping among promotion, verification and rollback could leave it half-changed.
+ * What a cancel request can do at each step, decided per step: `stops` (the run sees it at its next
+ * wait, or at the checkpoint before promotion), `promoting` (it has begun to change the endpoint:
+ * stopping among promotion, verification and rollback could leave it half-changed), `rollout` (an
+ * Azure ML v2 rollout is under way: a new deployment is being made or is taking traffic), `ended`
+ * (it is recording or done). A `Record` over every step, so a new step does not compile until it
+ * is decided here.
  */
-const TOO_LATE: ReadonlySet<Step> = new Set<Step>([
-    'promoting',
-    'verifying',
-    'rolling-back',
-    'recording',
-    'checking-for-new-data',
-    'done',
-]);
+export const CANCEL_AT_STEP: Readonly<Record<Step, 'stops' | 'promoting' | 'rollout' | 'ended'>> = {
+    debouncing: 'stops',
+    collecting: 'stops',
+    submitting: 'stops',
+    training: 'stops',
+    evaluating: 'stops',
+    'awaiting-approval': 'stops',
+    promoting: 'promoting',
+    'registering-model': 'rollout',
+    deploying: 'rollout',
+    'checking-deployment': 'rollout',
+    'shifting-traffic': 'rollout',
+    baking: 'rollout',
+    retiring: 'rollout',
+    verifying: 'promoting',
+    'rolling-back': 'promoting',
+    recording: 'ended',
+    'checking-for-new-data': 'ended',
+    done: 'ended',
+};
+
+/** The 409 message for a step a request can no longer stop, or undefined when it still can. */
+export function tooLateToCancel(target: string, step: Step): string | undefined {
+    const verdict = Object.hasOwn(CANCEL_AT_STEP, step) ? CANCEL_AT_STEP[step] : 'stops';
+    switch (verdict) {
+        case 'stops':
+            return undefined;
+        case 'rollout':
+            return `The run of '${target}' is ${step}: its rollout is under way, so it can no longer be cancelled; it rolls back by itself if a live check fails, and its record will say how it ended.`;
+        case 'promoting':
+        case 'ended':
+            return `The run of '${target}' is ${step}: it can no longer be cancelled; its record will say how it ended.`;
+    }
+}
 
 /** Who the record names when neither App Service Authentication nor the body names anyone. */
 export const ANONYMOUS_CANCELLER = 'a function key holder';
@@ -77,11 +107,8 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
         );
     }
     if (!step) return conflict(`The run of '${target}' is starting; try again in a few seconds.`);
-    if (TOO_LATE.has(step)) {
-        return conflict(
-            `The run of '${target}' is ${step}: it can no longer be cancelled; its record will say how it ended.`,
-        );
-    }
+    const tooLate = tooLateToCancel(target, step);
+    if (tooLate) return conflict(tooLate);
     const event: CancelRequestEvent = {
         by,
         at: new Date().toISOString(),

@@ -51,7 +51,13 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         state: 'Failed',
         timings: {},
     };
+    // Where the run was when a request too late to act on reached it (see CancelWatch.late): the
+    // step it was in when the next step began, since the request arrived during that step.
+    let current: Step | undefined;
+    let lateAt: Step | undefined;
     const step = (name: Step): void => {
+        if (lateAt === undefined && current !== undefined && watch.late()) lateAt = current;
+        current = name;
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings[name] = since;
         context.df.setCustomStatus(statusOf(record, name, since));
@@ -65,6 +71,8 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         record.state = state;
         if (reason !== undefined) record.reason = reason;
         if (detail !== undefined) record.reasonDetail = detail;
+        const late = state === 'Cancelled' ? undefined : watch.late();
+        if (late) record.cancellation = declinedCancellation(late, lateAt ?? current ?? 'promoting');
         step('recording');
         recording = true;
         yield* callActivity(context, 'record', record, retry);
@@ -417,6 +425,24 @@ function* cancelRun(
     record.cancellation = cancellation;
     const why = request.why ? `: ${request.why}` : '.';
     return yield* finish('Cancelled', `Cancelled by ${request.by} while ${at}${why}`, detail);
+}
+
+/**
+ * A cancel request that reached the run after it had begun to promote: the route had seen an
+ * earlier step and accepted it (202), then the run moved past its last checkpoint before the
+ * request arrived. It cannot stop the run any more, but the record keeps it, so the person who asked
+ * sees that the request arrived and why it did not stop the run.
+ */
+function declinedCancellation(request: CancelRequestEvent, at: Step): CancellationRecord {
+    return {
+        kind: 'requested',
+        by: request.by,
+        at: request.at,
+        ...(request.why ? { why: request.why } : {}),
+        step: at,
+        honoured: false,
+        declined: `Too late: the run was already ${at} (past the last point a run can stop), so it went on.`,
+    };
 }
 
 /** Sortable, unique per target and data: the orchestration clock plus the run key. */

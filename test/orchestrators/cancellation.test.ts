@@ -63,6 +63,8 @@ interface Script {
     cancelAt?: (n: number, task: FakeTask & { kind: 'any' }) => boolean;
     /** Marks the cancel listener completed (as the SDK does for a request raised meanwhile) before this activity answers. */
     cancelDuring?: string;
+    /** With `cancelDuring`: only on this call of that activity (from 1); default every call. */
+    cancelOnCall?: number;
 }
 
 function scripted(script: Script) {
@@ -90,7 +92,8 @@ function scripted(script: Script) {
         }
         if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
         counts[task.name] = (counts[task.name] ?? 0) + 1;
-        if (script.cancelDuring === task.name && listener) complete(listener);
+        const onCall = script.cancelOnCall === undefined || script.cancelOnCall === counts[task.name];
+        if (script.cancelDuring === task.name && onCall && listener) complete(listener);
         const handler = script.activities?.[task.name] ?? defaults[task.name];
         if (!handler) throw new Error(`no answer for ${task.name}`);
         return handler(task.input, counts[task.name]);
@@ -212,6 +215,76 @@ describe('cancelling a run', () => {
         const run = runFake(retrainOrchestrator, blobInput, scripted({}));
         assert.equal(recorded(run.calls).state, 'Promoted');
         assert.equal(recorded(run.calls).cancellation, undefined);
+    });
+
+    it('a request that reaches a classic run after its checkpoint is recorded, not honoured', () => {
+        // The route saw 'evaluating' and raised; the run had passed its checkpoint by the time it arrived.
+        const run = runFake(retrainOrchestrator, httpInput, scripted({ cancelDuring: Activities.promote }));
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Promoted', 'promotion runs to its end');
+        assert.deepEqual(record.cancellation, {
+            kind: 'requested',
+            by: 'ana',
+            at: request.at,
+            why: 'wrong file',
+            step: 'promoting',
+            honoured: false,
+            declined: 'Too late: the run was already promoting (past the last point a run can stop), so it went on.',
+        });
+    });
+
+    it('a request that reaches an Azure ML v2 run while it bakes is recorded with that step; the rollout goes on', () => {
+        const rolloutPlan: TargetPlan = {
+            ...plan,
+            rollout: {
+                stepsInPercent: [10, 50, 100],
+                bakeInMs: 600_000,
+                pollIntervalInMs: 10_000,
+                operationTimeoutInMs: 120_000,
+                keepDeployments: 1,
+            },
+        };
+        const deployment = 'churn-1a2b3c4d';
+        const op = (kind: string) => ({ value: { operation: { kind, endpoint: 'churn-online', state: kind } } });
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: {
+                    [Activities.loadPlan]: () => ({ value: rolloutPlan }),
+                    [Activities.registerModel]: () => ({
+                        value: { modelId: 'm', name: 'churn', version: 'r1', modelUri: 'azureml://x/model/' },
+                    }),
+                    [Activities.beginDeployment]: () => ({
+                        value: {
+                            deployment,
+                            serving: 'blue',
+                            trafficBefore: { blue: 100 },
+                            earlier: ['blue'],
+                            operation: { kind: 'deployment', endpoint: 'churn-online', deployment, state: 's' },
+                        },
+                    }),
+                    [Activities.pollOperation]: () => ({ value: { status: 'Succeeded' } }),
+                    [Activities.setTraffic]: () => op('endpoint'),
+                    [Activities.deleteDeployment]: () => op('deleteDeployment'),
+                    [Activities.checkDeployment]: () => ({ value: { passed: true, reasons: ['ok'] } }),
+                },
+                // Raised while the first traffic step bakes: its live check is the second check.
+                cancelDuring: Activities.checkDeployment,
+                cancelOnCall: 2,
+            }),
+        );
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Promoted', record.reason);
+        assert.deepEqual(
+            record.rollout?.steps.map((s) => s.percent),
+            [10, 50, 100],
+        );
+        assert.equal(record.cancellation?.honoured, false);
+        assert.equal(record.cancellation?.by, 'ana');
+        assert.equal(record.cancellation?.why, 'wrong file');
+        assert.equal(record.cancellation?.step, 'baking');
+        assert.match(record.cancellation?.declined ?? '', /^Too late: the run was already baking/);
     });
 
     it('a plan recorded before cancellation never listens for it', () => {
