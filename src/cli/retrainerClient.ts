@@ -199,17 +199,24 @@ export interface DataChangeView {
     at: string;
 }
 
-/** The answer of POST /api/retrain/{target}/cancel: the request as the run will see it. */
-export interface CancelView {
+/** A cancel request: who asked (ISO `at`), and why. */
+export interface CancelRequestView {
+    by: string;
+    at: string;
+    why?: string;
+}
+
+/**
+ * The answer of POST /api/retrain/{target}/cancel: the request as the run will see it (202), or,
+ * when the run was already asked (200), the first request, which stands (`alreadyRequested`).
+ */
+export type CancelView = {
     target: string;
     instanceId: string;
     /** Absent while the run debounces (it has no run id yet). */
     runId?: string;
     step: string;
-    by: string;
-    at: string;
-    why?: string;
-}
+} & (CancelRequestView | { alreadyRequested: CancelRequestView });
 
 export class RetrainerClient {
     readonly apiUrl: string;

@@ -60,6 +60,8 @@ export const ANONYMOUS_CANCELLER = 'a function key holder';
  * caller App Service Authentication signed in (`x-ms-client-principal`), else the body's `by`,
  * else {@link ANONYMOUS_CANCELLER} (the Node worker is not told which function key was used).
  * Answers 202 `{ target, instanceId, runId?, step, by, at, why? }` when the request was raised;
+ * 200 `{ target, instanceId, runId?, step, alreadyRequested: { by, at, why? } }` when this run was
+ * already asked (the first request stands; this one is not raised, and its `why` is not recorded);
  * 400 for a bad body; 401 for an unreadable principal header; 404 for an unknown target; 409
  * `{ error, target, step? }` when no run is in flight, it is starting or suspended, or it has
  * begun to promote; 503 when the task hub does not answer.
@@ -114,22 +116,40 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
         at: new Date().toISOString(),
         ...(body.value.why ? { why: body.value.why } : {}),
     };
+    const where = {
+        target,
+        instanceId: live.instanceId,
+        ...(status?.runId ? { runId: status.runId } : {}),
+        step,
+    };
+    // One request per run: the first is claimed before it is raised, so a second one (the run may
+    // be busy for a while before it sees the first) is told who asked first instead of being
+    // accepted and dropped. A run whose status predates `startedAt` cannot be told apart from the
+    // next run of the instance, so its requests are raised unclaimed, as before.
+    const execution = status?.startedAt ? `${live.instanceId}-${status.startedAt}` : undefined;
+    if (execution) {
+        let claim: { created: boolean; request: CancelRequestEvent };
+        try {
+            claim = await deps.runs.claimCancelRequest(target, execution, event);
+        } catch (err) {
+            return unavailable(err);
+        }
+        if (!claim.created) {
+            context.log(
+                `${live.instanceId} was already asked to stop by ${claim.request.by}; not asked again for ${by}.`,
+            );
+            return { status: 200, jsonBody: { ...where, alreadyRequested: claim.request } };
+        }
+    }
     try {
         await client.raiseEvent(live.instanceId, CANCEL_EVENT, event);
     } catch (err) {
+        // Withdrawn, so that a retry asks again rather than being told the run was already asked.
+        if (execution) await deps.runs.releaseCancelRequest(target, execution).catch(() => undefined);
         return unavailable(err);
     }
     context.log(`Asked ${live.instanceId} (at '${step}') to stop, for ${by}.`);
-    return {
-        status: 202,
-        jsonBody: {
-            target,
-            instanceId: live.instanceId,
-            ...(status?.runId ? { runId: status.runId } : {}),
-            step,
-            ...event,
-        },
-    };
+    return { status: 202, jsonBody: { ...where, ...event } };
 }
 
 app.http('cancelRetrainHttp', {

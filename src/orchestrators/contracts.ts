@@ -614,6 +614,12 @@ export type Step =
 
 export interface CustomStatus {
     step: Step;
+    /**
+     * When this execution of the instance began (orchestration clock, ISO). Continue-as-new keeps
+     * the instance id, so the cancel route tells one run's requests from the next's by it. Absent
+     * from statuses set before it existed, and from the final look for new data.
+     */
+    startedAt?: string;
     runId?: string;
     jobId?: string;
     since: string;

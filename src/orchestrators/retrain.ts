@@ -60,7 +60,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         current = name;
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings[name] = since;
-        context.df.setCustomStatus(statusOf(record, name, since));
+        context.df.setCustomStatus(statusOf(record, name, since, startedAt));
     };
     let recording = false;
     const finish = function* (
@@ -82,13 +82,13 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
 
     let done: RunRecord;
     try {
-        done = yield* runSteps(context, input, plan, retry, record, step, finish, watch);
+        done = yield* runSteps(context, input, plan, retry, record, step, finish, watch, startedAt);
     } catch (err) {
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
         if (err instanceof RunCancelledSignal) {
             done = yield* cancelRun(context, plan, retry, input, record, err.request, startedAt, finish);
-            return yield* afterRecord(context, retry, input, plan, done);
+            return yield* afterRecord(context, retry, input, plan, done, startedAt);
         }
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
         if (!record.runId)
@@ -96,7 +96,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         const { reason, detail } = reasonOf(err);
         done = yield* finish('Failed', `Step '${at}' failed: ${reason}`, detail);
     }
-    return yield* afterRecord(context, retry, input, plan, done);
+    return yield* afterRecord(context, retry, input, plan, done, startedAt);
 }
 
 /** After the record: a fresh look for data that arrived meanwhile, which continues as a new run. */
@@ -106,6 +106,7 @@ function* afterRecord(
     input: RetrainInput,
     plan: TargetPlan,
     done: RunRecord,
+    startedAt: Date,
 ): Generator<df.Task, RunRecord, unknown> {
     const next = yield* followUpTrigger(context, retry, input, done, plan.outbox === true);
     if (next) {
@@ -114,13 +115,13 @@ function* afterRecord(
         context.df.continueAsNew(again);
     } else {
         // Back to 'done' after the look for new data; the stored record keeps its timings.
-        context.df.setCustomStatus(statusOf(done, 'done', done.timings.done ?? ''));
+        context.df.setCustomStatus(statusOf(done, 'done', done.timings.done ?? '', startedAt));
     }
     return done;
 }
 
-function statusOf(record: RunRecord, step: Step, since: string): CustomStatus {
-    const status: CustomStatus = { step, since };
+function statusOf(record: RunRecord, step: Step, since: string, startedAt: Date): CustomStatus {
+    const status: CustomStatus = { step, startedAt: startedAt.toISOString(), since };
     if (record.runId) status.runId = record.runId;
     if (record.job) status.jobId = record.job.jobId;
     return status;
@@ -135,6 +136,7 @@ function* runSteps(
     step: (name: Step) => void,
     finish: Finish,
     watch: CancelWatch,
+    startedAt: Date,
 ): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
@@ -202,7 +204,7 @@ function* runSteps(
             input.target,
             record.runId,
             {
-                ...statusOf(record, 'awaiting-approval', since),
+                ...statusOf(record, 'awaiting-approval', since, startedAt),
                 judged: {
                     metrics: verdict.metrics,
                     champion: verdict.comparedTo
