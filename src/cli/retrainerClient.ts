@@ -103,8 +103,20 @@ export interface RunView {
     };
     forced?: boolean;
     verdict?: { passed: boolean; reasons: string[]; metrics: Record<string, number> };
-    /** A Cancelled run's: who asked (or that it was terminated from outside), when, at which step. */
-    cancellation?: { kind: string; by: string; at: string; why?: string; step: string };
+    /**
+     * A Cancelled run's: who asked (or that it was terminated from outside), when, at which step; or
+     * a request that came too late to stop the run (`honoured: false`).
+     */
+    cancellation?: {
+        kind: string;
+        by: string;
+        at: string;
+        why?: string;
+        step: string;
+        /** False: the request reached the run too late to stop it (`declined` says why). */
+        honoured?: false;
+        declined?: string;
+    };
     /** An Azure ML v2 target's rollout (`RolloutRecord` in src/orchestrators/contracts.ts). */
     rollout?: RolloutView;
     timings: Record<string, string>;
@@ -187,17 +199,24 @@ export interface DataChangeView {
     at: string;
 }
 
-/** The answer of POST /api/retrain/{target}/cancel: the request as the run will see it. */
-export interface CancelView {
+/** A cancel request: who asked (ISO `at`), and why. */
+export interface CancelRequestView {
+    by: string;
+    at: string;
+    why?: string;
+}
+
+/**
+ * The answer of POST /api/retrain/{target}/cancel: the request as the run will see it (202), or,
+ * when the run was already asked (200), the first request, which stands (`alreadyRequested`).
+ */
+export type CancelView = {
     target: string;
     instanceId: string;
     /** Absent while the run debounces (it has no run id yet). */
     runId?: string;
     step: string;
-    by: string;
-    at: string;
-    why?: string;
-}
+} & (CancelRequestView | { alreadyRequested: CancelRequestView });
 
 export class RetrainerClient {
     readonly apiUrl: string;

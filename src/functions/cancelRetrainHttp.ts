@@ -8,17 +8,47 @@ import { cancelBodySchema, parseJsonBody } from './shared/requestSchemas';
 import { liveStatus } from './shared/startRetrain';
 
 /**
- * The steps after which a run can no longer stop: it has begun to change the endpoint (or is done),
- * and stopping among promotion, verification and rollback could leave it half-changed.
+ * What a cancel request can do at each step, decided per step: `stops` (the run sees it at its next
+ * wait, or at the checkpoint before promotion), `promoting` (it has begun to change the endpoint:
+ * stopping among promotion, verification and rollback could leave it half-changed), `rollout` (an
+ * Azure ML v2 rollout is under way: a new deployment is being made or is taking traffic), `ended`
+ * (it is recording or done). A `Record` over every step, so a new step does not compile until it
+ * is decided here.
  */
-const TOO_LATE: ReadonlySet<Step> = new Set<Step>([
-    'promoting',
-    'verifying',
-    'rolling-back',
-    'recording',
-    'checking-for-new-data',
-    'done',
-]);
+export const CANCEL_AT_STEP: Readonly<Record<Step, 'stops' | 'promoting' | 'rollout' | 'ended'>> = {
+    debouncing: 'stops',
+    collecting: 'stops',
+    submitting: 'stops',
+    training: 'stops',
+    evaluating: 'stops',
+    'awaiting-approval': 'stops',
+    promoting: 'promoting',
+    'registering-model': 'rollout',
+    deploying: 'rollout',
+    'checking-deployment': 'rollout',
+    'shifting-traffic': 'rollout',
+    baking: 'rollout',
+    retiring: 'rollout',
+    verifying: 'promoting',
+    'rolling-back': 'promoting',
+    recording: 'ended',
+    'checking-for-new-data': 'ended',
+    done: 'ended',
+};
+
+/** The 409 message for a step a request can no longer stop, or undefined when it still can. */
+export function tooLateToCancel(target: string, step: Step): string | undefined {
+    const verdict = Object.hasOwn(CANCEL_AT_STEP, step) ? CANCEL_AT_STEP[step] : 'stops';
+    switch (verdict) {
+        case 'stops':
+            return undefined;
+        case 'rollout':
+            return `The run of '${target}' is ${step}: its rollout is under way, so it can no longer be cancelled; it rolls back by itself if a live check fails, and its record will say how it ended.`;
+        case 'promoting':
+        case 'ended':
+            return `The run of '${target}' is ${step}: it can no longer be cancelled; its record will say how it ended.`;
+    }
+}
 
 /** Who the record names when neither App Service Authentication nor the body names anyone. */
 export const ANONYMOUS_CANCELLER = 'a function key holder';
@@ -30,6 +60,8 @@ export const ANONYMOUS_CANCELLER = 'a function key holder';
  * caller App Service Authentication signed in (`x-ms-client-principal`), else the body's `by`,
  * else {@link ANONYMOUS_CANCELLER} (the Node worker is not told which function key was used).
  * Answers 202 `{ target, instanceId, runId?, step, by, at, why? }` when the request was raised;
+ * 200 `{ target, instanceId, runId?, step, alreadyRequested: { by, at, why? } }` when this run was
+ * already asked (the first request stands; this one is not raised, and its `why` is not recorded);
  * 400 for a bad body; 401 for an unreadable principal header; 404 for an unknown target; 409
  * `{ error, target, step? }` when no run is in flight, it is starting or suspended, or it has
  * begun to promote; 503 when the task hub does not answer.
@@ -77,32 +109,47 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
         );
     }
     if (!step) return conflict(`The run of '${target}' is starting; try again in a few seconds.`);
-    if (TOO_LATE.has(step)) {
-        return conflict(
-            `The run of '${target}' is ${step}: it can no longer be cancelled; its record will say how it ended.`,
-        );
-    }
+    const tooLate = tooLateToCancel(target, step);
+    if (tooLate) return conflict(tooLate);
     const event: CancelRequestEvent = {
         by,
         at: new Date().toISOString(),
         ...(body.value.why ? { why: body.value.why } : {}),
     };
+    const where = {
+        target,
+        instanceId: live.instanceId,
+        ...(status?.runId ? { runId: status.runId } : {}),
+        step,
+    };
+    // One request per run: the first is claimed before it is raised, so a second one (the run may
+    // be busy for a while before it sees the first) is told who asked first instead of being
+    // accepted and dropped. A run whose status predates `startedAt` cannot be told apart from the
+    // next run of the instance, so its requests are raised unclaimed, as before.
+    const execution = status?.startedAt ? `${live.instanceId}-${status.startedAt}` : undefined;
+    if (execution) {
+        let claim: { created: boolean; request: CancelRequestEvent };
+        try {
+            claim = await deps.runs.claimCancelRequest(target, execution, event);
+        } catch (err) {
+            return unavailable(err);
+        }
+        if (!claim.created) {
+            context.log(
+                `${live.instanceId} was already asked to stop by ${claim.request.by}; not asked again for ${by}.`,
+            );
+            return { status: 200, jsonBody: { ...where, alreadyRequested: claim.request } };
+        }
+    }
     try {
         await client.raiseEvent(live.instanceId, CANCEL_EVENT, event);
     } catch (err) {
+        // Withdrawn, so that a retry asks again rather than being told the run was already asked.
+        if (execution) await deps.runs.releaseCancelRequest(target, execution).catch(() => undefined);
         return unavailable(err);
     }
     context.log(`Asked ${live.instanceId} (at '${step}') to stop, for ${by}.`);
-    return {
-        status: 202,
-        jsonBody: {
-            target,
-            instanceId: live.instanceId,
-            ...(status?.runId ? { runId: status.runId } : {}),
-            step,
-            ...event,
-        },
-    };
+    return { status: 202, jsonBody: { ...where, ...event } };
 }
 
 app.http('cancelRetrainHttp', {

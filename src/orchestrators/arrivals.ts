@@ -1,7 +1,15 @@
 import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
-import { ArrivalsInput, ArrivalsView, CustomStatus, RetrainInput, RunRecord, RunTrigger } from './contracts';
+import {
+    ArrivalsInput,
+    ArrivalsView,
+    CustomStatus,
+    ManifestSnapshot,
+    RetrainInput,
+    RunRecord,
+    RunTrigger,
+} from './contracts';
 import { messageOf } from './messageOf';
 
 /**
@@ -79,7 +87,7 @@ export function* finalLook(
             op: 'close',
             instanceId: context.df.instanceId,
             runId: record.runId,
-            listed: listedWrites(record),
+            listed: listedWrites(record.manifest),
         });
     } catch (err) {
         // Left pending: the timer's catch-up pass starts the run.
@@ -90,10 +98,14 @@ export function* finalLook(
     return view.pending > 0 && view.blobName ? { kind: 'blob', blobName: view.blobName } : undefined;
 }
 
-/** The blob versions the run's listing saw (trained, refused or left out), quotes stripped. */
-function listedWrites(record: RunRecord): { blobName: string; etag: string }[] {
-    const m = record.manifest;
+/** The blob versions a run's listing saw (trained, refused or left out), quotes stripped. */
+export function listedWrites(m: ManifestSnapshot | undefined): { blobName: string; etag: string }[] {
     if (!m) return [];
     const all = [...m.blobs, ...(m.rejected ?? []), ...(m.leftOut ?? [])];
-    return all.flatMap((b) => (b.etag ? [{ blobName: b.name, etag: b.etag.replace(/^(W\/)?"(.*)"$/, '$2') }] : []));
+    return all.flatMap((b) => (b.etag ? [{ blobName: b.name, etag: bareEtag(b.etag) }] : []));
+}
+
+/** An ETag without its quotes (and weak marker), as blob listings and events spell it differently. */
+export function bareEtag(etag: string): string {
+    return etag.replace(/^(W\/)?"(.*)"$/, '$2');
 }

@@ -28,6 +28,7 @@ export class RunCancelledSignal extends Error {
 export class CancelWatch {
     #task: df.Task | undefined;
     #yielded = false;
+    #passed = false;
 
     constructor(
         private readonly context: df.OrchestrationContext,
@@ -52,9 +53,20 @@ export class CancelWatch {
 
     /** @throws RunCancelledSignal when a request has been seen. */
     throwIfRequested(): void {
+        const request = this.seen();
+        if (request) throw new RunCancelledSignal(request);
+    }
+
+    /**
+     * The request the listener has received, if any, without acting on it. After the checkpoint
+     * before promotion nothing acts on a request any more; the run reads it here to record that one
+     * came too late (the route checked the step, then the run moved past the checkpoint before the
+     * request reached it) rather than drop it.
+     */
+    seen(): CancelRequestEvent | undefined {
         const task = this.#task;
-        if (task === undefined || !task.isCompleted) return;
-        throw new RunCancelledSignal(cancelRequestOf(task.result, this.context.df.currentUtcDateTime.toISOString()));
+        if (task === undefined || !task.isCompleted) return undefined;
+        return cancelRequestOf(task.result, this.context.df.currentUtcDateTime.toISOString());
     }
 
     /**
@@ -67,9 +79,21 @@ export class CancelWatch {
     *checkpoint(): Generator<df.Task, void, unknown> {
         if (!this.enabled) return;
         this.throwIfRequested();
-        if (this.#yielded) return;
-        const timer = this.context.df.createTimer(this.context.df.currentUtcDateTime);
-        this.after(yield this.context.df.Task.any(this.race([timer])));
+        if (!this.#yielded) {
+            const timer = this.context.df.createTimer(this.context.df.currentUtcDateTime);
+            this.after(yield this.context.df.Task.any(this.race([timer])));
+        }
+        this.#passed = true;
+    }
+
+    /**
+     * A request that reached the run after its {@link checkpoint}: too late to act on, so the run
+     * records it as declined. The listener stays open after the checkpoint, so the SDK still
+     * delivers a request raised later; undefined before the checkpoint (a request seen then stops
+     * the run) and when none came.
+     */
+    late(): CancelRequestEvent | undefined {
+        return this.#passed ? this.seen() : undefined;
     }
 
     #listener(): df.Task {

@@ -544,6 +544,14 @@ export interface CancellationRecord {
     step: string;
     /** The BES job the run had running, and whether cancelling it succeeded (`cancelled`) or not. */
     job?: { jobId: string; outcome: 'cancelled' | 'cancel-failed'; detail?: string };
+    /**
+     * `false` when the request reached the run only after it had begun to promote (the route had
+     * seen an earlier step): the run went on and ended in its own state, and `step` is where the
+     * request found it. Absent when the request stopped the run (state Cancelled).
+     */
+    honoured?: false;
+    /** Why a request was not honoured, one line for people (only with `honoured: false`). */
+    declined?: string;
 }
 
 export interface RunRecord {
@@ -568,7 +576,10 @@ export interface RunRecord {
      * trained and was judged again instead of ending Skipped.
      */
     forced?: boolean;
-    /** Who stopped the run, when and at which step: only for a Cancelled run. */
+    /**
+     * Who stopped the run, when and at which step, for a Cancelled run; for a run that a request
+     * reached too late to stop, the request with `honoured: false`.
+     */
     cancellation?: CancellationRecord;
     /** An Azure ML v2 target's rollout: model version, deployment, traffic steps and their checks. */
     rollout?: RolloutRecord;
@@ -603,6 +614,12 @@ export type Step =
 
 export interface CustomStatus {
     step: Step;
+    /**
+     * When this execution of the instance began (orchestration clock, ISO). Continue-as-new keeps
+     * the instance id, so the cancel route tells one run's requests from the next's by it. Absent
+     * from statuses set before it existed, and from the final look for new data.
+     */
+    startedAt?: string;
     runId?: string;
     jobId?: string;
     since: string;

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
 import { CustomStatus, ManifestBlob, ManifestSnapshot, RetrainInput, RunRecord, RunTrigger } from './contracts';
-import { finalLook } from './arrivals';
+import { bareEtag, finalLook, listedWrites } from './arrivals';
 import { messageOf } from './messageOf';
 
 /**
@@ -50,9 +50,23 @@ function* lookAgain(
         return undefined;
     }
     if (now.runKey === used.runKey) return undefined;
-    // Only new or changed files start a run, as with the blob trigger; a file deleted alone does not.
-    const before = new Set(used.blobs.map(identity));
-    const arrived = now.blobs.find((b) => !before.has(identity(b)));
+    return arrivalSince(used, now);
+}
+
+/**
+ * The trigger for the data that arrived between two listings, or undefined when none did. Only a
+ * write the earlier listing did not see starts a run, as with the blob trigger: a new file, or a new
+ * version of a listed one (unless it holds the very rows the run trained: an identical re-upload).
+ * The run key also changes when the set of files to train changes without any write: a file
+ * deleted, excluded or quarantined (by this very run, when it ended Rejected), which can pull a
+ * file the run listed but left out (outside the window, say) into the set. That is no new data; a
+ * run for it would be named after a file nobody uploaded, and after a quarantining rejection it
+ * would be rejected and quarantine the next file in turn.
+ */
+export function arrivalSince(used: ManifestSnapshot, now: ManifestSnapshot): RunTrigger | undefined {
+    const seen = new Set(listedWrites(used).map((w) => `${w.blobName}\0${w.etag}`));
+    const trained = new Set(used.blobs.map(identity));
+    const arrived = now.blobs.find((b) => !seen.has(`${b.name}\0${bareEtag(b.etag)}`) && !trained.has(identity(b)));
     return arrived ? { kind: 'blob', blobName: arrived.name } : undefined;
 }
 

@@ -51,10 +51,16 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         state: 'Failed',
         timings: {},
     };
+    // Where the run was when a request too late to act on reached it (see CancelWatch.late): the
+    // step it was in when the next step began, since the request arrived during that step.
+    let current: Step | undefined;
+    let lateAt: Step | undefined;
     const step = (name: Step): void => {
+        if (lateAt === undefined && current !== undefined && watch.late()) lateAt = current;
+        current = name;
         const since = context.df.currentUtcDateTime.toISOString();
         record.timings[name] = since;
-        context.df.setCustomStatus(statusOf(record, name, since));
+        context.df.setCustomStatus(statusOf(record, name, since, startedAt));
     };
     let recording = false;
     const finish = function* (
@@ -65,6 +71,8 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         record.state = state;
         if (reason !== undefined) record.reason = reason;
         if (detail !== undefined) record.reasonDetail = detail;
+        const late = state === 'Cancelled' ? undefined : watch.late();
+        if (late) record.cancellation = declinedCancellation(late, lateAt ?? current ?? 'promoting');
         step('recording');
         recording = true;
         yield* callActivity(context, 'record', record, retry);
@@ -74,13 +82,13 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
 
     let done: RunRecord;
     try {
-        done = yield* runSteps(context, input, plan, retry, record, step, finish, watch);
+        done = yield* runSteps(context, input, plan, retry, record, step, finish, watch, startedAt);
     } catch (err) {
         // An activity failed beyond its retries: the run still ends recorded, naming the step.
         if (recording) throw err;
         if (err instanceof RunCancelledSignal) {
             done = yield* cancelRun(context, plan, retry, input, record, err.request, startedAt, finish);
-            return yield* afterRecord(context, retry, input, plan, done);
+            return yield* afterRecord(context, retry, input, plan, done, startedAt);
         }
         const at = Object.keys(record.timings).at(-1) ?? 'starting';
         if (!record.runId)
@@ -88,7 +96,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
         const { reason, detail } = reasonOf(err);
         done = yield* finish('Failed', `Step '${at}' failed: ${reason}`, detail);
     }
-    return yield* afterRecord(context, retry, input, plan, done);
+    return yield* afterRecord(context, retry, input, plan, done, startedAt);
 }
 
 /** After the record: a fresh look for data that arrived meanwhile, which continues as a new run. */
@@ -98,6 +106,7 @@ function* afterRecord(
     input: RetrainInput,
     plan: TargetPlan,
     done: RunRecord,
+    startedAt: Date,
 ): Generator<df.Task, RunRecord, unknown> {
     const next = yield* followUpTrigger(context, retry, input, done, plan.outbox === true);
     if (next) {
@@ -106,13 +115,13 @@ function* afterRecord(
         context.df.continueAsNew(again);
     } else {
         // Back to 'done' after the look for new data; the stored record keeps its timings.
-        context.df.setCustomStatus(statusOf(done, 'done', done.timings.done ?? ''));
+        context.df.setCustomStatus(statusOf(done, 'done', done.timings.done ?? '', startedAt));
     }
     return done;
 }
 
-function statusOf(record: RunRecord, step: Step, since: string): CustomStatus {
-    const status: CustomStatus = { step, since };
+function statusOf(record: RunRecord, step: Step, since: string, startedAt: Date): CustomStatus {
+    const status: CustomStatus = { step, startedAt: startedAt.toISOString(), since };
     if (record.runId) status.runId = record.runId;
     if (record.job) status.jobId = record.job.jobId;
     return status;
@@ -127,6 +136,7 @@ function* runSteps(
     step: (name: Step) => void,
     finish: Finish,
     watch: CancelWatch,
+    startedAt: Date,
 ): Generator<df.Task, RunRecord, unknown> {
     if (input.trigger.kind === 'blob') {
         step('debouncing');
@@ -194,7 +204,7 @@ function* runSteps(
             input.target,
             record.runId,
             {
-                ...statusOf(record, 'awaiting-approval', since),
+                ...statusOf(record, 'awaiting-approval', since, startedAt),
                 judged: {
                     metrics: verdict.metrics,
                     champion: verdict.comparedTo
@@ -417,6 +427,24 @@ function* cancelRun(
     record.cancellation = cancellation;
     const why = request.why ? `: ${request.why}` : '.';
     return yield* finish('Cancelled', `Cancelled by ${request.by} while ${at}${why}`, detail);
+}
+
+/**
+ * A cancel request that reached the run after it had begun to promote: the route had seen an
+ * earlier step and accepted it (202), then the run moved past its last checkpoint before the
+ * request arrived. It cannot stop the run any more, but the record keeps it, so the person who asked
+ * sees that the request arrived and why it did not stop the run.
+ */
+function declinedCancellation(request: CancelRequestEvent, at: Step): CancellationRecord {
+    return {
+        kind: 'requested',
+        by: request.by,
+        at: request.at,
+        ...(request.why ? { why: request.why } : {}),
+        step: at,
+        honoured: false,
+        declined: `Too late: the run was already ${at} (past the last point a run can stop), so it went on.`,
+    };
 }
 
 /** Sortable, unique per target and data: the orchestration clock plus the run key. */

@@ -1,6 +1,6 @@
 import { ContainerClient, RestError } from '@azure/storage-blob';
 
-import type { ApprovalDecisionEvent, ChampionRef, RunRecord } from '../orchestrators/contracts';
+import type { ApprovalDecisionEvent, CancelRequestEvent, ChampionRef, RunRecord } from '../orchestrators/contracts';
 
 /** The model a target's endpoint serves, as Retrainer last promoted it. */
 export interface Champion extends ChampionRef {
@@ -24,7 +24,8 @@ export class ChampionChangedError extends Error {
 /**
  * Run records, run keys and champions, as JSON blobs in one container:
  * `runs/{target}/{runId}.json`, `runkeys/{target}/{runKey}.json`, `champions/{target}.json`,
- * `approvals/{target}/{runId}.json`, `cancelled/{target}/{runKey}.json` (and the intake cache,
+ * `approvals/{target}/{runId}.json`, `cancelled/{target}/{runKey}.json`,
+ * `cancel-requests/{target}/{execution}.json` (and the intake cache,
  * `intake/{target}.json`, see `intake/verdicts.ts`; the data state, `datastate/{target}.json`, see
  * `dataState.ts`).
  * Run ids sort by time, so listing a prefix gives history in order.
@@ -155,6 +156,46 @@ export class RunStore {
         return (await this.getJson<ApprovalDecisionEvent>(`approvals/${target}/${runId}.json`))?.value;
     }
 
+    /**
+     * Records the cancel request for one execution of a target's instance, create-only: the first
+     * request wins. `execution` names the execution (instance id and start time: continue-as-new
+     * keeps the instance id, so a later run can be asked again). Returns `created: true` when this
+     * call wrote it, otherwise the request already stored.
+     */
+    async claimCancelRequest(
+        target: string,
+        execution: string,
+        request: CancelRequestEvent,
+    ): Promise<{ created: boolean; request: CancelRequestEvent }> {
+        const name = cancelRequestBlob(target, execution);
+        const body = JSON.stringify(request, null, 2);
+        const put = () =>
+            this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+                blobHTTPHeaders: { blobContentType: 'application/json' },
+                conditions: { ifNoneMatch: '*' },
+            });
+        try {
+            try {
+                await put();
+            } catch (err) {
+                if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+                await this.ensure();
+                await put();
+            }
+            return { created: true, request };
+        } catch (err) {
+            if (!(err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412))) throw err;
+        }
+        const existing = await this.getJson<CancelRequestEvent>(name);
+        if (!existing) throw new Error(`The cancel request for '${target}' vanished after it was written.`);
+        return { created: false, request: existing.value };
+    }
+
+    /** Withdraws a claimed cancel request whose event could not be raised, so that a retry asks again. */
+    async releaseCancelRequest(target: string, execution: string): Promise<void> {
+        await this.container.getBlockBlobClient(cancelRequestBlob(target, execution)).deleteIfExists();
+    }
+
     private async putJson(name: string, value: unknown): Promise<void> {
         const body = JSON.stringify(value, null, 2);
         const put = () =>
@@ -180,6 +221,10 @@ export class RunStore {
             throw err;
         }
     }
+}
+
+function cancelRequestBlob(target: string, execution: string): string {
+    return `cancel-requests/${target}/${execution.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
 }
 
 function runIdOf(blobName: string): string {

@@ -91,7 +91,32 @@ describe('cancelling a run over HTTP, end to end through the dev host', () => {
         const job = (await (
             await fetch(bes, { headers: { authorization: `Bearer ${demoSettings.CHURN_TRAINING_KEY}` } })
         ).json()) as { StatusCode: unknown };
-        assert.ok(['Cancelled', 4, '4'].includes(job.StatusCode as string), JSON.stringify(job));
+        assert.equal(job.StatusCode, 'Cancelled', JSON.stringify(job));
+    });
+
+    it('a second request while the first is being carried out is told who asked first; the first stands', async () => {
+        const count = (await runs()).length;
+        // The job trains until cancelled, and the cancel takes a while: the run stays in flight.
+        app.studio.faults.set('churn-training', {
+            jobNeverFinishes: true,
+            http: [{ operation: 'cancelJob', delayInMs: 5_000 }],
+        });
+        await app.idle('churn');
+        assert.equal((await app.call('retrain/churn', { method: 'POST' })).status, 202);
+        await app.atStep('churn', 'training', (s) => !!s.jobId);
+
+        const first = await cancel({ by: 'ana', why: 'wrong file' });
+        assert.equal(first.status, 202, JSON.stringify(first.body));
+        const second = await cancel({ by: 'bo', why: 'also wrong' });
+        assert.equal(second.status, 200, JSON.stringify(second.body));
+        assert.deepEqual(second.body.alreadyRequested, { by: 'ana', at: first.body.at, why: 'wrong file' });
+        assert.equal(second.body.runId, first.body.runId);
+        assert.equal(second.body.by, undefined, 'the second request is not presented as made');
+
+        const record = await nextRecord(count);
+        assert.equal(record.state, 'Cancelled', record.reason);
+        assert.equal(record.cancellation?.by, 'ana');
+        assert.equal(record.cancellation?.why, 'wrong file');
     });
 
     it('the cancelled data still trains when somebody asks for a retrain', async () => {

@@ -55,11 +55,14 @@ interface Script {
     cancelAt?: (n: number, task: FakeTask & { kind: 'any' }) => boolean;
     /** Marks the cancel listener completed (as the SDK does for a request raised meanwhile) before this activity answers. */
     cancelDuring?: string;
+    /** With `cancelDuring`: only on this call of that activity (from 1); default every call. */
+    cancelOnCall?: number;
 }
 
 function scripted(script: Script) {
     const activity = activityAnswers(script.activities ?? {}, defaults);
     let anys = 0;
+    const counts: Record<string, number> = {};
     let listener: (FakeTask & { result?: unknown }) | undefined;
     const complete = (t: FakeTask & { result?: unknown }): void => {
         t.isCompleted = true;
@@ -81,7 +84,9 @@ function scripted(script: Script) {
             return { value: task.tasks.find((t) => t.kind === 'timer') };
         }
         if (task.kind !== 'activity') throw new Error(`unexpected ${task.kind}`);
-        if (script.cancelDuring === task.name && listener) complete(listener);
+        counts[task.name] = (counts[task.name] ?? 0) + 1;
+        const onCall = script.cancelOnCall === undefined || script.cancelOnCall === counts[task.name];
+        if (script.cancelDuring === task.name && onCall && listener) complete(listener);
         return activity(task);
     };
 }
@@ -201,6 +206,76 @@ describe('cancelling a run', () => {
         const run = runFake(retrainOrchestrator, blobInput, scripted({}));
         assert.equal(recorded(run.calls).state, 'Promoted');
         assert.equal(recorded(run.calls).cancellation, undefined);
+    });
+
+    it('a request that reaches a classic run after its checkpoint is recorded, not honoured', () => {
+        // The route saw 'evaluating' and raised; the run had passed its checkpoint by the time it arrived.
+        const run = runFake(retrainOrchestrator, httpInput, scripted({ cancelDuring: Activities.promote }));
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Promoted', 'promotion runs to its end');
+        assert.deepEqual(record.cancellation, {
+            kind: 'requested',
+            by: 'ana',
+            at: request.at,
+            why: 'wrong file',
+            step: 'promoting',
+            honoured: false,
+            declined: 'Too late: the run was already promoting (past the last point a run can stop), so it went on.',
+        });
+    });
+
+    it('a request that reaches an Azure ML v2 run while it bakes is recorded with that step; the rollout goes on', () => {
+        const rolloutPlan: TargetPlan = {
+            ...plan,
+            rollout: {
+                stepsInPercent: [10, 50, 100],
+                bakeInMs: 600_000,
+                pollIntervalInMs: 10_000,
+                operationTimeoutInMs: 120_000,
+                keepDeployments: 1,
+            },
+        };
+        const deployment = 'churn-1a2b3c4d';
+        const op = (kind: string) => ({ value: { operation: { kind, endpoint: 'churn-online', state: kind } } });
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                activities: {
+                    [Activities.loadPlan]: () => ({ value: rolloutPlan }),
+                    [Activities.registerModel]: () => ({
+                        value: { modelId: 'm', name: 'churn', version: 'r1', modelUri: 'azureml://x/model/' },
+                    }),
+                    [Activities.beginDeployment]: () => ({
+                        value: {
+                            deployment,
+                            serving: 'blue',
+                            trafficBefore: { blue: 100 },
+                            earlier: ['blue'],
+                            operation: { kind: 'deployment', endpoint: 'churn-online', deployment, state: 's' },
+                        },
+                    }),
+                    [Activities.pollOperation]: () => ({ value: { status: 'Succeeded' } }),
+                    [Activities.setTraffic]: () => op('endpoint'),
+                    [Activities.deleteDeployment]: () => op('deleteDeployment'),
+                    [Activities.checkDeployment]: () => ({ value: { passed: true, reasons: ['ok'] } }),
+                },
+                // Raised while the first traffic step bakes: its live check is the second check.
+                cancelDuring: Activities.checkDeployment,
+                cancelOnCall: 2,
+            }),
+        );
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Promoted', record.reason);
+        assert.deepEqual(
+            record.rollout?.steps.map((s) => s.percent),
+            [10, 50, 100],
+        );
+        assert.equal(record.cancellation?.honoured, false);
+        assert.equal(record.cancellation?.by, 'ana');
+        assert.equal(record.cancellation?.why, 'wrong file');
+        assert.equal(record.cancellation?.step, 'baking');
+        assert.match(record.cancellation?.declined ?? '', /^Too late: the run was already baking/);
     });
 
     it('a plan recorded before cancellation never listens for it', () => {

@@ -357,6 +357,60 @@ describe('retrain orchestrator after recording a run', () => {
         }
     });
 
+    it('a file that only slid into the window is no arrival: after a quarantining rejection, a deletion, an exclusion', () => {
+        const a = { name: 'churn/a.csv', etag: '"1"', contentLength: 10, contentHash: 'aa' };
+        const b = { name: 'churn/b.csv', etag: '"2"', contentLength: 10, contentHash: 'bb' };
+        const c = { name: 'churn/c.csv', etag: '"3"', contentLength: 10, contentHash: 'cc' };
+        const window = (f: typeof a) => ({ name: f.name, etag: f.etag, why: 'window' as const, reason: 'outside' });
+        // The run trained the newest file; the window (lastFiles 1) left the older ones out.
+        const used: ManifestSnapshot = { runKey: 'k-c', blobs: [c], leftOut: [window(b), window(a)] };
+        const afters: [string, ManifestSnapshot][] = [
+            [
+                'its own rejection quarantined c',
+                {
+                    runKey: 'k-b',
+                    blobs: [b],
+                    leftOut: [{ ...window(c), why: 'quarantined', runId: 'r1' }, window(a)],
+                },
+            ],
+            ['c was deleted', { runKey: 'k-b', blobs: [b], leftOut: [window(a)] }],
+            ['c was excluded', { runKey: 'k-b', blobs: [b], leftOut: [{ ...window(c), why: 'excluded' }, window(a)] }],
+        ];
+        for (const [what, after] of afters) {
+            const run = runFake(
+                retrainOrchestrator,
+                httpInput,
+                scripted({
+                    [Activities.evaluate]: () => ({ value: { ...passed, passed: false, reasons: ['low'] } }),
+                    [Activities.snapshotManifest]: (_i, n) => ({ value: n === 1 ? used : after }),
+                }),
+            );
+            assert.equal(run.output.state, 'Rejected');
+            assert.equal(run.continuedAsNew, undefined, `${what}: b was listed by the run, so no run for it`);
+        }
+        // A real upload during the run still starts one, named after the upload, not the slid file.
+        const d = { name: 'churn/d.csv', etag: '"4"', contentLength: 10, contentHash: 'dd' };
+        const withUpload: ManifestSnapshot = { runKey: 'k-bd', blobs: [b, d], leftOut: [window(a)] };
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({ [Activities.snapshotManifest]: (_i, n) => ({ value: n === 1 ? used : withUpload }) }),
+        );
+        assert.deepEqual(run.continuedAsNew, { target: 'churn', trigger: { kind: 'blob', blobName: d.name } });
+        // A new version of a file the run left out is new data too.
+        const b2 = { ...b, etag: '"5"', contentHash: 'b2' };
+        const rewritten = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.snapshotManifest]: (_i, n) => ({
+                    value: n === 1 ? used : { runKey: 'k-b2', blobs: [b2], leftOut: [window(c), window(a)] },
+                }),
+            }),
+        );
+        assert.deepEqual(rewritten.continuedAsNew, { target: 'churn', trigger: { kind: 'blob', blobName: b.name } });
+    });
+
     it('does not look again when the HTTP call named its files, or when no data was ever listed', () => {
         const named = runFake(
             retrainOrchestrator,

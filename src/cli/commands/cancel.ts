@@ -8,7 +8,8 @@ import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
 export const cancelUsage = `retrainer cancel <target> [--by NAME] [--why TEXT] [--wait] [--timeout-seconds N]
   Asks the target's run in flight to stop: it cancels its training job and is recorded Cancelled,
   with who (--by, default your user name; the signed-in caller where App Service Authentication
-  is on), when and why. A run that has begun to promote can no longer be cancelled.
+  is on), when and why. A run that has begun to promote can no longer be cancelled. A run already
+  asked is not asked again: it says who asked first, when and why.
   --wait follows it to its run record and exits with its code (14 Cancelled).`;
 
 /** The local user's name, the default `--by` (undefined where the OS cannot tell). */
@@ -18,6 +19,10 @@ function localUser(): string | undefined {
     } catch {
         return undefined;
     }
+}
+
+function capitalized(text: string): string {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `retrainer cancel`: exit 0 once the run was asked (or, with --wait, the run's own exit code). */
@@ -43,12 +48,23 @@ export async function cancel(argv: string[]): Promise<number> {
         asked: await client.cancelRun(target, { ...(by ? { by } : {}), ...(values.why ? { why: values.why } : {}) }),
     }));
     const which = asked.runId ? `run ${asked.runId}` : 'the run';
-    console.log(`Asked ${which} of '${asked.target}' (at '${asked.step}') to stop, for ${asked.by}.`);
+    if ('alreadyRequested' in asked) {
+        const first = asked.alreadyRequested;
+        const why = first.why ? ` ("${first.why}")` : '';
+        console.log(
+            `${capitalized(which)} of '${asked.target}' (at '${asked.step}') was already asked to stop by ${first.by} at ${first.at}${why}; that request stands, this one was not sent.`,
+        );
+    } else console.log(`Asked ${which} of '${asked.target}' (at '${asked.step}') to stop, for ${asked.by}.`);
     if (!values.wait) return 0;
     const run = await waitForRun(client, target, (r) => !before.has(r.runId) && r.instanceId === asked.instanceId, {
         timeoutInMs,
         onStep: (step) => console.error(`  ... ${step}`),
     });
     console.log(describeRun(run));
+    // Asked just before the run passed its last stopping point: it went on, and its record says so.
+    if (run.cancellation?.honoured === false)
+        console.log(
+            `The request to stop came too late: ${run.cancellation.declined ?? 'the run had begun to promote'}`,
+        );
     return exitCodeOf(run);
 }

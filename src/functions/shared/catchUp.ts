@@ -4,6 +4,7 @@ import type * as df from 'durable-functions';
 
 import type { ActivityDeps } from '../../activities/deps';
 import { snapshotManifest } from '../../activities/snapshotManifest';
+import { arrivalSince } from '../../orchestrators/followUp';
 import type { Outbox } from '../../retraining/outbox';
 import { readInstance, startOrSignal } from './startRetrain';
 import { recordTerminatedRun } from './terminated';
@@ -107,6 +108,13 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
 }
 
 /**
+ * Final states whose run judged the data it listed: its listing is what later data is new against.
+ * A Failed or Cancelled run judged nothing (its data is judged again, or left alone when a person
+ * cancelled it).
+ */
+const JUDGED: ReadonlySet<string> = new Set(['Promoted', 'Rejected', 'RolledBack', 'Skipped']);
+
+/**
  * The timer's catch-up pass, for every target (scheduled or not): a target with no live run whose
  * outbox holds a pending blob arrival, or whose data's run key no run has judged (the snapshot's
  * `previousRunId` is absent), gets a run. So an upload whose event Event Grid dropped, whose trigger
@@ -115,7 +123,10 @@ export async function countMissedEvents(blobs: BlobServiceClient, env: NodeJS.Pr
  * write its own record; see shared/terminated.ts); its data is then judged again like a crash's.
  * Refused files, and files the data policy leaves out (excluded, quarantined, outside the window),
  * are not in the snapshot, so they count as judged; data whose run was cancelled is left alone (the
- * person who cancelled it chose not to train it now).
+ * person who cancelled it chose not to train it now); and a set that differs from the last judged
+ * run's only because files left it or moved into it (deleted, excluded, quarantined, the window)
+ * holds no write that run did not list, so it is not started either: an upload, `retrain` or the
+ * target's schedule trains it.
  * @throws DurableOutageError or storage errors for the first target that failed, after trying all.
  */
 export async function catchUp(
@@ -154,8 +165,16 @@ export async function catchUp(
                         ? await deps.runs.findCancelledByKey(t.name, snap.runKey)
                         : undefined;
                 if (snap.blobs.length > 0 && !snap.previousRunId && !cancelled) {
-                    reason = 'unjudged-data';
-                    blobName = snap.blobs[0].name;
+                    // Against the last judged listing, only a write it did not see is new data, and
+                    // names the run; a set changed by a deletion, exclusion or quarantine alone is not
+                    // (after a quarantining rejection it would reject and quarantine the next file).
+                    const [last] = await deps.runs.listRuns(t.name, 1);
+                    const judged = last?.manifest && JUDGED.has(last.state) ? last.manifest : undefined;
+                    const arrival = judged ? arrivalSince(judged, snap) : undefined;
+                    if (!judged || arrival?.kind === 'blob') {
+                        reason = 'unjudged-data';
+                        blobName = arrival?.kind === 'blob' ? arrival.blobName : snap.blobs[0].name;
+                    }
                 }
             }
             if (!reason || !blobName) continue;

@@ -43,4 +43,36 @@ describe('retrainer cancel', () => {
             /Run \S+ of 'churn': Cancelled\n {2}reason: Cancelled by ana while debouncing: wrong file/,
         );
     });
+
+    it('says who asked first when the run was already asked, and --wait still follows it', async () => {
+        // The job trains until cancelled, and the cancel takes a while: the run stays in flight.
+        app.studio.faults.set('churn-training', {
+            jobNeverFinishes: true,
+            http: [{ operation: 'cancelJob', delayInMs: 5_000 }],
+        });
+        await app.until(
+            'the previous run never ended',
+            async () => (await cli('status', 'churn')).stdout,
+            (s) => s.includes('in flight: nothing'),
+        );
+        await cli('retrain', 'churn');
+        await app.until(
+            'the run never trained',
+            async () => (await cli('status', 'churn')).stdout,
+            (s) => s.includes('step training'),
+        );
+        const first = await cli('cancel', 'churn', '--by', 'ana', '--why', 'wrong file');
+        assert.match(first.stdout, /^Asked run \S+ of 'churn' \(at 'training'\) to stop, for ana\.$/m);
+        const done = await cli('cancel', 'churn', '--by', 'bo', '--why', 'also wrong', '--wait').then(
+            () => assert.fail('--wait must exit non-zero for Cancelled'),
+            (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+        assert.equal(done.code, 14, done.stderr);
+        assert.match(
+            done.stdout,
+            /^Run \S+ of 'churn' \(at 'training'\) was already asked to stop by ana at \S+ \("wrong file"\); that request stands, this one was not sent\.$/m,
+        );
+        assert.match(done.stdout, /reason: Cancelled by ana while training: wrong file/);
+        app.studio.faults.clear('churn-training');
+    });
 });
