@@ -429,7 +429,9 @@ function approvalPanel(target, runId, waiting) {
             'p',
             {},
             `Since ${new Date(waiting.since).toLocaleString()}`,
-            waiting.until ? `; decided by timeout at ${new Date(waiting.until).toLocaleString()}` : '',
+            waiting.until
+                ? `; if no one decides by ${new Date(waiting.until).toLocaleString()}, the timeout ${waiting.onTimeout === 'approve' ? 'approves' : 'rejects'} the model`
+                : '',
         ),
         judgedTable(waiting.judged),
         mayApprove

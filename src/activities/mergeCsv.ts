@@ -27,12 +27,22 @@ export class HeaderMismatchError extends DataRefusedError {
     }
 }
 
-/** A file is no longer the version the run's snapshot judged (replaced or changed since). */
+/**
+ * A file is no longer the version the run's snapshot judged: replaced or changed since, or
+ * (`deleted`) gone, which says so rather than imply a new version will train.
+ */
 export class DataChangedError extends DataRefusedError {
-    constructor(blob: string) {
+    constructor(
+        blob: string,
+        readonly deleted = false,
+    ) {
         super(
-            `Data file '${blob}' changed after the run took its snapshot; the next run trains the new version.`,
-            'The file was replaced between the snapshot and the merge; its new version is judged by a later run.',
+            deleted
+                ? `Data file '${blob}' was deleted after the run took its snapshot; the run cannot train it.`
+                : `Data file '${blob}' changed after the run took its snapshot; the next run trains the new version.`,
+            deleted
+                ? 'The file was deleted between the snapshot and the merge; upload it again to train it.'
+                : 'The file was replaced between the snapshot and the merge; its new version is judged by a later run.',
         );
         this.name = 'DataChangedError';
     }
@@ -78,7 +88,14 @@ export async function writeCanonicalCsv(
                 body = res.readableStreamBody as Readable;
             } catch (err) {
                 if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) {
-                    throw new DataChangedError(file.name);
+                    // A conditional read of a missing blob may answer 412 (Azurite does), not 404: ask.
+                    const gone =
+                        err.statusCode === 404 ||
+                        !(await source
+                            .getBlobClient(file.name)
+                            .exists()
+                            .catch(() => true));
+                    throw new DataChangedError(file.name, gone);
                 }
                 throw err;
             }

@@ -73,7 +73,17 @@ export interface TargetView {
     inFlight: {
         instanceId: string;
         status: string;
-        step: { step: string; runId?: string; since?: string; until?: string } | null;
+        step: {
+            step: string;
+            runId?: string;
+            since?: string;
+            until?: string;
+            /** While awaiting approval: the run's metrics and the champion's (`CustomStatus.judged`). */
+            judged?: {
+                metrics: Record<string, number>;
+                champion: { runId: string; metrics: Record<string, number> } | null;
+            };
+        } | null;
     } | null;
     /** App-wide counts from the last catch-up pass (absent from older apps; null before the first pass). */
     missedEvents?: {

@@ -91,10 +91,10 @@ export function describeRun(run: RunView): string {
     for (const r of gate) lines.push(`  gate: ${r}`);
     const rollout = run.rollout?.deployment ? describeRollout(run.rollout, run.rollout.deployment, run) : [];
     lines.push(...rollout);
-    // A rejection's reason is the gate's reasons again, a rollout's is its outcome line; other
-    // reasons (a failed step, a skip) are news.
-    if (run.reason && !(gate.length > 0 && run.state === 'Rejected') && rollout.length === 0)
-        lines.push(`  reason: ${run.reason}`);
+    // A gate's rejection reason is its reasons again, a rollout's is its outcome line; other
+    // reasons (a person's or the approval timeout's rejection, a failed step, a skip) are news.
+    const gateRejected = run.state === 'Rejected' && gate.length > 0 && run.verdict?.passed === false;
+    if (run.reason && !gateRejected && rollout.length === 0) lines.push(`  reason: ${run.reason}`);
     const blobs = run.manifest?.blobs ?? [];
     const blank = blobs.reduce((n, b) => n + (b.blankRows ?? 0), 0);
     if (blank > 0) lines.push(`  skipped ${blank} blank row(s)`);

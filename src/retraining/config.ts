@@ -96,23 +96,45 @@ export function validateConfig(raw: unknown, source = 'config'): RetrainerConfig
 }
 
 /**
- * Reads, validates and resolves the config: the file at `file`, and every app setting it names
- * from `env`. Missing settings are reported together with any schema problems.
+ * The config file's JSON, not yet validated (`validateConfig` does that without app settings).
+ * @throws ConfigError naming the file: unreadable, or not JSON (at which line and column).
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+export function readConfigFile(file: string): unknown {
     let text: string;
     try {
         text = readFileSync(file, 'utf8');
     } catch {
         throw new ConfigError(file, [`cannot read the file (set ${CONFIG_PATH_SETTING} to its path)`]);
     }
-    let raw: unknown;
     try {
-        raw = JSON.parse(text) as unknown;
+        return JSON.parse(text) as unknown;
     } catch (e: unknown) {
-        throw new ConfigError(file, [`not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`]);
+        throw new ConfigError(file, [`not valid JSON: ${jsonErrorAt(text, e)}`]);
     }
-    const config = validateConfig(raw, file);
+}
+
+/**
+ * JSON.parse's message with its offset as a line and column (1-based), which an editor can jump
+ * to: Node 20 says only "at position N" (a UTF-16 offset into `text`); Node 22 adds
+ * "(line L column C)", kept as it is.
+ */
+export function jsonErrorAt(text: string, err: unknown): string {
+    const message = err instanceof Error ? err.message : 'parse error';
+    if (/\(line \d+ column \d+\)/.test(message)) return message;
+    return message.replace(/ at position (\d+)/, (_, position: string) => {
+        const before = text.slice(0, Number(position));
+        const line = before.split('\n').length;
+        const column = before.length - before.lastIndexOf('\n');
+        return ` at line ${line}, column ${column}`;
+    });
+}
+
+/**
+ * Reads, validates and resolves the config: the file at `file`, and every app setting it names
+ * from `env`. Missing settings are reported together with any schema problems.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+    const config = validateConfig(readConfigFile(file), file);
     const values = new Map<string, string>();
     const missing: string[] = [...settingsIssues(config.targets, env)];
     const storageSetting = config.storage.connectionStringSetting;

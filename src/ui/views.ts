@@ -15,6 +15,8 @@ export interface TargetSummary {
         since: string | null;
         /** Set while the run waits for approval: when the timeout decides. */
         until: string | null;
+        /** Set while the run waits for approval: what the timeout decides (the target's `approval.onTimeout`). */
+        onTimeout: 'approve' | 'reject' | null;
         runId: string | null;
         /** Set while the run waits for approval: its metrics and the champion's, as judged. */
         judged: JudgedMetrics | null;
@@ -62,6 +64,7 @@ export function targetSummary(
                   step: text(status?.step),
                   since: text(status?.since),
                   until: text(status?.until),
+                  onTimeout: text(status?.until) ? (target.approval?.onTimeout ?? 'reject') : null,
                   runId: text(status?.runId),
                   judged: judgedOf(status?.judged),
               }

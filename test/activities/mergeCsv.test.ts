@@ -127,4 +127,20 @@ describe('the canonical CSV BES receives (Azurite + studio emulator)', () => {
         const forged = fresh.blobs.map((b) => ({ ...b, contentHash: '0'.repeat(64) }));
         await assert.rejects(writeCanonicalCsv(data, forged, schema(), models(), 'merge/z.csv'), DataChangedError);
     });
+
+    it('a file deleted after the snapshot is said to be deleted, not changed', async () => {
+        const data = fx.blobs.getContainerClient(fx.dataContainer);
+        const r = 'churned,tenure,monthly_charges,support_calls,contract_months\n0,2,3,4,5\n';
+        await data.getBlockBlobClient('churn/zz-gone.csv').upload(r, r.length);
+        const m = await snapshotManifest(fx.deps, {
+            target: 'churn',
+            trigger: { kind: 'http', blobNames: ['churn/zz-gone.csv'] },
+        });
+        await data.deleteBlob('churn/zz-gone.csv');
+        await assert.rejects(writeCanonicalCsv(data, m.blobs, schema(), models(), 'merge/gone.csv'), {
+            name: 'DataChangedError',
+            message:
+                "Data file 'churn/zz-gone.csv' was deleted after the run took its snapshot; the run cannot train it.",
+        });
+    });
 });

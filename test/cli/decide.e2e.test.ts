@@ -89,5 +89,7 @@ describe('retrainer approve / reject', () => {
         assert.match(stdout, /^Rejected run \S+ of 'churn' \(by ana at \S+: not this batch\)\.$/m);
         assert.equal(await exited, 10, `exits with the Rejected code: ${err}`);
         assert.match(out, /Rejected/);
+        // The gate passed: the reason line says who rejected it, or the run reads as contradicting its gate lines.
+        assert.match(out, /^ {2}reason: Rejected by ana: not this batch$/m);
     });
 });

@@ -60,6 +60,30 @@ describe('intake cases through `retrainer upload`', () => {
         assert.match(houses, /Run \S+ of 'houses': Promoted/);
     });
 
+    it('score names a bad cell by the file line intake names it by, not by its row in the request', async () => {
+        // Line 1 the header, line 3 blank: the bad cell is on line 5, the third row scored.
+        const lines = [
+            'tenure,monthly_charges,support_calls,contract_months,churned',
+            '1,20,3,4,0',
+            '',
+            '5,60,7,8,1',
+            '9,n/a,1,2,0',
+        ];
+        writeFileSync(path.join(dir, 'churn-nonnumeric.csv'), `${lines.join('\n')}\n`);
+        const where = /\bline 5, column 'monthly_charges'/i;
+        for (const args of [
+            ['score', 'churn', 'churn-nonnumeric.csv'],
+            ['upload', 'churn-nonnumeric.csv'],
+        ]) {
+            await assert.rejects(cli(...args), (e: { code: number; stderr: string }) => {
+                assert.equal(e.code, 1, e.stderr);
+                assert.match(e.stderr, where, args[0]);
+                assert.doesNotMatch(e.stderr, /\brow \d/i, args[0]);
+                return true;
+            });
+        }
+    });
+
     for (const c of INTAKE_CASES) {
         it(`${c.file}: ${c.must === 'train' ? 'trains' : 'is refused before upload'}, then a good upload trains`, async () => {
             if (c.must === 'train') {

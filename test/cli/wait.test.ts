@@ -168,3 +168,37 @@ describe('describeRun: an Azure ML v2 rollout', () => {
         assert.equal(text, "Run r2 of 'churn-v2': Failed\n  reason: The job failed");
     });
 });
+
+describe('describeRun: a rejected run says who or what rejected it', () => {
+    const base = {
+        target: 'houses',
+        runId: 'r7',
+        instanceId: 'retrain-houses',
+        trigger: { kind: 'blob', blobName: 'houses/houses-h7k.csv' },
+        state: 'Rejected',
+        timings: {},
+    };
+    const passed = { passed: true, reasons: ['RMSE 10.2 <= 12 (threshold)'], metrics: { RMSE: 10.2 } };
+
+    it('names the person who rejected a model the gate passed', () => {
+        const reason = 'Rejected by ml-leads: forced rerun not needed';
+        assert.equal(
+            describeRun({ ...base, verdict: passed, reason }),
+            ["Run r7 of 'houses': Rejected", '  gate: RMSE 10.2 <= 12 (threshold)', `  reason: ${reason}`].join('\n'),
+        );
+    });
+
+    it('says the approval deadline passed with no decision', () => {
+        const reason =
+            'No approval decision before the deadline 2026-11-30T09:00:00.000Z; the timeout policy rejects the model.';
+        assert.match(describeRun({ ...base, verdict: passed, reason }), new RegExp(`\\n  reason: ${reason}$`));
+    });
+
+    it("does not repeat the gate's own reasons when the gate rejected the model", () => {
+        const failed = { passed: false, reasons: ['RMSE 14 > 12 (threshold)'], metrics: { RMSE: 14 } };
+        assert.equal(
+            describeRun({ ...base, verdict: failed, reason: 'RMSE 14 > 12 (threshold)' }),
+            ["Run r7 of 'houses': Rejected", '  gate: RMSE 14 > 12 (threshold)'].join('\n'),
+        );
+    });
+});

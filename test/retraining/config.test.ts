@@ -148,6 +148,19 @@ describe('retrainer config', () => {
         assert.match(issuesOf(() => loadConfig(bad, ENV))[0] ?? '', /not valid JSON/);
     });
 
+    it('says at which line and column the JSON breaks, not at which character offset', () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
+        const bad = path.join(dir, 'bad.json');
+        // A missing comma after line 3's value: the parser stops at the next key, line 4 column 5.
+        writeFileSync(
+            bad,
+            '{\n    "storage": {\n        "connectionStringSetting": "S"\n    }\n    "targets": []\n}\n',
+        );
+        const [issue = ''] = issuesOf(() => loadConfig(bad, ENV));
+        assert.match(issue, /^not valid JSON: .* at line 5, column 5\b/);
+        assert.doesNotMatch(issue, /position/);
+    });
+
     it('refuses the classic default endpoint as the endpoint to update', () => {
         const raw = sample();
         raw.targets[0].update.endpointName = raw.targets[0].update.defaultEndpointName;

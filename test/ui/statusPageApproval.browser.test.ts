@@ -67,6 +67,11 @@ describe('status page approvals in Chromium', { skip: missing }, () => {
         const judged = page.locator('table.judged');
         await judged.waitFor({ timeout: 20_000 });
         assert.match(await judged.innerText(), /auc\s+0\.\d{4}/i);
+        // Which way the deadline goes, not just that there is one (the config's onTimeout: reject).
+        assert.match(
+            await page.locator('section.approval').innerText(),
+            /; if no one decides by .+, the timeout rejects the model/,
+        );
         await page.fill('#why', 'baseline looks right');
         await page.keyboard.press('Tab');
         await page.click('button:has-text("Approve")');

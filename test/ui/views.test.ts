@@ -46,6 +46,22 @@ describe('status page views', () => {
         }
     });
 
+    it('says what the timeout of a waiting run decides, as the target configures it (reject by default)', () => {
+        const raw = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { targets: Record<string, unknown>[] };
+        const withApproval = (approval: Record<string, unknown>) =>
+            validateConfig({ ...raw, targets: [{ ...raw.targets[0], approval }] }).targets[0];
+        const waiting = {
+            runtimeStatus: 'Running',
+            customStatus: { step: 'awaiting-approval', since: 's', until: 'u' },
+        };
+        const onTimeout = (t: typeof churn, live: typeof waiting) =>
+            targetSummary(t, undefined, undefined, live).inFlight?.onTimeout;
+        assert.equal(onTimeout(withApproval({ required: true, onTimeout: 'approve' }), waiting), 'approve');
+        assert.equal(onTimeout(withApproval({ required: true }), waiting), 'reject');
+        const training = { runtimeStatus: 'Running', customStatus: { step: 'training', since: 's', until: '' } };
+        assert.equal(onTimeout(withApproval({ required: true, onTimeout: 'approve' }), training), null);
+    });
+
     it("names each run's approval outcome in the history, and leaves it out for runs without the step", () => {
         const history = targetHistory(
             churn,

@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 
 import { registerEmulatorCredential } from '../../local/studio/emulatorCredential';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
 
 import { createDeps, RUNS_CONTAINER_SETTING } from '../../activities/runtime';
 import { MlServiceError } from '../../clients/errors';
 import { ActivityDeps } from '../../activities/deps';
+import { dataBlobService } from '../../activities/dataStorage';
 import { besTrainingOf, CONFIG_PATH_SETTING, ConfigError, loadConfig, LoadedConfig } from '../../retraining/config';
 import type { TargetConfig } from '../../retraining/config';
 import { identityConnection } from '../../retraining/storageConnection';
@@ -100,38 +102,44 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     }
 
     let loaded: LoadedConfig | undefined;
-    if (!set(CONFIG_PATH_SETTING)) checks.push(skip('config', `${CONFIG_PATH_SETTING} is not set`));
+    const configFile = set(CONFIG_PATH_SETTING) ? path.resolve(input.baseDir, env[CONFIG_PATH_SETTING]!) : undefined;
+    if (configFile === undefined) checks.push(skip('config', `${CONFIG_PATH_SETTING} is not set`));
     else {
-        const file = path.resolve(input.baseDir, env[CONFIG_PATH_SETTING]!);
+        const file = configFile;
         try {
             loaded = loadConfig(file, env);
             checks.push(ok('config', `${file}: ${loaded.config.targets.map((t) => t.name).join(', ')}`));
         } catch (err: unknown) {
             if (!(err instanceof ConfigError)) throw err;
-            // One line per check: the loader lists each issue on its own line.
+            // One line per check: the issues the loader lists one a line, joined.
             checks.push(
-                fail(
-                    'config',
-                    err.message
-                        .split('\n')
-                        .map((l) => l.replace(/^\s*-\s*/, '').trim())
-                        .filter(Boolean)
-                        .join('; '),
-                    'fix each key or setting named here',
-                ),
+                fail('config', `${err.source}: ${err.issues.join('; ')}`, 'fix each key or setting named here'),
             );
         }
     }
 
     let deps: ActivityDeps | undefined;
+    let blobs: BlobServiceClient | undefined;
     if (loaded) {
         try {
             deps = createDeps(loaded, env);
+            blobs = deps.blobs;
         } catch (err: unknown) {
             checks.push(fail('storage', reason(err), `check ${loaded.config.storage.connectionStringSetting}`));
         }
     }
-    const storageSetting = loaded?.config.storage.connectionStringSetting ?? 'the data storage connection';
+    // An invalid config still names its storage connection: the containers need nothing else.
+    const rawStorageSetting = loaded ? undefined : storageSettingOf(configFile);
+    if (rawStorageSetting && (set(rawStorageSetting) || identityConnection(rawStorageSetting, env))) {
+        try {
+            blobs = dataBlobService(rawStorageSetting, env);
+        } catch (err: unknown) {
+            checks.push(fail('storage', reason(err), `check ${rawStorageSetting}`));
+        }
+    }
+    const configInvalid = configFile !== undefined && !loaded;
+    const storageSetting =
+        loaded?.config.storage.connectionStringSetting ?? rawStorageSetting ?? 'the data storage connection';
     const containers: [string, string | undefined, string][] = [
         ['watched container', env.RETRAINER_DATA_CONTAINER, 'RETRAINER_DATA_CONTAINER'],
         ['runs container', env[RUNS_CONTAINER_SETTING], RUNS_CONTAINER_SETTING],
@@ -142,19 +150,18 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
         ],
     ];
     for (const [check, name, source] of containers) {
-        if (!deps) checks.push(skip(check, 'no storage connection to check it with'));
+        if (!blobs)
+            checks.push(
+                skip(check, configInvalid ? 'config invalid: see above' : 'no storage connection to check it with'),
+            );
         else if (!name) checks.push(skip(check, `not named (${source})`));
         else {
             try {
-                const exists = await deps.blobs.getContainerClient(name).exists();
+                const exists = await blobs.getContainerClient(name).exists();
                 checks.push(
                     exists
                         ? ok(check, `'${name}' exists`)
-                        : fail(
-                              check,
-                              `'${name}' does not exist in ${deps.blobs.url}`,
-                              `create it, or correct ${source}`,
-                          ),
+                        : fail(check, `'${name}' does not exist in ${blobs.url}`, `create it, or correct ${source}`),
                 );
             } catch (err: unknown) {
                 checks.push(
@@ -171,6 +178,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     // A Key Vault reference is resolved by the platform inside the app, never here.
     const vaulted = (name: string | undefined) =>
         name !== undefined && /^@Microsoft\.KeyVault\(/i.test(env[name] ?? '');
+    if (configInvalid) checks.push(skip('targets', 'config invalid: see above'));
     for (const target of deps ? loaded!.config.targets : []) {
         const u = target.update;
         if (u.kind === 'azureml') {
@@ -237,13 +245,33 @@ async function checkAzureMl(deps: ActivityDeps, t: TargetConfig, endpoint: strin
         );
     } catch (err: unknown) {
         const status = statusOf(err);
-        if (status === 401 || status === 403)
+        if (status === 401 || status === 403) {
+            const credential = t.update.kind === 'azureml' ? t.update.credential : undefined;
+            // The emulator's token is a shared secret, not a role assignment: name the setting.
             return fail(
                 check,
                 reason(err),
-                'the credential was refused: grant the app identity the AzureML Data Scientist role on the workspace',
+                credential?.kind === 'emulator'
+                    ? `the token was refused: check ${String(credential.secretSetting)}`
+                    : 'the credential was refused: grant the app identity the AzureML Data Scientist role on the workspace',
             );
+        }
         return fail(check, reason(err), `check update.workspace and update.endpoint of '${t.name}' in the config`);
+    }
+}
+
+/**
+ * `storage.connectionStringSetting` of the config file as written, read without validating the
+ * rest; undefined when the file is unreadable, not JSON, or does not name one.
+ */
+function storageSettingOf(file: string | undefined): string | undefined {
+    if (file === undefined) return undefined;
+    try {
+        const raw = JSON.parse(readFileSync(file, 'utf8')) as { storage?: { connectionStringSetting?: unknown } };
+        const name = raw?.storage?.connectionStringSetting;
+        return typeof name === 'string' && name !== '' ? name : undefined;
+    } catch {
+        return undefined;
     }
 }
 

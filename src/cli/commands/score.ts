@@ -1,8 +1,9 @@
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
-import { parseCsv } from '../../retraining/csv';
+import { parseCsvLines } from '../../retraining/csv';
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
+import { RetrainerApiError } from '../retrainerClient';
 import { table } from '../format';
 import { asOwnRequest } from '../ownRequest';
 
@@ -29,14 +30,25 @@ export async function score(argv: string[]): Promise<void> {
     const client = appClient(values);
     const own = `POST /score/${target}`;
     const { featureColumns } = (await asOwnRequest(client, own, target, () => client.getTarget(target))).data;
-    const [header, ...records] = parseCsv(await headText(file));
-    if (!header) throw new CliError(`'${file}' is empty.`);
+    const [head, ...records] = parseCsvLines(await headText(file));
+    if (!head) throw new CliError(`'${file}' is empty.`);
+    const header = head.cells;
     const names = header.map((h) => h.trim().toLowerCase());
     const picks = featureColumns.map((c) => names.indexOf(c.toLowerCase()));
     const missing = featureColumns.filter((_, i) => picks[i] === -1);
     if (missing.length > 0) throw new CliError(`'${file}' lacks the feature column(s) ${missing.join(', ')}.`);
-    const rows = records.slice(0, count).map((r) => picks.map((i) => r[i] ?? ''));
-    const scored = await asOwnRequest(client, own, target, () => client.score(target, featureColumns, rows));
+    const sent = records.slice(0, count);
+    const rows = sent.map((r) => picks.map((i) => r.cells[i] ?? ''));
+    const scored = await asOwnRequest(client, own, target, () => client.score(target, featureColumns, rows)).catch(
+        (err: unknown) => {
+            throw err instanceof RetrainerApiError
+                ? inFileLines(
+                      err,
+                      sent.map((r) => r.line),
+                  )
+                : err;
+        },
+    );
     if (values.json) {
         console.log(JSON.stringify(scored, null, 2));
         return;
@@ -44,6 +56,29 @@ export async function score(argv: string[]): Promise<void> {
     const champion = scored.champion ? `champion run ${scored.champion.runId}` : 'no champion recorded yet';
     console.log(`Scored ${scored.rows.length} row(s) with '${target}' (${champion}):`);
     console.log(table(scored.columnNames, scored.rows));
+}
+
+/**
+ * The scoring service numbers the rows of its request from 1 (`Row 4, column 'x': …`, as the
+ * studio emulator's RRS says it); the user knows the file, so say the file's line (header = line 1,
+ * blank lines counted), as intake does for the same cell.
+ */
+function inFileLines(err: RetrainerApiError, lines: number[]): RetrainerApiError {
+    const restate = (text: string) =>
+        text.replace(/\bRow (\d+)\b/g, (whole, n: string) => {
+            const line = lines[Number(n) - 1];
+            return line === undefined ? whole : `Line ${line}`;
+        });
+    const message = restate(err.message);
+    if (message === err.message) return err;
+    return new RetrainerApiError(
+        message,
+        err.statusCode,
+        err.code,
+        err.requestId,
+        err.detail === undefined ? undefined : restate(err.detail),
+        err.hint,
+    );
 }
 
 /** Only the start of the file: a spot check should not read a multi-gigabyte training file. */

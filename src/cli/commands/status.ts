@@ -32,6 +32,17 @@ export async function status(argv: string[]): Promise<void> {
 /** The app setting naming the Event Grid dead-letter container (src/functions/shared/catchUp.ts). */
 const DEADLETTER_SETTING = 'RETRAINER_DEADLETTER_CONTAINER';
 
+/**
+ * Metrics on one line. Confusion-matrix counts are noise in a summary; rates and errors are not.
+ * The gate's metrics come first, named as the config names them (`named`: canonical key -> name).
+ */
+function metricsText(metrics: Record<string, number>, named: Record<string, string> = {}): string {
+    const shown = Object.entries(metrics)
+        .filter(([k]) => !/^(true|false)(Positives|Negatives)$/.test(k))
+        .sort(([a], [b]) => Number(b in named) - Number(a in named));
+    return shown.map(([k, v]) => `${metricLabel(k, named)} ${metric(v)}`).join(', ');
+}
+
 /** One target as `retrainer status` prints it (a block of `  label:  value` lines). */
 export function describeTarget(t: TargetView): string {
     const lines = [`${t.name} (${t.update} endpoint; data ${t.data.container}/${t.data.prefixPattern})`];
@@ -40,13 +51,7 @@ export function describeTarget(t: TargetView): string {
     else {
         lines.push(`  champion:  run ${c.runId}, promoted ${c.promotedAt}`);
         lines.push(`  model:     ${c.model.relativeLocation}`);
-        // Confusion-matrix counts are noise in a one-line summary; rates and errors are not. The
-        // gate's metrics come first, named as the config names them.
-        const named = t.metricNames ?? {};
-        const shown = Object.entries(c.metrics)
-            .filter(([k]) => !/^(true|false)(Positives|Negatives)$/.test(k))
-            .sort(([a], [b]) => Number(b in named) - Number(a in named));
-        lines.push(`  metrics:   ${shown.map(([k, v]) => `${metricLabel(k, named)} ${metric(v)}`).join(', ')}`);
+        lines.push(`  metrics:   ${metricsText(c.metrics, t.metricNames)}`);
         lines.push(`  lineage:   ${c.lineage.join(' -> ')}`);
     }
     if (t.dataPolicy) {
@@ -62,7 +67,16 @@ export function describeTarget(t: TargetView): string {
         const since =
             (live.step?.since ? ` since ${live.step.since}` : '') +
             (live.step?.until ? ` until ${live.step.until} (then the timeout policy decides)` : '');
-        lines.push(`  in flight: ${live.instanceId} ${live.status}, step ${live.step?.step ?? '-'}${since}`);
+        const run = live.step?.runId ? `, run ${live.step.runId}` : '';
+        lines.push(`  in flight: ${live.instanceId} ${live.status}${run}, step ${live.step?.step ?? '-'}${since}`);
+        // What an approver decides on: the waiting run's metrics beside the champion's.
+        const judged = live.step?.judged;
+        if (judged) {
+            const against = judged.champion
+                ? `champion run ${judged.champion.runId}: ${metricsText(judged.champion.metrics, t.metricNames)}`
+                : 'no champion yet';
+            lines.push(`  judged:    ${metricsText(judged.metrics, t.metricNames)} (${against})`);
+        }
     }
     const missed = t.missedEvents;
     if (missed) {

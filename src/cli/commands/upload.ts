@@ -31,13 +31,15 @@ export async function upload(argv: string[]): Promise<number> {
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new CliError(`usage: ${uploadUsage}`);
     const timeoutInMs = timeoutInMsOf(values['timeout-seconds']);
-    const size = (
-        await stat(file).catch((err: NodeJS.ErrnoException) => {
-            // Say why: a missing file (a typo, another folder) and a forbidden one need different fixes.
-            const why = err.code === 'ENOENT' ? `no such file in ${process.cwd()}` : (err.code ?? err.message);
-            throw new CliError(`Cannot read '${file}': ${why}.`);
-        })
-    ).size;
+    const stats = await stat(file).catch((err: NodeJS.ErrnoException) => {
+        // Say why: a missing file (a typo, another folder) and a forbidden one need different fixes;
+        // the folder looked in is news only for a relative path.
+        const where = path.isAbsolute(file) ? '' : ` in ${process.cwd()}`;
+        const why = err.code === 'ENOENT' ? `no such file${where}` : (err.code ?? err.message);
+        throw new CliError(`Cannot read '${file}': ${why}.`);
+    });
+    if (stats.isDirectory()) throw new CliError(`Cannot upload '${file}': it is a directory; name a .csv file in it.`);
+    const size = stats.size;
     const client = appClient(values);
     const target = pickTarget(await client.listTargets(), file, values.target);
     const blobName = values.name ?? `${listPrefix(target.data.prefixPattern)}${path.basename(file)}`;

@@ -138,7 +138,11 @@ function readPorts(child: ChildProcess, timeoutInMs: number): Promise<Omit<Azuri
         child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
         child.once('exit', (code) => {
             clearTimeout(timer);
-            reject(new Error(`Azurite exited with code ${code} before it was ready. Output:\n${output}`));
+            const err = new Error(`Azurite exited with code ${code} before it was ready. Output:\n${output}`);
+            // Azurite prints Node's listen error; carry its code and port as a listen error would,
+            // so a caller tells a busy port from any other failure.
+            const busy = /EADDRINUSE:?[^\n]*?:(\d+)\b/.exec(output);
+            reject(busy ? Object.assign(err, { code: 'EADDRINUSE', port: Number(busy[1]) }) : err);
         });
     });
 }

@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
+import { ConfigError, readConfigFile, validateConfig } from '../../retraining/config';
 import { startAzurite } from '../common/azurite';
 import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
+import { registerEmulatorCredential } from '../studio/emulatorCredential';
 import { SeedError, parseSeed } from '../studio/seed';
 import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
 import { QuietableLog } from './quietLog';
@@ -46,6 +48,10 @@ async function main(): Promise<void> {
     const seedFile = path.resolve(
         values.seed ?? process.env.RETRAINER_STUDIO_SEED ?? fromFile(local.RETRAINER_STUDIO_SEED) ?? 'studio.seed.json',
     );
+    // A broken config is the user's to fix: say so before starting anything (Azurite, the studio,
+    // the demo model), not after. The app settings it names are checked once the stack fills them.
+    registerEmulatorCredential();
+    validateConfig(readConfigFile(config), config);
     const data = path.resolve(values.data);
     const blobPort = Number(values['blob-port']);
     portFlags.set(Number(values['host-port']), '--host-port');
@@ -211,6 +217,7 @@ function busyPortMessage(err: unknown): string | undefined {
 
 main().catch((err: unknown) => {
     const busy = busyPortMessage(err);
-    console.error(busy ?? (err instanceof SeedError || err instanceof SettingsError ? err.message : err));
+    const known = err instanceof SeedError || err instanceof SettingsError || err instanceof ConfigError;
+    console.error(busy ?? (known ? err.message : err));
     process.exit(1);
 });

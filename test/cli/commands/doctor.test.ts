@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,14 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { readSettingsFile, runDoctor } from '../../../src/cli/commands/doctor';
 import { AppUnderTest, startApp } from '../../functions/appHost';
 import { testStorage, uniqueName } from '../../helpers/azurite';
+import {
+    azureMlSettings,
+    azureMlTarget,
+    registerInitialModel,
+    seedWithWorkspace,
+    servingEndpoint,
+    workspaceClient,
+} from '../../helpers/azuremlTargets';
 import { churnTarget, demoSettings, housesTarget } from '../../helpers/demoTargets';
 
 const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
@@ -28,6 +36,7 @@ const SETTING_NAMES = [
     'RETRAINER_RUNS_CONTAINER',
     'RETRAINER_TIMER_SCHEDULE',
     ...Object.keys(demoSettings),
+    ...Object.keys(azureMlSettings),
 ];
 
 /**
@@ -40,16 +49,29 @@ describe('retrainer doctor', () => {
     let url: string;
     let key: string;
     const deadLetter = uniqueName('eventgrid-deadletter');
+    const datastoreContainer = uniqueName('azureml');
     const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-doctor-'));
 
     before(async () => {
-        app = await startApp((w) => [churnTarget(w), housesTarget(w)]);
+        // An Azure ML v2 target beside them, on the same emulator token secret as houses.
+        app = await startApp(
+            (w) => [
+                churnTarget(w),
+                housesTarget(w),
+                azureMlTarget({ ...w, datastoreContainer }, 'churnml', 'churn-ml'),
+            ],
+            azureMlSettings,
+            { seed: seedWithWorkspace(datastoreContainer) },
+        );
         settings = Object.fromEntries(SETTING_NAMES.map((n) => [n, process.env[n]!]));
         for (const n of SETTING_NAMES) assert.ok(settings[n], `${n} is not set by the test app`);
         const blobs = BlobServiceClient.fromConnectionString((await testStorage()).connectionString);
         // What infra creates next to the app: the runs and dead-letter containers.
         await blobs.getContainerClient(settings.RETRAINER_RUNS_CONTAINER).createIfNotExists();
         await blobs.getContainerClient(deadLetter).createIfNotExists();
+        const workspace = workspaceClient(app.studio.url);
+        const model = await registerInitialModel(workspace, settings.RETRAINER_DATA_STORAGE, datastoreContainer, 'doc');
+        await servingEndpoint(workspace, 'churn-ml', model);
         url = `${app.host.origin}/api`;
         key = app.host.keys.functionDefault;
     });
@@ -113,6 +135,7 @@ describe('retrainer doctor', () => {
             'churn: classic endpoint',
             'houses: BES',
             'houses: ARM web service',
+            'churnml: Azure ML online endpoint',
             'app',
         ]) {
             assert.match(out, new RegExp(`^ok   ${check}:`, 'm'), `${check}:\n${out}`);
@@ -167,6 +190,34 @@ describe('retrainer doctor', () => {
             );
             if (/KEY|SECRET|STORAGE/.test(name)) assert.ok(!out.includes(value), `${name}: its value is echoed`);
         }
+    });
+
+    it('names the emulator token secret, not an Azure role, when a v2 target is refused with it', async () => {
+        const { out } = await doctorHere({ ...settings, STUDIO_ARM_SECRET: 'not-the-secret' });
+        assert.match(
+            out,
+            /^FAIL churnml: Azure ML online endpoint: .*\n\s+fix: the token was refused: check STUDIO_ARM_SECRET$/m,
+        );
+        assert.doesNotMatch(out, /Data Scientist/);
+    });
+
+    it('with an invalid config, still checks the containers and says why the targets are not checked', async () => {
+        const raw = JSON.parse(readFileSync(settings.RETRAINER_CONFIG_PATH, 'utf8')) as {
+            targets: { data: Record<string, unknown> }[];
+        };
+        raw.targets[0].data.prefixPatern = raw.targets[0].data.prefixPattern;
+        delete raw.targets[0].data.prefixPattern;
+        const file = path.join(dir, 'broken.config.json');
+        writeFileSync(file, JSON.stringify(raw, null, 4));
+        const { code, out } = await doctorHere({ ...settings, RETRAINER_CONFIG_PATH: file });
+        assert.equal(code, 1, out);
+        assert.match(out, new RegExp(`^FAIL config: ${file.replace(/[.]/g, '\\.')}: targets\\[0\\]`, 'm'));
+        assert.match(out, /targets\[0\]\.data\.prefixPatern: unknown key/);
+        assert.doesNotMatch(out, /:;/);
+        for (const check of ['watched container', 'runs container', 'dead-letter container'])
+            assert.match(out, new RegExp(`^ok   ${check}: '`, 'm'), out);
+        assert.match(out, /^skip targets: config invalid: see above$/m);
+        assert.deepEqual(failLines(out).filter((l) => l.startsWith('FAIL')).length, 1, out);
     });
 
     it('says the function key is wrong, and the dead-letter container missing', async () => {

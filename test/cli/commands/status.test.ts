@@ -34,6 +34,36 @@ describe('retrainer status: one target', () => {
         );
     });
 
+    it("shows a waiting run's id and its metrics beside the champion's, as --json has them", () => {
+        const text = describeTarget(
+            view({
+                metricNames: { auc: 'AUC' },
+                inFlight: {
+                    instanceId: 'retrain-churn',
+                    status: 'Running',
+                    step: {
+                        step: 'awaiting-approval',
+                        runId: 'r2',
+                        since: '2026-11-30T09:00:00.000Z',
+                        until: '2026-12-01T09:00:00.000Z',
+                        judged: {
+                            metrics: { auc: 0.81, accuracy: 0.75, truePositives: 4 },
+                            champion: { runId: 'r1', metrics: { auc: 0.74, accuracy: 0.7 } },
+                        },
+                    },
+                },
+            }),
+        );
+        assert.equal(
+            line(text, 'in flight'),
+            '  in flight: retrain-churn Running, run r2, step awaiting-approval since 2026-11-30T09:00:00.000Z until 2026-12-01T09:00:00.000Z (then the timeout policy decides)',
+        );
+        assert.equal(
+            line(text, 'judged'),
+            '  judged:    AUC 0.8100, Accuracy 0.7500 (champion run r1: AUC 0.7400, Accuracy 0.7000)',
+        );
+    });
+
     it('still names metrics readably for an app that sends no metricNames', () => {
         assert.equal(
             line(describeTarget(view()), 'metrics'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,11 +28,12 @@ describe('npm start on a busy port', () => {
         return port;
     };
 
-    for (const flag of ['--host-port', '--studio-port'] as const) {
+    // The blob port is Azurite's, a child process: its listen error reaches the stack only as output.
+    for (const flag of ['--host-port', '--studio-port', '--blob-port'] as const) {
         it(`names the port and ${flag}`, async () => {
             const busy = await hold();
-            const ports = { '--host-port': '0', '--studio-port': '0', [flag]: String(busy) };
-            const args = [MAIN, '--data', path.join(dir, flag), '--blob-port', '0', ...Object.entries(ports).flat()];
+            const ports = { '--host-port': '0', '--studio-port': '0', '--blob-port': '0', [flag]: String(busy) };
+            const args = [MAIN, '--data', path.join(dir, flag), ...Object.entries(ports).flat()];
             const failed = await run(process.execPath, args, { cwd: ROOT, timeout: 120_000 }).then(
                 () => assert.fail('the stack must not start on a busy port'),
                 (e: { code: number; stderr: string }) => e,
@@ -44,4 +45,33 @@ describe('npm start on a busy port', () => {
             );
         });
     }
+
+    it('refuses a broken config in one line per issue, before starting anything', async () => {
+        const config = path.join(dir, 'broken.config.json');
+        const sample = JSON.parse(readFileSync(path.join(ROOT, 'retrainer.config.sample.json'), 'utf8')) as {
+            targets: { data: Record<string, unknown> }[];
+        };
+        const data = sample.targets[0].data;
+        data.prefixPatern = data.prefixPattern;
+        delete data.prefixPattern;
+        writeFileSync(config, JSON.stringify(sample, null, 4));
+        const stackDir = path.join(dir, 'broken');
+        const args = [MAIN, '--data', stackDir, '--config', config];
+        args.push('--blob-port', '0', '--host-port', '0', '--studio-port', '0');
+        const failed = await run(process.execPath, args, { cwd: ROOT, timeout: 120_000 }).then(
+            () => assert.fail('the stack must not start with a broken config'),
+            (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+        assert.equal(failed.code, 1, failed.stderr);
+        assert.equal(failed.stdout, '', 'nothing started, so nothing to report');
+        assert.equal(
+            failed.stderr.trim(),
+            [
+                `Invalid retrainer config ${config}:`,
+                '  - targets[0].data.prefixPattern: Invalid input: expected string, received undefined',
+                '  - targets[0].data.prefixPatern: unknown key',
+            ].join('\n'),
+        );
+        assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
+    });
 });
