@@ -13,14 +13,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { readSettingsFile, runDoctor } from '../../../src/cli/commands/doctor';
 import { AppUnderTest, startApp } from '../../functions/appHost';
 import { testStorage, uniqueName } from '../../helpers/azurite';
-import {
-    azureMlSettings,
-    azureMlTarget,
-    registerInitialModel,
-    seedWithWorkspace,
-    servingEndpoint,
-    workspaceClient,
-} from '../../helpers/azuremlTargets';
+import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../../helpers/azuremlTargets';
 import { churnTarget, demoSettings, housesTarget } from '../../helpers/demoTargets';
 
 const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
@@ -69,9 +62,7 @@ describe('retrainer doctor', () => {
         // What infra creates next to the app: the runs and dead-letter containers.
         await blobs.getContainerClient(settings.RETRAINER_RUNS_CONTAINER).createIfNotExists();
         await blobs.getContainerClient(deadLetter).createIfNotExists();
-        const workspace = workspaceClient(app.studio.url);
-        const model = await registerInitialModel(workspace, settings.RETRAINER_DATA_STORAGE, datastoreContainer, 'doc');
-        await servingEndpoint(workspace, 'churn-ml', model);
+        await usersWorkspace(app.studio.url, settings.RETRAINER_DATA_STORAGE, datastoreContainer, ['churn-ml']);
         url = `${app.host.origin}/api`;
         key = app.host.keys.functionDefault;
     });
