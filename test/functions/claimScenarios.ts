@@ -126,8 +126,12 @@ export function claimScenarios(o: ClaimScenarioOptions): void {
                     const delta = (op: string): number => (now[op] ?? 0) - (ops[op] ?? 0);
                     const where = `${target} run ${n} (${run.runId}, ${run.state}: ${run.reason ?? ''})`;
 
-                    const expected = target === 'strict' ? ['RolledBack'] : ['Promoted', 'Rejected'];
-                    assert.ok(expected.includes(run.state), `${where}${explain(target, records)}`);
+                    // strict's golden rows never pass; the others end as their gate's verdict says.
+                    const expected =
+                        target === 'strict' ? 'RolledBack' : run.verdict?.passed === true ? 'Promoted' : 'Rejected';
+                    assert.equal(run.state, expected, `${where}${explain(target, records)}`);
+                    if (target === 'strict')
+                        assert.equal(run.verdict?.passed, true, `${where}: judged before rollback`);
                     assert.equal(records.length, expectedRecords, `${where}: records${explain(target, records)}`);
                     assert.ok(
                         run.manifest?.blobs.some((b) => b.name === blob),

@@ -146,7 +146,7 @@ export class AzureMlCrashRig {
         const traffic = (await this.client.getEndpoint(this.endpoint)).traffic;
         assert.equal(traffic[fresh], 100, JSON.stringify(traffic));
         for (const o of this.operations().filter((x) => x.kind === 'putEndpoint'))
-            assert.notEqual(o.status, 'Failed', 'every traffic map the studio took succeeded');
+            assert.equal(o.status, 'Succeeded', 'every traffic map the studio took succeeded');
         return fresh;
     }
 
