@@ -128,24 +128,7 @@ export class RunStore {
         decision: ApprovalDecisionEvent,
     ): Promise<{ created: boolean; decision: ApprovalDecisionEvent }> {
         const name = `approvals/${target}/${runId}.json`;
-        const body = JSON.stringify(decision, null, 2);
-        const put = () =>
-            this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-                blobHTTPHeaders: { blobContentType: 'application/json' },
-                conditions: { ifNoneMatch: '*' },
-            });
-        try {
-            try {
-                await put();
-            } catch (err) {
-                if (!(err instanceof RestError && err.statusCode === 404)) throw err;
-                await this.ensure();
-                await put();
-            }
-            return { created: true, decision };
-        } catch (err) {
-            if (!(err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412))) throw err;
-        }
+        if (await this.createOnce(name, decision)) return { created: true, decision };
         const existing = await this.getDecision(target, runId);
         if (!existing) throw new Error(`The approval decision for run ${runId} vanished after it was written.`);
         return { created: false, decision: existing };
@@ -168,7 +151,20 @@ export class RunStore {
         request: CancelRequestEvent,
     ): Promise<{ created: boolean; request: CancelRequestEvent }> {
         const name = cancelRequestBlob(target, execution);
-        const body = JSON.stringify(request, null, 2);
+        if (await this.createOnce(name, request)) return { created: true, request };
+        const existing = await this.getJson<CancelRequestEvent>(name);
+        if (!existing) throw new Error(`The cancel request for '${target}' vanished after it was written.`);
+        return { created: false, request: existing.value };
+    }
+
+    /**
+     * Writes `value` as JSON to blob `name` only if no such blob exists (`If-None-Match: *`),
+     * creating the container when it is missing. Returns false when the blob was already there
+     * (409/412): the first writer wins.
+     * @throws RestError for any other storage failure.
+     */
+    private async createOnce(name: string, value: unknown): Promise<boolean> {
+        const body = JSON.stringify(value, null, 2);
         const put = () =>
             this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
                 blobHTTPHeaders: { blobContentType: 'application/json' },
@@ -182,13 +178,11 @@ export class RunStore {
                 await this.ensure();
                 await put();
             }
-            return { created: true, request };
+            return true;
         } catch (err) {
             if (!(err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412))) throw err;
+            return false;
         }
-        const existing = await this.getJson<CancelRequestEvent>(name);
-        if (!existing) throw new Error(`The cancel request for '${target}' vanished after it was written.`);
-        return { created: false, request: existing.value };
     }
 
     /** Withdraws a claimed cancel request whose event could not be raised, so that a retry asks again. */

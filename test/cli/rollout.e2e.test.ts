@@ -8,10 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { RUN_EXIT_CODES } from '../../src/cli/wait';
 import { deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { uniqueName } from '../helpers/azurite';
-import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
-import { NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../functions/appHost';
+import { AppUnderTest } from '../functions/appHost';
+import { startAzureMlApp } from '../functions/azuremlApp';
 
 interface Exit {
     code: number;
@@ -29,24 +27,11 @@ const CLI = path.resolve(__dirname, '../../src/cli/main.js');
 describe('retrainer upload --wait: an Azure ML v2 rollout summary', () => {
     let app: AppUnderTest;
     let flags: string[];
-    const datastoreContainer = uniqueName('azureml');
     const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-rollout-'));
 
     before(async () => {
-        app = await startApp(
-            (w) => {
-                const where = { ...w, datastoreContainer };
-                return [
-                    azureMlTarget(where, 'churnml', 'churn-online'),
-                    // Its golden rows can never pass: its new deployment never gets traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', { smokeTest: NEVER_PASSING_SMOKE_TEST }),
-                ];
-            },
-            azureMlSettings,
-            { seed: seedWithWorkspace(datastoreContainer) },
-        );
+        ({ app } = await startAzureMlApp());
         const storage = process.env.RETRAINER_DATA_STORAGE!;
-        await usersWorkspace(app.studio.url, storage, datastoreContainer, ['churn-online', 'strict-online']);
         flags = [`--url=${app.host.origin}/api`, `--key=${app.host.keys.functionDefault}`, `--storage=${storage}`];
         writeFileSync(path.join(dir, 'a.csv'), await toText(classificationCsv({ rows: 1500, seed: 1 })));
         writeFileSync(path.join(dir, 'b.csv'), await toText(classificationCsv({ rows: 1500, seed: 3 })));

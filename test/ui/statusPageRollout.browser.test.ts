@@ -7,11 +7,9 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
 import type { RunRecord } from '../../src/orchestrators/contracts';
-import { uniqueName } from '../helpers/azurite';
-import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
 import { browserMissing, CHROMIUM } from '../helpers/browser';
-import { NEVER_PASSING_SMOKE_TEST } from '../helpers/demoTargets';
-import { AppUnderTest, startApp } from '../functions/appHost';
+import { AppUnderTest } from '../functions/appHost';
+import { startAzureMlApp } from '../functions/azuremlApp';
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const missing = browserMissing();
@@ -28,7 +26,6 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
     let page: Page;
     let promoted: RunRecord;
     let rolledBack: RunRecord;
-    const datastoreContainer = uniqueName('azureml');
 
     const firstRun = async (target: string): Promise<RunRecord> =>
         (
@@ -40,22 +37,7 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
         )[0];
 
     before(async () => {
-        app = await startApp(
-            (w) => {
-                const where = { ...w, datastoreContainer };
-                return [
-                    azureMlTarget(where, 'churnml', 'churn-online'),
-                    // Its golden rows can never pass: its new deployment never gets traffic.
-                    azureMlTarget(where, 'strictml', 'strict-online', { smokeTest: NEVER_PASSING_SMOKE_TEST }),
-                ];
-            },
-            azureMlSettings,
-            { seed: seedWithWorkspace(datastoreContainer) },
-        );
-        await usersWorkspace(app.studio.url, process.env.RETRAINER_DATA_STORAGE!, datastoreContainer, [
-            'churn-online',
-            'strict-online',
-        ]);
+        ({ app } = await startAzureMlApp());
         for (const [name, seed] of [
             ['churnml/a.csv', 1],
             ['strictml/a.csv', 3],
