@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ActivityDeps } from '../../activities/deps';
 import { runtimeDeps } from '../../activities/runtime';
 import type { TargetConfig } from '../../retraining/configSchema';
-import { listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
+import { blobNameError, listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
 import {
     CandidateFile,
     DataPolicy,
@@ -192,7 +192,8 @@ export interface DataChangeView {
 /**
  * The handler of POST /api/data/{target}/exclude and /include, body `{ file, by, why? }`. `file`
  * is the blob name, or its name under the target's prefix (`a.csv` for `churn/a.csv`). Answers
- * 200 with a `DataChangeView`; 400 for a bad body; 401 for an unreadable `x-ms-client-principal`
+ * 200 with a `DataChangeView`; 400 for a bad body (a `file` that breaks the training-data name
+ * rule, `TRAINING_DATA_NAME_RULE`, too); 401 for an unreadable `x-ms-client-principal`
  * (where App Service Authentication names the caller, that name is recorded instead of `by`); 404
  * for an unknown target, or a file that is not under its data pattern (include also accepts a file
  * that is gone but still excluded or quarantined, to clear it).
@@ -215,6 +216,9 @@ export function dataChangeHandler(action: 'exclude' | 'include') {
             ...(action === 'include' ? [...Object.keys(state.excluded), ...Object.keys(state.quarantined)] : []),
         ]);
         const asked = parsed.value.file;
+        // A name no target may train on is a bad request, not an unknown file: say which rule it breaks.
+        const badName = blobNameError(asked);
+        if (badName) return { status: 400, jsonBody: { error: `'file': ${badName}.` } };
         const name = [asked, `${listPrefix(target.data.prefixPattern)}${asked}`].find((n) => known.has(n));
         if (!name) {
             return {

@@ -272,6 +272,17 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         res = await post('churn', 'exclude', { file: 'nope.csv', by: 'ana' });
         assert.equal(res.status, 404);
         assert.match(((await res.json()) as { error: string }).error, /No file 'nope\.csv' in the data of 'churn'/);
+        // Not an unknown file but a name no target may train on: 400 naming the rule it breaks.
+        for (const [action, file] of [
+            ['exclude', '../houses/1.csv'],
+            ['include', 'churn/../houses/1.csv'],
+        ]) {
+            res = await post('churn', action, { file, by: 'ana' });
+            assert.equal(res.status, 400, `${action} ${file}`);
+            const { error } = (await res.json()) as { error: string };
+            const want = `'file': '${file}' cannot be a training-data name: it has a '..' segment (a training-data name is`;
+            assert.ok(error.startsWith(want), error);
+        }
         res = await post('nope', 'include', { file: 'a.csv', by: 'ana' });
         assert.equal(res.status, 404);
         const bad = await cli('data', 'exclude', 'churn');
