@@ -5,10 +5,9 @@ import type {
     RefusedBlob,
     SnapshotInput,
 } from '../orchestrators/contracts';
-import { listPrefix, matchesDataPattern } from '../retraining/dataPattern';
-import { CandidateFile, selectTrainingFiles } from '../retraining/dataPolicy';
+import { selectListedFiles } from '../retraining/dataPolicy';
 import { DataStateStore } from '../retraining/dataState';
-import { intakeDataOf, intakeSchemaOf, judgeTargetFiles, ListedFile } from '../retraining/intake';
+import { intakeDataOf, intakeSchemaOf, judgeTargetFiles, listDataFiles } from '../retraining/intake';
 import { runKeyOf } from '../retraining/runKey';
 import { ActivityDeps, targetOf } from './deps';
 
@@ -16,8 +15,8 @@ import { ActivityDeps, targetOf } from './deps';
 export type { SnapshotInput };
 
 /**
- * The data a run trains on: every blob of the target's data pattern (or the blobs an HTTP call
- * named), each validated and hashed once per ETag by the intake pass (cached in the runs
+ * The data a run trains on: every blob of the target's data pattern (`listDataFiles`; or the blobs
+ * an HTTP call named), each validated and hashed once per ETag by the intake pass (cached in the runs
  * container), with the run key over the files' content hashes and the earlier run that already
  * judged exactly this data. A file that cannot train stays in the container; it is left out here
  * with its reason (file, line, column), or it would fail every later run of the target. Of the
@@ -30,15 +29,12 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
     const container = deps.blobs.getContainerClient(target.data.container);
     const named = input.trigger.kind === 'http' ? input.trigger.blobNames : undefined;
     if (!(await container.exists())) return { runKey: runKeyOf([]), blobs: [] };
-    const listed: ListedFile[] = [];
-    const lastModified = new Map<string, string>();
-    for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
-        if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
-        if (named && !named.includes(b.name)) continue;
-        if (!b.properties.contentLength) continue; // empty files cannot be training data
-        listed.push({ name: b.name, etag: b.properties.etag ?? '', contentLength: b.properties.contentLength });
-        lastModified.set(b.name, b.properties.lastModified.toISOString());
-    }
+    // Empty blobs stay in: the intake pass refuses them (`'…' is empty`) without reading them, so
+    // they are named under `rejected` like any file that cannot train, and take no window slot.
+    const listed = (await listDataFiles(container, target.data.prefixPattern)).filter(
+        (b) => !named || named.includes(b.name),
+    );
+    const lastModified = new Map(listed.map((b) => [b.name, b.lastModified]));
     const { verdicts } = await judgeTargetFiles({
         data: container,
         state: deps.runs.stateContainer,
@@ -49,13 +45,13 @@ export async function snapshotManifest(deps: ActivityDeps, input: SnapshotInput)
         now: () => deps.now(),
     });
     const state = await new DataStateStore(deps.runs.stateContainer).load(target.name);
-    const candidates: CandidateFile[] = verdicts.flatMap((v) =>
-        v.accepted
-            ? [{ name: v.name, etag: v.etag, contentHash: v.contentHash, lastModified: lastModified.get(v.name) ?? '' }]
-            : [],
-    );
     const policy = named ? { ...target.dataPolicy, trainOn: 'all' as const } : target.dataPolicy;
-    const selection = selectTrainingFiles(candidates, state, policy, deps.now());
+    const selection = selectListedFiles(
+        verdicts.map((v) => ({ name: v.name, etag: v.etag, lastModified: lastModified.get(v.name) ?? '', verdict: v })),
+        state,
+        policy,
+        deps.now(),
+    );
     const leftOut: LeftOutBlob[] = selection.leftOut;
     const out = new Set(leftOut.map((l) => l.name));
     const blobs: ManifestBlob[] = [];

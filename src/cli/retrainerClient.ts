@@ -100,7 +100,8 @@ export interface RunView {
     target: string;
     runId: string;
     instanceId: string;
-    trigger: { kind: string; blobName?: string };
+    /** `blobNames`: an HTTP start that named its blobs (its manifest lists only those). */
+    trigger: { kind: string; blobName?: string; blobNames?: string[] };
     state: string;
     reason?: string;
     reasonDetail?: string;

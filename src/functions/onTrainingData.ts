@@ -2,7 +2,7 @@ import { app, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
 import { outboxOf, runtimeDeps } from '../activities/runtime';
-import { matchesDataPattern } from '../retraining/dataPattern';
+import { blobNameError, matchesDataPattern } from '../retraining/dataPattern';
 import { validateUpload } from '../retraining/validateUpload';
 import { etagOf } from './shared/blobEtag';
 import { CLOSED_RUN_WAIT_IN_MS, startOrSignal } from './shared/startRetrain';
@@ -27,7 +27,8 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         (t) => t.data.container === container && matchesDataPattern(t.data.prefixPattern, name),
     );
     if (!target) {
-        context.log(`Ignored '${name}': no target's data pattern matches it.`);
+        const badName = blobNameError(name);
+        context.log(badName ? `Ignored: ${badName}.` : `Ignored '${name}': no target's data pattern matches it.`);
         return;
     }
     const problem = await validateUpload(target, name, blob.subarray(0, 64 * 1024));

@@ -9,8 +9,9 @@ import { recordIfTerminated } from './shared/terminated';
 
 /**
  * POST /api/retrain/{target}: starts a retrain now and answers 202 with the check-status links.
- * 400 `{ error, foreign, missing, empty }` before any run when `blobNames` names a blob outside the
- * target's data pattern, one that does not exist, or an empty one.
+ * 400 `{ error, invalid, foreign, missing, empty }` before any run when `blobNames` names a blob
+ * that can be no target's training data (a `.`/`..`/empty segment, a backslash, a control
+ * character), one outside the target's data pattern, one that does not exist, or an empty one.
  * 409 (with the live run's status links) when another run holds the target: proven by reading the
  * status back, since two racing starts can both be told 202. 503 when storage or the task hub does
  * not answer: an outage is never reported as a conflict.

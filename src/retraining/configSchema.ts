@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { appSettingName, armCredentialSchema } from '../clients/armCredentials';
 import { deploymentMetricsSchema } from '../clients/azureml/deploymentMetricsSources';
+import { blobNameProblem, TRAINING_DATA_NAME_RULE } from './dataPattern';
 import { parseSchedule } from './ncrontab';
 
 const settingName = appSettingName;
@@ -37,7 +38,13 @@ const data = z.strictObject({
     prefixPattern: z
         .string()
         .min(1)
-        .refine((s) => !s.startsWith('/'), { error: 'is relative to the container: no leading /' }),
+        .refine((s) => !s.startsWith('/'), { error: 'is relative to the container: no leading /' })
+        .superRefine((s, ctx) => {
+            // What `*` stands for is checked per blob; the literal rest must already meet the rule,
+            // or the pattern could only match names no target may train on.
+            const problem = s.startsWith('/') ? undefined : blobNameProblem(s.replaceAll('*', 'x'));
+            if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: ${TRAINING_DATA_NAME_RULE}` });
+        }),
     labelColumn: z.string().min(1),
     featureColumns: z.array(z.string().min(1)).min(1),
     /**

@@ -154,6 +154,48 @@ export function selectTrainingFiles(
     };
 }
 
+/** What the policy needs of a file's intake verdict: refused, or accepted with its content hash. */
+export type VerdictSummary = { accepted: false } | { accepted: true; contentHash: string };
+
+/** A file under a target's data pattern with its verdict, when one is known. */
+export interface ListedCandidate {
+    name: string;
+    etag: string;
+    /** ISO time the blob was last written. */
+    lastModified: string;
+    /** Absent: no run has judged this version yet (and it is not empty: that is known unread). */
+    verdict?: VerdictSummary;
+}
+
+/**
+ * Is this file a candidate for training, one the exclusions, quarantines and the window count? A
+ * refused version (it cannot train, or it is empty) never is; a version no run has judged yet is,
+ * until it is judged.
+ */
+export function isTrainingCandidate(file: Pick<ListedCandidate, 'verdict'>): boolean {
+    return file.verdict?.accepted !== false;
+}
+
+/**
+ * The policy applied to a target's listed files: the candidates (`isTrainingCandidate`) through
+ * `selectTrainingFiles`. The snapshot and `GET /api/data/{target}` both call this, so the window a
+ * listing shows is the one the next run applies, and a refused file never takes a window slot.
+ */
+export function selectListedFiles(
+    files: readonly ListedCandidate[],
+    state: DataState,
+    policy: DataPolicy,
+    now: Date,
+): Selection {
+    const candidates: CandidateFile[] = files.filter(isTrainingCandidate).map((f) => ({
+        name: f.name,
+        etag: f.etag,
+        lastModified: f.lastModified,
+        ...(f.verdict?.accepted ? { contentHash: f.verdict.contentHash } : {}),
+    }));
+    return selectTrainingFiles(candidates, state, policy, now);
+}
+
 /** A file of a run's manifest, as far as quarantine needs it. */
 export interface RunFile {
     name: string;

@@ -135,5 +135,19 @@ describe('intake cases through `retrainer upload`', () => {
         const status = (await cli('status', 'churn')).stdout;
         assert.match(status, /refused: {3}'churn\/direct-missing\.csv' cannot train: line 5, column 'monthly_charges'/);
         await goodUploadTrains('churn');
+
+        // Fixed under the same name and trained: the old refusal is history in `runs` as in `status`
+        // (the footer used to keep every refusal of the listed runs, however much later the fix).
+        writeFileSync(path.join(dir, 'fixed.csv'), intakeCase(GOOD_FILE.churn));
+        const fixed = (await cli('upload', 'fixed.csv', '--target', 'churn', '--name', name, '--wait')).stdout;
+        assert.match(fixed, trained);
+        const after = (await cli('runs', '--target', 'churn')).stdout;
+        assert.match(
+            after,
+            /Skipped +- +'churn\/direct-missing\.csv' cannot train/,
+            'the refusing run is still listed',
+        );
+        assert.doesNotMatch(after, /Refused files/);
+        assert.doesNotMatch((await cli('status', 'churn')).stdout, /refused:/);
     });
 });

@@ -61,6 +61,33 @@ describe('retrainer upload against an app by URL', () => {
         assert.equal(await app.data.getBlobClient('houses/houses-wrong.csv').exists(), false);
     });
 
+    // `*` of 'houses/*.csv' took these, and storage resolved the `..`: the file landed in another folder.
+    it('refuses a --name with a dot-dot, dot or empty segment, naming the rule, uploading nothing', async () => {
+        const file = path.join(dir, 'houses-named.csv');
+        writeFileSync(file, await toText(regressionCsv({ rows: 50, seed: 5 })));
+        const names: [string, string, string][] = [
+            ['houses/../churn/evil.csv', 'churn/evil.csv', "it has a '..' segment"],
+            ['houses/./x.csv', 'houses/x.csv', "it has a '.' segment"],
+            ['houses//x.csv', 'houses/x.csv', 'it has an empty segment (a leading or trailing /, or //)'],
+        ];
+        for (const [name, landing, why] of names) {
+            await assert.rejects(
+                cli('upload', file, '--target', 'houses', '--name', name),
+                (e: { code: number; stderr: string }) => {
+                    assert.equal(e.code, 1);
+                    assert.equal(
+                        e.stderr.trim(),
+                        `Not uploaded: '${name}' cannot be a training-data name: ${why} ` +
+                            '(a training-data name is a path of non-empty segments separated by /, none of them . or .., ' +
+                            'with no backslash and no control character).',
+                    );
+                    return true;
+                },
+            );
+            assert.equal(await app.data.getBlobClient(landing).exists(), false, `${name} landed as ${landing}`);
+        }
+    });
+
     it('says the key is wrong', async () => {
         const wrong = flags.map((f) => (f.startsWith('--key=') ? '--key=nope' : f));
         await assert.rejects(

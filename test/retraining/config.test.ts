@@ -105,6 +105,27 @@ describe('retrainer config', () => {
             assert.ok(!message.includes(s), s);
     });
 
+    it('refuses a data pattern whose literal part breaks the training-data name rule, naming the key', () => {
+        const raw = sample();
+        raw.targets[0].data.prefixPattern = 'churn/../houses/*.csv';
+        raw.targets[1].data.prefixPattern = 'houses//*.csv';
+        const issues = issuesOf(() => validateConfig(raw));
+        assert.ok(
+            issues.some((i) =>
+                /^targets\[0\]\.data\.prefixPattern: it has a '\.\.' segment: a training-data name is/.test(i),
+            ),
+            issues.join('\n'),
+        );
+        assert.ok(
+            issues.some((i) => /^targets\[1\]\.data\.prefixPattern: it has an empty segment/.test(i)),
+            issues.join('\n'),
+        );
+        // `*` standing for a whole segment, or for several, is fine.
+        raw.targets[0].data.prefixPattern = 'churn/*';
+        raw.targets[1].data.prefixPattern = 'houses/*/*.csv';
+        validateConfig(raw);
+    });
+
     it('loads from the path setting and resolves every referenced setting', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
         const file = path.join(dir, 'retrainer.config.json');

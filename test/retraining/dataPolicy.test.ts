@@ -10,6 +10,7 @@ import {
     DataState,
     emptyDataState,
     filesToQuarantine,
+    selectListedFiles,
     selectTrainingFiles,
     withExclusion,
     withInclusion,
@@ -60,6 +61,24 @@ describe('data policy: what a run trains on', () => {
         const same = [file('d/x.csv', 1), file('d/y.csv', 1), file('d/z.csv', 1)];
         const s = selectTrainingFiles(same, emptyDataState(), { ...ALL, trainOn: 'window', lastFiles: 2 }, NOW);
         assert.deepEqual(names(s.trained), ['d/y.csv', 'd/z.csv']);
+    });
+
+    it('listed files: a refused one (an empty file too) takes no window slot, one not judged yet does', () => {
+        const listed = [
+            { ...file('d/a.csv', 3), verdict: { accepted: true as const, contentHash: 'h-a' } },
+            { ...file('d/b.csv', 2), verdict: { accepted: true as const, contentHash: 'h-b' } },
+            { ...file('d/empty.csv', 0.2), verdict: { accepted: false as const } },
+            { ...file('d/new.csv', 0.1) },
+        ];
+        const s = selectListedFiles(listed, emptyDataState(), { ...ALL, trainOn: 'window', lastFiles: 2 }, NOW);
+        assert.deepEqual(names(s.trained), ['d/b.csv', 'd/new.csv']);
+        assert.deepEqual(
+            names(s.leftOut),
+            ['d/a.csv'],
+            'the refused file is neither trained nor left out by the window',
+        );
+        assert.equal(s.trained[0]?.contentHash, 'h-b');
+        assert.equal(s.trained[1]?.contentHash, undefined);
     });
 
     it('exclusions and quarantines come first; the window counts only the files still in', () => {

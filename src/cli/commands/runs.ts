@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { headline, table, truncate } from '../format';
 import { asOwnRequest } from '../ownRequest';
+import type { RunView } from '../retrainerClient';
 
 export const runsUsage = `retrainer runs [--target T] [--limit N] [--json]
   Run history, newest first: trigger, outcome, headline metric and why.`;
@@ -46,9 +47,45 @@ export async function runs(argv: string[]): Promise<void> {
     ]);
     console.log(table(['RUN', 'TARGET', 'TRIGGER', 'STATE', 'METRIC', 'WHY'], rows));
     // A refused file's reason (file, line, column) is too long for the table, and it is news.
-    const refused = new Map<string, string>();
-    for (const r of list)
-        for (const f of r.manifest?.rejected ?? []) if (!refused.has(f.name)) refused.set(f.name, f.reason);
-    if (refused.size > 0)
-        console.log(`\nRefused files (never trained):\n${[...refused.values()].map((w) => `  ${w}`).join('\n')}`);
+    const refused = standingRefusals(list);
+    if (refused.length > 0)
+        console.log(`\nRefused files (never trained):\n${refused.map((f) => `  ${f.reason}`).join('\n')}`);
+}
+
+/** A refused file a listing of runs still has to show. */
+export interface StandingRefusal {
+    target: string;
+    name: string;
+    /** The newest refusal's one line (file, line, column). */
+    reason: string;
+}
+
+/**
+ * The refusals among `runs` (newest first, as `GET /api/runs` answers) that still stand. Per target
+ * and blob name, the newest run whose manifest names the blob decides: a refusal stands only if
+ * that run refused it too. A later run that trained the name (a fixed file uploaded under it), or
+ * left out or refused another version of it (another ETag), makes older refusals history. So does a
+ * later run that listed all of the target's data (not an HTTP start naming its blobs) without
+ * naming the blob: the file is gone. `status` needs none of this: it shows the intake cache, which
+ * holds only each blob's current version.
+ */
+export function standingRefusals(runs: readonly RunView[]): StandingRefusal[] {
+    const out: StandingRefusal[] = [];
+    const decided = new Set<string>();
+    // Targets with a run newer than the one being read that listed all of their data: a blob such a
+    // run did not name (it would be decided already) is gone.
+    const listedAll = new Set<string>();
+    for (const r of runs) {
+        const m = r.manifest;
+        if (!m) continue;
+        const key = (name: string) => `${r.target}\u0000${name}`;
+        for (const f of m.rejected ?? []) {
+            if (decided.has(key(f.name))) continue;
+            decided.add(key(f.name));
+            if (!listedAll.has(r.target)) out.push({ target: r.target, name: f.name, reason: f.reason });
+        }
+        for (const f of [...m.blobs, ...(m.leftOut ?? [])]) decided.add(key(f.name));
+        if (!r.trigger.blobNames) listedAll.add(r.target);
+    }
+    return out;
 }

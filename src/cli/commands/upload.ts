@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
+import { blobNameError, listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
 import { intakeSchemaOf, judgeCsv, refusalReason } from '../../retraining/intake';
 import { validateUpload } from '../../retraining/validateUpload';
 import { appClient, blobService, CliError, CONNECTION_OPTIONS } from '../connection';
@@ -43,6 +43,9 @@ export async function upload(argv: string[]): Promise<number> {
     const client = appClient(values);
     const target = pickTarget(await client.listTargets(), file, values.target);
     const blobName = values.name ?? `${listPrefix(target.data.prefixPattern)}${path.basename(file)}`;
+    // Before the pattern: `*` would take `churn-v2/../houses/x.csv`, which storage writes as `houses/x.csv`.
+    const badName = blobNameError(blobName);
+    if (badName) throw new CliError(`Not uploaded: ${badName}.`);
     if (!matchesDataPattern(target.data.prefixPattern, blobName)) {
         throw new CliError(
             `'${blobName}' does not match target '${target.name}''s data pattern '${target.data.prefixPattern}', ` +

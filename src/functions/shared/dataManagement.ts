@@ -3,18 +3,25 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ActivityDeps } from '../../activities/deps';
 import { runtimeDeps } from '../../activities/runtime';
 import type { TargetConfig } from '../../retraining/configSchema';
-import { listPrefix, matchesDataPattern } from '../../retraining/dataPattern';
+import { blobNameError, listPrefix } from '../../retraining/dataPattern';
 import {
-    CandidateFile,
     DataPolicy,
     Exclusion,
     quarantineHolds,
-    selectTrainingFiles,
+    selectListedFiles,
     withExclusion,
     withInclusion,
 } from '../../retraining/dataPolicy';
 import { DataStateStore } from '../../retraining/dataState';
-import { FileProblem, IntakeIndex, intakeDataOf, intakeSchemaOf } from '../../retraining/intake';
+import {
+    FileProblem,
+    IntakeIndex,
+    intakeDataOf,
+    intakeSchemaOf,
+    knownVerdict,
+    ListedDataFile,
+    listDataFiles,
+} from '../../retraining/intake';
 import { principalOf } from './clientPrincipal';
 import { dataChangeBodySchema, parseJsonBody } from './requestSchemas';
 
@@ -32,7 +39,10 @@ export interface DataFileView {
     excluded?: Exclusion;
     quarantined?: { runId: string; at: string };
     refused?: { reason: string; problems: FileProblem[] };
-    /** False when no run has read this version yet (its verdict comes with the next run). */
+    /**
+     * False when no run has read this version yet (its verdict comes with the next run). An empty
+     * file needs no reading: it is `refused` ('empty') at once.
+     */
     judged: boolean;
     /** Included, but the target's window policy leaves it out of the next run. */
     outsideWindow?: boolean;
@@ -59,33 +69,15 @@ export function routeTarget(
     return { deps, target };
 }
 
-interface Listed {
-    name: string;
-    etag: string;
-    size: number;
-    lastModified: string;
-}
-
-async function listData(deps: ActivityDeps, target: TargetConfig): Promise<Listed[]> {
-    const container = deps.blobs.getContainerClient(target.data.container);
-    const out: Listed[] = [];
-    if (!(await container.exists())) return out;
-    for await (const b of container.listBlobsFlat({ prefix: listPrefix(target.data.prefixPattern) })) {
-        if (!matchesDataPattern(target.data.prefixPattern, b.name)) continue;
-        out.push({
-            name: b.name,
-            etag: b.properties.etag ?? '',
-            size: b.properties.contentLength ?? 0,
-            lastModified: b.properties.lastModified.toISOString(),
-        });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+function listData(deps: ActivityDeps, target: TargetConfig): Promise<ListedDataFile[]> {
+    return listDataFiles(deps.blobs.getContainerClient(target.data.container), target.data.prefixPattern);
 }
 
 /**
- * Every file under the target's data pattern with its state, from the same data state and policy
- * the snapshot applies (`selectTrainingFiles`) and the intake verdicts cached for each version.
- * Reads no file's bytes: a version no run has judged yet shows `judged: false`.
+ * Every file under the target's data pattern with its state, from the same listing, data state and
+ * policy the snapshot applies (`listDataFiles`, `selectListedFiles`) and the verdicts known for each
+ * version without reading it (`knownVerdict`: the cached ones, and an empty file's refusal). Reads
+ * no file's bytes: a version no run has judged yet shows `judged: false`.
  */
 export async function dataList(deps: ActivityDeps, target: TargetConfig): Promise<DataListView> {
     const [listed, state, index, runs] = await Promise.all([
@@ -97,20 +89,14 @@ export async function dataList(deps: ActivityDeps, target: TargetConfig): Promis
     const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
     const last = runs.find((r) => r.manifest);
     const inLast = new Set((last?.manifest?.blobs ?? []).map((b) => b.name));
-    const verdicts = new Map(listed.map((f) => [f.name, index.get(f.name, f.etag, schemaKey)]));
-    const candidates: CandidateFile[] = listed.flatMap((f) => {
-        const v = verdicts.get(f.name);
-        if (v && !v.accepted) return [];
-        return [
-            {
-                name: f.name,
-                etag: f.etag,
-                lastModified: f.lastModified,
-                ...(v?.accepted ? { contentHash: v.contentHash } : {}),
-            },
-        ];
-    });
-    const selection = selectTrainingFiles(candidates, state, target.dataPolicy, deps.now());
+    const now = deps.now();
+    const verdicts = new Map(listed.map((f) => [f.name, knownVerdict(index, f, schemaKey, now)]));
+    const selection = selectListedFiles(
+        listed.map((f) => ({ ...f, verdict: verdicts.get(f.name) })),
+        state,
+        target.dataPolicy,
+        now,
+    );
     const outside = new Set(selection.leftOut.filter((l) => l.why === 'window').map((l) => l.name));
     const files = listed.map((f): DataFileView => {
         const v = verdicts.get(f.name);
@@ -119,7 +105,7 @@ export async function dataList(deps: ActivityDeps, target: TargetConfig): Promis
         const held = quarantineHolds(q, { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) });
         const view: DataFileView = {
             name: f.name,
-            size: f.size,
+            size: f.contentLength,
             lastModified: f.lastModified,
             state: excluded ? 'excluded' : held ? 'quarantined' : v && !v.accepted ? 'refused' : 'included',
             judged: v !== undefined,
@@ -192,7 +178,8 @@ export interface DataChangeView {
 /**
  * The handler of POST /api/data/{target}/exclude and /include, body `{ file, by, why? }`. `file`
  * is the blob name, or its name under the target's prefix (`a.csv` for `churn/a.csv`). Answers
- * 200 with a `DataChangeView`; 400 for a bad body; 401 for an unreadable `x-ms-client-principal`
+ * 200 with a `DataChangeView`; 400 for a bad body (a `file` that breaks the training-data name
+ * rule, `TRAINING_DATA_NAME_RULE`, too); 401 for an unreadable `x-ms-client-principal`
  * (where App Service Authentication names the caller, that name is recorded instead of `by`); 404
  * for an unknown target, or a file that is not under its data pattern (include also accepts a file
  * that is gone but still excluded or quarantined, to clear it).
@@ -215,6 +202,9 @@ export function dataChangeHandler(action: 'exclude' | 'include') {
             ...(action === 'include' ? [...Object.keys(state.excluded), ...Object.keys(state.quarantined)] : []),
         ]);
         const asked = parsed.value.file;
+        // A name no target may train on is a bad request, not an unknown file: say which rule it breaks.
+        const badName = blobNameError(asked);
+        if (badName) return { status: 400, jsonBody: { error: `'file': ${badName}.` } };
         const name = [asked, `${listPrefix(target.data.prefixPattern)}${asked}`].find((n) => known.has(n));
         if (!name) {
             return {

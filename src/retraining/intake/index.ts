@@ -9,6 +9,7 @@ export { describeProblem, FileProblem, judgeCsv, JudgedContent, JudgeOptions, re
 export { IntakeData, IntakeSchema, intakeDataOf, intakeSchemaOf, ColumnType } from './schema';
 export {
     AcceptedFile,
+    emptyFileVerdict,
     FileVerdict,
     IntakeIndex,
     intakeIndexBlobName,
@@ -16,6 +17,8 @@ export {
     judgeBlob,
     judgeTargetFiles,
     JudgeTargetResult,
+    knownVerdict,
     ListedFile,
     RefusedFile,
 } from './verdicts';
+export { ListedDataFile, listDataFiles } from './listing';

@@ -62,6 +62,45 @@ export function verdictOf(file: ListedFile, schema: IntakeSchema, judged: Judged
     };
 }
 
+/**
+ * The verdict on an empty blob (0 bytes), known without reading it: refused, worded as the blob
+ * trigger and `upload` word it (`'churn/x.csv' is empty`). It has no header line to point at, so
+ * its one problem is on line 1.
+ */
+export function emptyFileVerdict(file: ListedFile, schemaKey: string, at: Date): RefusedFile {
+    return {
+        name: file.name,
+        etag: file.etag,
+        contentLength: file.contentLength,
+        schemaKey,
+        rows: 0,
+        blankRows: 0,
+        extraColumns: [],
+        judgedAt: at.toISOString(),
+        accepted: false,
+        reason: `'${file.name}' is empty`,
+        problems: [{ line: 1, message: 'the file is empty (0 bytes)' }],
+        problemCount: 1,
+    };
+}
+
+/**
+ * What is known of a listed file without reading its bytes: the cached verdict for its name, ETag
+ * and schema; else, for an empty blob, its refusal (`emptyFileVerdict`); else undefined (its bytes
+ * must be read). The intake pass and `GET /api/data/{target}` both ask this, so an empty file is
+ * refused alike by both, never judged "later".
+ */
+export function knownVerdict(
+    index: IntakeIndex,
+    file: ListedFile,
+    schemaKey: string,
+    at: Date,
+): FileVerdict | undefined {
+    const cached = index.get(file.name, file.etag, schemaKey);
+    if (cached) return cached;
+    return file.contentLength === 0 ? emptyFileVerdict(file, schemaKey, at) : undefined;
+}
+
 /** The blob (in the runs container) holding a target's cached verdicts. */
 export function intakeIndexBlobName(target: string): string {
     return `intake/${target}.json`;
@@ -235,8 +274,9 @@ export interface JudgeTargetResult {
 
 /**
  * The validate-and-hash pass over a target's files, for the snapshot and the catch-up pass: each
- * file's verdict comes from the target's cache when its name, ETag and schema match, else from one
- * streamed read of the blob (at most `concurrency` at once), and is cached. With `complete`, the
+ * file's verdict comes from `knownVerdict` (the target's cache when its name, ETag and schema
+ * match; an empty blob's refusal), else from one streamed read of the blob (at most `concurrency`
+ * at once), and is cached. With `complete`, the
  * files are the target's whole data and verdicts of blobs not among them are dropped from the cache.
  * Throws storage errors (the caller retries); a file that cannot train is a RefusedFile, not an error.
  */
@@ -254,9 +294,13 @@ export async function judgeTargetFiles(options: {
     now?: () => Date;
 }): Promise<JudgeTargetResult> {
     const index = await IntakeIndex.load(options.state, options.target);
-    const verdicts: (FileVerdict | undefined)[] = options.files.map((f) =>
-        index.get(f.name, f.etag, options.schema.key),
-    );
+    const now = options.now ?? (() => new Date());
+    const verdicts: (FileVerdict | undefined)[] = options.files.map((f) => {
+        const v = knownVerdict(index, f, options.schema.key, now());
+        // Cached, so `status` (which reads the refused files the index keeps) names an empty file too.
+        if (v && !index.get(f.name, f.etag, options.schema.key)) index.put(v);
+        return v;
+    });
     const todo = options.files.flatMap((_, i) => (verdicts[i] ? [] : [i]));
     const read: string[] = [];
     let next = 0;
@@ -264,7 +308,7 @@ export async function judgeTargetFiles(options: {
         while (next < todo.length) {
             const i = todo[next++];
             const file = options.files[i];
-            const v = await judgeBlob(options.data, file, options.schema, options.now);
+            const v = await judgeBlob(options.data, file, options.schema, now);
             verdicts[i] = v;
             index.put(v);
             read.push(file.name);

@@ -261,6 +261,61 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         );
     });
 
+    // An empty file used to show as "included (not judged yet)" forever, take a window slot (the
+    // listing then put a file the last run trained "outside the window"), and be named nowhere else.
+    it('lists an empty file as refused (empty) at once, outside the window count; runs and status name it', async () => {
+        // Written straight to storage: the blob trigger refuses it and starts nothing.
+        await app.data.getBlockBlobClient('houses/empty.csv').upload('', 0);
+        const view = await list('houses');
+        const empty = fileOf(view, 'houses/empty.csv');
+        assert.deepEqual(
+            { state: empty.state, judged: empty.judged, refused: empty.refused, outsideWindow: empty.outsideWindow },
+            {
+                state: 'refused',
+                judged: true,
+                refused: {
+                    reason: "'houses/empty.csv' is empty",
+                    problems: [{ line: 1, message: 'the file is empty (0 bytes)' }],
+                },
+                outsideWindow: undefined,
+            },
+        );
+        // The newest file, but it cannot train: the window still holds the two newest that can.
+        for (const name of ['houses/2.csv', 'houses/3.csv']) {
+            const f = fileOf(view, name);
+            assert.deepEqual(
+                { name, state: f.state, outsideWindow: f.outsideWindow },
+                { name, state: 'included', outsideWindow: undefined },
+            );
+        }
+        assert.equal(fileOf(view, 'houses/1.csv').outsideWindow, true);
+        const table = await expect(0, 'data', 'list', 'houses');
+        assert.match(table, /houses\/empty\.csv\s+no\s+refused: 'houses\/empty\.csv' is empty$/m);
+        assert.match(table, /houses\/3\.csv\s+yes\s+included$/m);
+
+        // A run names it under the refused files of its record, and status lists it as refused.
+        const api = `${app.host.origin}/api`;
+        const key = { 'x-functions-key': app.host.keys.functionDefault };
+        for (let i = 0; ; i++) {
+            const t = (await (await fetch(`${api}/targets/houses`, { headers: key })).json()) as TargetView;
+            if (t.inFlight === null) break;
+            assert.ok(i < 480, `a run of 'houses' is still in flight: ${JSON.stringify(t.inFlight)}`);
+            await new Promise((ok) => setTimeout(ok, 250));
+        }
+        const out = await expect(RUN_EXIT_CODES.Skipped, 'retrain', 'houses', '--wait', '--timeout-seconds', '240');
+        const record = (await runs('houses')).find((r) => r.runId === runIdOf(out));
+        assert.deepEqual(
+            record?.manifest?.rejected?.map((r) => r.name),
+            ['houses/bad.csv', 'houses/empty.csv'],
+        );
+        assert.equal(record.manifest.rejected[1].reason, "'houses/empty.csv' is empty");
+        assert.deepEqual(
+            record?.manifest?.blobs.map((b) => b.name),
+            ['houses/2.csv', 'houses/3.csv'],
+        );
+        assert.match(await expect(0, 'status', 'houses'), /^ {2}refused: {3}'houses\/empty\.csv' is empty$/m);
+    });
+
     it('the routes need the function key, and answer 400 and 404 naming the field or the file', async () => {
         const api = `${app.host.origin}/api`;
         const key = { 'x-functions-key': app.host.keys.functionDefault, 'content-type': 'application/json' };
@@ -275,6 +330,17 @@ describe('retrainer data: exclude, include, quarantine, window, --force', () => 
         res = await post('churn', 'exclude', { file: 'nope.csv', by: 'ana' });
         assert.equal(res.status, 404);
         assert.match(((await res.json()) as { error: string }).error, /No file 'nope\.csv' in the data of 'churn'/);
+        // Not an unknown file but a name no target may train on: 400 naming the rule it breaks.
+        for (const [action, file] of [
+            ['exclude', '../houses/1.csv'],
+            ['include', 'churn/../houses/1.csv'],
+        ]) {
+            res = await post('churn', action, { file, by: 'ana' });
+            assert.equal(res.status, 400, `${action} ${file}`);
+            const { error } = (await res.json()) as { error: string };
+            const want = `'file': '${file}' cannot be a training-data name: it has a '..' segment (a training-data name is`;
+            assert.ok(error.startsWith(want), error);
+        }
         res = await post('nope', 'include', { file: 'a.csv', by: 'ana' });
         assert.equal(res.status, 404);
         const bad = await cli('data', 'exclude', 'churn');

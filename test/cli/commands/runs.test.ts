@@ -3,6 +3,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
+import { standingRefusals } from '../../../src/cli/commands/runs';
+import type { RunView } from '../../../src/cli/retrainerClient';
+
 const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
 
 /** Runs the built CLI and resolves with its exit code and output, whatever the code. */
@@ -44,5 +47,78 @@ describe('retrainer runs --limit / score --rows', () => {
             { code: r.code, stderr: r.stderr.trim() },
             { code: 2, stderr: "--rows must be a whole number from 1 to 1000, not 'abc'." },
         );
+    });
+});
+
+let views = 0;
+
+/** Run views as GET /api/runs answers them (newest first), with only what the footer reads. */
+function runView(
+    target: string,
+    files: { blobs?: string[]; rejected?: [string, string][]; leftOut?: string[] },
+    blobNames?: string[],
+): RunView {
+    return {
+        target,
+        runId: `r${++views}`,
+        instanceId: `retrain-${target}`,
+        trigger: blobNames ? { kind: 'http', blobNames } : { kind: 'blob' },
+        state: 'Skipped',
+        timings: {},
+        manifest: {
+            runKey: 'k',
+            blobs: (files.blobs ?? []).map((name) => ({ name, etag: `e-${name}` })),
+            rejected: (files.rejected ?? []).map(([name, etag]) => ({ name, etag, reason: `'${name}' (${etag})` })),
+            leftOut: (files.leftOut ?? []).map((name) => ({ name, etag: 'e', why: 'excluded', reason: 'excluded' })),
+        },
+    };
+}
+
+describe('retrainer runs: the refused files footer', () => {
+    it('keeps a refusal no later run decided otherwise, with the newest reason', () => {
+        const runs = [
+            runView('churn', { blobs: ['churn/a.csv'], rejected: [['churn/bad.csv', 'e2']] }),
+            runView('churn', { blobs: ['churn/a.csv'], rejected: [['churn/bad.csv', 'e1']] }),
+        ];
+        assert.deepEqual(standingRefusals(runs), [
+            { target: 'churn', name: 'churn/bad.csv', reason: "'churn/bad.csv' (e2)" },
+        ]);
+    });
+
+    it('drops a refusal once a later run trained the name, or left it out (another version)', () => {
+        const runs = [
+            runView('churn', { blobs: ['churn/a.csv', 'churn/fixed.csv'], leftOut: ['churn/x.csv'] }),
+            runView('churn', {
+                blobs: ['churn/a.csv'],
+                rejected: [
+                    ['churn/fixed.csv', 'e1'],
+                    ['churn/x.csv', 'e1'],
+                ],
+            }),
+        ];
+        assert.deepEqual(standingRefusals(runs), []);
+    });
+
+    it('drops a refusal of a file a later full listing no longer names (deleted), not after a named start', () => {
+        const named = runView('churn', { blobs: ['churn/a.csv'] }, ['churn/a.csv']);
+        const refusing = runView('churn', { blobs: ['churn/a.csv'], rejected: [['churn/gone.csv', 'e1']] });
+        assert.deepEqual(
+            standingRefusals([named, refusing]).map((f) => f.name),
+            ['churn/gone.csv'],
+            'an HTTP start naming its blobs lists only those',
+        );
+        const full = runView('churn', { blobs: ['churn/a.csv'] });
+        assert.deepEqual(standingRefusals([full, named, refusing]), []);
+    });
+
+    it('judges each target by its own runs', () => {
+        const runs = [
+            runView('houses', { blobs: ['houses/1.csv'] }),
+            runView('churn', { blobs: ['churn/a.csv'], rejected: [['churn/bad.csv', 'e1']] }),
+            runView('houses', { blobs: [], rejected: [['houses/old.csv', 'e1']] }),
+        ];
+        assert.deepEqual(standingRefusals(runs), [
+            { target: 'churn', name: 'churn/bad.csv', reason: "'churn/bad.csv' (e1)" },
+        ]);
     });
 });

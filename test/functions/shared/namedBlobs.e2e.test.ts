@@ -8,8 +8,9 @@ import { JsonAnswer, suiteApp } from '../appHost';
 
 /**
  * `blobNames` of POST /api/retrain/{target} are checked before the 202, through the dev host: a
- * name outside the target's data pattern (foreign), one that does not exist and an empty one get a
- * 400 naming each, and no run starts; named blobs that are all there get the 202.
+ * name outside the target's data pattern (foreign), one that does not exist, an empty one and one
+ * that is no training-data name (invalid) get a 400 naming each, and no run starts; named blobs
+ * that are all there get the 202.
  */
 describe('POST /api/retrain/{target} checks blobNames before any run', () => {
     const app = suiteApp((w) => [churnTarget(w)]);
@@ -26,6 +27,7 @@ describe('POST /api/retrain/{target} checks blobNames before any run', () => {
         assert.deepEqual(answer.body.foreign, ['other/x.csv', 'houses/h.csv']);
         assert.deepEqual(answer.body.missing, ['churn/nope.csv']);
         assert.deepEqual(answer.body.empty, ['churn/empty.csv']);
+        assert.deepEqual(answer.body.invalid, []);
         assert.equal(
             answer.body.error,
             "blobNames: 4 blob(s) cannot be trained for 'churn': 'other/x.csv' is not under the target's data " +
@@ -36,6 +38,31 @@ describe('POST /api/retrain/{target} checks blobNames before any run', () => {
         assert.equal(await app.inFlight('churn'), null, 'no instance was started');
         assert.deepEqual(await runs(), []);
         assert.equal(app.studio.stats().operations.submitJob ?? 0, 0);
+    });
+
+    // The storage SDK resolves `..` in the URL: 'churn/../houses/h.csv' read as 'houses/h.csv', which
+    // exists, so a run of 'churn' would have trained another folder's file.
+    it('400 naming each name with a dot-dot, dot or empty segment or a backslash, and the rule; no run starts', async () => {
+        const text = 'a,b\n1,2\n';
+        await app.data.getBlockBlobClient('houses/h.csv').upload(text, text.length);
+        const names = ['churn/../houses/h.csv', 'churn/./h.csv', 'churn//h.csv', 'churn\\h.csv'];
+        const answer = await start(names);
+        assert.equal(answer.status, 400, JSON.stringify(answer.body));
+        assert.deepEqual(
+            { invalid: answer.body.invalid, foreign: answer.body.foreign, missing: answer.body.missing },
+            { invalid: names, foreign: [], missing: [] },
+        );
+        assert.equal(
+            answer.body.error,
+            "blobNames: 4 blob(s) cannot be trained for 'churn': 'churn/../houses/h.csv' cannot be a training-data " +
+                "name: it has a '..' segment; 'churn/./h.csv' cannot be a training-data name: it has a '.' segment; " +
+                "'churn//h.csv' cannot be a training-data name: it has an empty segment (a leading or trailing /, or //); " +
+                "'churn\\h.csv' cannot be a training-data name: it holds a backslash (a training-data name is a path " +
+                'of non-empty segments separated by /, none of them . or .., with no backslash and no control ' +
+                'character). No run was started.',
+        );
+        assert.equal(await app.inFlight('churn'), null, 'no instance was started');
+        assert.deepEqual(await runs(), []);
     });
 
     it('202 when every named blob is there', async () => {

@@ -151,6 +151,32 @@ describe("the validate-and-hash pass over a target's blobs (Azurite)", () => {
         );
     });
 
+    // The snapshot used to drop empty blobs silently: never refused, so `data list` showed one as
+    // "not judged yet" forever and counted it in the window.
+    it('an empty file is refused as empty without a read, and cached for status', async () => {
+        await data.getBlockBlobClient('churn/empty.csv').upload('', 0);
+        const r = await judge();
+        assert.deepEqual(r.read, []);
+        assert.equal(r.downloads, 1, 'only the cache');
+        const empty = r.verdicts.get('churn/empty.csv') as RefusedFile;
+        assert.deepEqual(
+            { accepted: empty.accepted, reason: empty.reason, problems: empty.problems, rows: empty.rows },
+            {
+                accepted: false,
+                reason: "'churn/empty.csv' is empty",
+                problems: [{ line: 1, message: 'the file is empty (0 bytes)' }],
+                rows: 0,
+            },
+        );
+        assert.deepEqual(
+            (await IntakeIndex.loadRefused(state, 'churn')).map((v) => v.reason),
+            ["'churn/empty.csv' is empty"],
+        );
+        const index = await IntakeIndex.load(state, 'churn');
+        assert.deepEqual(index.get('churn/empty.csv', empty.etag, CHURN.key), empty, 'cached like any verdict');
+        await data.deleteBlob('churn/empty.csv');
+    });
+
     it('two passes saving at once keep both verdicts (optimistic concurrency, merged)', async () => {
         const a = await IntakeIndex.load(state, 'race');
         const b = await IntakeIndex.load(state, 'race');
