@@ -39,6 +39,8 @@ export interface AppUnderTest {
      * returns the status and the parsed answer.
      */
     post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonAnswer>;
+    /** GETs `/api/{path}` with the function key and parses the JSON; asserts a 200 (naming the answer). */
+    get<T>(path: string): Promise<T>;
     /** The run records of `target`, newest first (GET /api/runs?target=); asserts a 200. */
     runs(target: string): Promise<RunRecord[]>;
     /** GET /api/targets/{target}'s `inFlight`: null when no run is in flight. */
@@ -162,6 +164,7 @@ export async function startApp(
             });
             return { status: res.status, body: (await res.json()) as Record<string, unknown> };
         },
+        get,
         runs: (t) => get<RunRecord[]>(`runs?target=${encodeURIComponent(t)}`),
         inFlight,
         step,

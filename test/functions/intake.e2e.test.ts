@@ -21,13 +21,7 @@ describe('intake cases through the blob trigger (dev host + studio + Azurite)', 
     });
     after(() => app?.stop());
 
-    const api = async <T>(p: string): Promise<T> => {
-        const res = await fetch(`${app.host.origin}/api/${p}`, {
-            headers: { 'x-functions-key': app.host.keys.functionDefault },
-        });
-        assert.equal(res.status, 200, p);
-        return (await res.json()) as T;
-    };
+    const api = <T>(p: string): Promise<T> => app.get<T>(p);
     const submitted = (): number => app.studio.stats().operations.submitJob ?? 0;
 
     /** Uploads, then waits for the run whose manifest holds (or refuses) exactly this blob version. */

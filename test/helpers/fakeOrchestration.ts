@@ -30,6 +30,15 @@ export function fakePlan(overrides: Partial<TargetPlan> = {}): TargetPlan {
 }
 
 /** One data file of target churn, as snapshotManifest answers. */
+/** An Azure ML v2 rollout plan: traffic 10/50/100 with 10-minute bakes, one deployment kept. */
+export const fakeRollout: NonNullable<TargetPlan['rollout']> = {
+    stepsInPercent: [10, 50, 100],
+    bakeInMs: 600_000,
+    pollIntervalInMs: 10_000,
+    operationTimeoutInMs: 120_000,
+    keepDeployments: 1,
+};
+
 export const fakeManifest: ManifestSnapshot = {
     runKey: 'abcdef0123456789',
     blobs: [{ name: 'churn/a.csv', etag: '"1"', contentLength: 10 }],

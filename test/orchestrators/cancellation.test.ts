@@ -18,6 +18,7 @@ import {
     Answer,
     fakeManifest,
     fakePlan,
+    fakeRollout,
     FakeTask,
     passingRun,
     runFake,
@@ -227,13 +228,7 @@ describe('cancelling a run', () => {
     it('a request that reaches an Azure ML v2 run while it bakes is recorded with that step; the rollout goes on', () => {
         const rolloutPlan: TargetPlan = {
             ...plan,
-            rollout: {
-                stepsInPercent: [10, 50, 100],
-                bakeInMs: 600_000,
-                pollIntervalInMs: 10_000,
-                operationTimeoutInMs: 120_000,
-                keepDeployments: 1,
-            },
+            rollout: fakeRollout,
         };
         const deployment = 'churn-1a2b3c4d';
         const op = (kind: string) => ({ value: { operation: { kind, endpoint: 'churn-online', state: kind } } });

@@ -34,13 +34,7 @@ describe('no follow-up run for a file that only slid into the window', () => {
     });
     after(() => app?.stop());
 
-    const api = async <T>(p: string): Promise<T> => {
-        const res = await fetch(`${app.host.origin}/api/${p}`, {
-            headers: { 'x-functions-key': app.host.keys.functionDefault },
-        });
-        assert.equal(res.status, 200, p);
-        return (await res.json()) as T;
-    };
+    const api = <T>(p: string): Promise<T> => app.get<T>(p);
 
     it('a Rejected run quarantines its window; the files that slide in start nothing', async () => {
         for (const [i, name] of ['churn/a.csv', 'churn/b.csv', 'churn/c.csv'].entries()) {

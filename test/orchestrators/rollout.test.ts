@@ -13,7 +13,7 @@ import {
     TargetPlan,
 } from '../../src/orchestrators/contracts';
 import { retrainOrchestrator } from '../../src/orchestrators/retrain';
-import { Answer, beforeVerdict, fakePlan, FakeTask, runFake } from '../helpers/fakeOrchestration';
+import { Answer, beforeVerdict, fakePlan, fakeRollout, FakeTask, runFake } from '../helpers/fakeOrchestration';
 
 const job = {
     jobId: 'retrain-churn-r1',
@@ -30,13 +30,7 @@ const plan: TargetPlan = fakePlan({
     verify: { attempts: 1, intervalInMs: 15_000 },
     outbox: false,
     stableRunId: true,
-    rollout: {
-        stepsInPercent: [10, 50, 100],
-        bakeInMs: 600_000,
-        pollIntervalInMs: 10_000,
-        operationTimeoutInMs: 120_000,
-        keepDeployments: 1,
-    },
+    rollout: fakeRollout,
 });
 const START = new Date('2026-01-01T00:00:00Z');
 const input: RetrainInput = { target: 'churn', trigger: { kind: 'http', blobNames: ['churn/a.csv'] } };
