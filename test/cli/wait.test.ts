@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
+import type { RunView } from '../../src/cli/retrainerClient';
 import { describeRun, exitCodeOf, RUN_EXIT_CODES, timeoutInMsOf, WAIT_TIMEOUT_EXIT_CODE } from '../../src/cli/wait';
+
+type Rollout = NonNullable<RunView['rollout']>;
 
 describe('--wait exit codes', () => {
     it('exits 0 only for Promoted and a distinct non-zero code for every other final state', () => {
@@ -110,24 +113,35 @@ describe('describeRun: an Azure ML v2 rollout', () => {
         );
     });
 
+    /** A run of churn-v2 whose deployment 'churn-v2-r2', beside 'blue', was rolled back. */
+    const rolledBack = (
+        reason: string,
+        preTraffic: Rollout['preTraffic'],
+        steps: Rollout['steps'],
+        notes?: string[],
+    ): RunView => ({
+        ...base,
+        state: 'RolledBack',
+        reason,
+        rollout: {
+            deployment: 'churn-v2-r2',
+            serving: 'blue',
+            preTraffic,
+            steps,
+            retired: [],
+            rolledBack: true,
+            notes,
+        },
+    });
+
     it('says at which step the live checks failed, and why it rolled back, once', () => {
         const reason = "Live checks failed at 50% traffic on 'churn-v2-r2': error rate 0.2 is over 0.01";
-        const text = describeRun({
-            ...base,
-            state: 'RolledBack',
-            reason,
-            rollout: {
-                deployment: 'churn-v2-r2',
-                serving: 'blue',
-                preTraffic: ok,
-                steps: [
-                    { percent: 10, at, check: ok },
-                    { percent: 50, at, check: { passed: false, reasons: ['error rate 0.2 is over 0.01'] } },
-                ],
-                retired: [],
-                rolledBack: true,
-            },
-        });
+        const text = describeRun(
+            rolledBack(reason, ok, [
+                { percent: 10, at, check: ok },
+                { percent: 50, at, check: { passed: false, reasons: ['error rate 0.2 is over 0.01'] } },
+            ]),
+        );
         assert.deepEqual(text.split('\n').slice(1), [
             "  rollout: deployment 'churn-v2-r2' (beside 'blue')",
             '  traffic: 10% -> 50%, live checks failed at 50%',
@@ -137,20 +151,9 @@ describe('describeRun: an Azure ML v2 rollout', () => {
 
     it('says a deployment whose golden rows failed never got traffic', () => {
         const reason = "Deployment 'churn-v2-r2' failed its golden rows before any traffic: row 1: expected '0'";
-        const text = describeRun({
-            ...base,
-            state: 'RolledBack',
-            reason,
-            rollout: {
-                deployment: 'churn-v2-r2',
-                serving: 'blue',
-                preTraffic: { passed: false, reasons: ["row 1: expected '0'"] },
-                steps: [],
-                retired: [],
-                rolledBack: true,
-                notes: ['a note for people'],
-            },
-        });
+        const text = describeRun(
+            rolledBack(reason, { passed: false, reasons: ["row 1: expected '0'"] }, [], ['a note for people']),
+        );
         assert.deepEqual(text.split('\n').slice(2), [
             '  traffic: none (its golden rows failed first)',
             `  outcome: rolled back ('churn-v2-r2' deleted before any traffic): ${reason}`,
