@@ -230,9 +230,10 @@ describe('security and hostile input over HTTP and blob names', () => {
                     if ('error' in expected) {
                         assert.deepEqual(answer, { error: expected.error }, what);
                     } else if ('blobs' in expected) {
-                        // Nothing exists under guarded/: each named blob is foreign or missing, once.
+                        // Nothing exists under guarded/: each named blob is no training-data name
+                        // ('..', '.' or empty segments), foreign or missing, once.
                         assert.deepEqual(
-                            [...answer.foreign!, ...answer.missing!].sort(),
+                            [...answer.invalid!, ...answer.foreign!, ...answer.missing!].sort(),
                             [...expected.blobs].sort(),
                             what,
                         );
