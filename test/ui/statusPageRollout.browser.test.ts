@@ -69,11 +69,22 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
                 .innerText()
         ).trim();
 
+    /**
+     * Opens the run view of `runId` and waits for its own rollout: after a hash-only navigation the
+     * previous run's Rollout heading is still on the page until the new view renders.
+     */
+    const openRun = async (on: Page, target: string, runId: string): Promise<void> => {
+        await on.goto(`${app.host.origin}/api/ui/#/run/${target}/${runId}`);
+        await on
+            .locator('h3:text-is("Rollout") + table td', { hasText: deriveDeploymentName(target, runId) })
+            .first()
+            .waitFor();
+    };
+
     it('shows a promotion: deployment, each traffic step with its share and checks, the outcome', async () => {
         assert.equal(promoted.state, 'Promoted', promoted.reason);
         const fresh = deriveDeploymentName('churnml', promoted.runId);
-        await page.goto(`${app.host.origin}/api/ui/#/run/churnml/${promoted.runId}`);
-        await page.locator('h3', { hasText: 'Rollout' }).waitFor();
+        await openRun(page, 'churnml', promoted.runId);
         assert.equal(await field('Deployment'), fresh);
         assert.equal(await field('Serving before'), 'blue');
         assert.equal(await field('Golden rows before traffic'), 'passed');
@@ -93,8 +104,7 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
     it('shows a deployment whose golden rows failed: no traffic step, deleted, and why', async () => {
         assert.equal(rolledBack.state, 'RolledBack', rolledBack.reason);
         const fresh = deriveDeploymentName('strictml', rolledBack.runId);
-        await page.goto(`${app.host.origin}/api/ui/#/run/strictml/${rolledBack.runId}`);
-        await page.locator('h3', { hasText: 'Rollout' }).waitFor();
+        await openRun(page, 'strictml', rolledBack.runId);
         assert.equal(await field('Deployment'), fresh);
         assert.match(await field('Golden rows before traffic'), /^failed: .*never/);
         assert.equal(
@@ -108,9 +118,12 @@ describe('status page: an Azure ML v2 run’s rollout', { skip: missing }, () =>
     it('axe-core finds no serious or critical accessibility violation on the rollout views', async () => {
         const context = await browser.newContext({ bypassCSP: true });
         const axePage = await context.newPage();
-        for (const view of [`#/run/churnml/${promoted.runId}`, `#/run/strictml/${rolledBack.runId}`]) {
-            await axePage.goto(`${app.host.origin}/api/ui/${view}`);
-            await axePage.locator('h3', { hasText: 'Rollout' }).waitFor();
+        for (const [target, runId] of [
+            ['churnml', promoted.runId],
+            ['strictml', rolledBack.runId],
+        ]) {
+            const view = `#/run/${target}/${runId}`;
+            await openRun(axePage, target, runId);
             await axePage.addScriptTag({ content: readFileSync(AXE, 'utf8') });
             const violations = await axePage.evaluate<{ id: string; impact: string }[]>(
                 `axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
