@@ -146,11 +146,6 @@ export class RandomizedExponentialBackoff {
     }
 }
 
-/** A seed of its own for each loop, so its draws never shift the profile's fault decisions. */
-export function loopSeed(profileSeed: number, label: string): number {
-    return keyedSeed(profileSeed, label);
-}
-
 /** The clock and timer an `IdleBackoffLoop` schedules with: the real ones, or a test's virtual ones. */
 export interface LoopTimers {
     now(): number;
@@ -286,7 +281,8 @@ export function azureQueueLoop(
     faults: FaultLog,
     timers?: LoopTimers,
 ): IdleBackoffLoop {
-    const random = new SeededRandom(loopSeed(profileSeed, label));
+    // A seed of its own for each loop, so its draws never shift the profile's fault decisions.
+    const random = new SeededRandom(keyedSeed(profileSeed, label));
     return new IdleBackoffLoop(label, pollInMs, caps[kind], tick, log, faults, {
         wakesOnLocalWork: AZURE_QUEUE_POLLING[kind].wakesOnLocalEnqueue,
         random: () => random.next(),

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { memoryLogger } from '../../../../src/local/host/core/log';
-import { FaultLog, SeededRandom } from '../../../../src/local/host/semantics/profile';
+import { FaultLog, keyedSeed, SeededRandom } from '../../../../src/local/host/semantics/profile';
 import {
     AZURE_QUEUE_POLLING,
     azureQueueLoop,
     IdleBackoffLoop,
     idleCaps,
     LoopTimers,
-    loopSeed,
     RandomizedExponentialBackoff,
 } from '../../../../src/local/host/semantics/queues';
 
@@ -102,9 +101,9 @@ describe('azure semantics: queue polling backoff (WebJobs QueueListener, Durable
                 () => r.next(),
             );
         };
-        assert.deepEqual(run(loopSeed(11, 'blob queue')), run(loopSeed(11, 'blob queue')));
-        assert.notDeepEqual(run(loopSeed(11, 'blob queue')), run(loopSeed(11, 'durable orchestrations')));
-        assert.notDeepEqual(run(loopSeed(11, 'blob queue')), run(loopSeed(12, 'blob queue')));
+        assert.deepEqual(run(keyedSeed(11, 'blob queue')), run(keyedSeed(11, 'blob queue')));
+        assert.notDeepEqual(run(keyedSeed(11, 'blob queue')), run(keyedSeed(11, 'durable orchestrations')));
+        assert.notDeepEqual(run(keyedSeed(11, 'blob queue')), run(keyedSeed(12, 'blob queue')));
     });
 
     it('refuses intervals Azure refuses', () => {
@@ -151,7 +150,7 @@ describe('azure semantics: IdleBackoffLoop on a virtual clock', () => {
         const timers = new VirtualTimers();
         const faults = new FaultLog();
         const q = queue(timers, 0, 2);
-        const random = new SeededRandom(loopSeed(3, 'blob queue'));
+        const random = new SeededRandom(keyedSeed(3, 'blob queue'));
         const loop = new IdleBackoffLoop('blob queue', 100, 60_000, q.tick, memoryLogger(), faults, {
             random: () => random.next(),
             timers,
