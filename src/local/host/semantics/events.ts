@@ -96,12 +96,15 @@ export class EventGridDelivery {
                 // stream: a seed drops the same uploads however the test's work interleaves.
                 const nth = (this.#writes.get(key) ?? 0) + 1;
                 this.#writes.set(key, nth);
+                // Keyed by the blob's name, not its container's: tests give each run a container of
+                // its own (a unique name), and a seed must drop the same uploads in every run.
                 const seed = this.profile.seed;
-                if (keyedChance(seed, `event-drop\0${key}#${nth}`, this.shares.dropShare)) {
+                const write = `${w.fn.id}\0${blob.name}#${nth}`;
+                if (keyedChance(seed, `event-drop\0${write}`, this.shares.dropShare)) {
                     this.profile.faults.record('blob-event-dropped', subject, `write ${etag}`);
                     continue;
                 }
-                const copies = keyedChance(seed, `event-duplicate\0${key}#${nth}`, this.shares.duplicateShare) ? 2 : 1;
+                const copies = keyedChance(seed, `event-duplicate\0${write}`, this.shares.duplicateShare) ? 2 : 1;
                 if (copies > 1) this.profile.faults.record('blob-event-duplicated', subject, `write ${etag}`);
                 for (let i = 0; i < copies; i++) {
                     await this.queue.sendMessage(
