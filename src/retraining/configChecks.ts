@@ -39,6 +39,8 @@ export function crossFieldIssues(raw: unknown): string[] {
             if (seen.has(target.name)) issues.push(`targets[${i}].name: duplicate target '${target.name}'`);
             seen.add(target.name);
         }
+        // Not String(name): a JSON object such as {"toString": {}} throws when converted.
+        const name = typeof target.name === 'string' ? target.name : `targets[${i}]`;
         const endpoint = endpointIdentity(update);
         if (endpoint) {
             const first = endpoints.get(endpoint.key);
@@ -46,9 +48,9 @@ export function crossFieldIssues(raw: unknown): string[] {
                 // Each run promotes over the champion it compared against; two targets on one
                 // endpoint would overwrite each other's model and each roll the other's back.
                 issues.push(
-                    `targets[${i}].update: target '${String(target.name)}' updates the same ${endpoint.what} as target '${first.name}' (targets[${first.index}].update); give each target its own endpoint`,
+                    `targets[${i}].update: target '${name}' updates the same ${endpoint.what} as target '${first.name}' (targets[${first.index}].update); give each target its own endpoint`,
                 );
-            } else endpoints.set(endpoint.key, { name: String(target.name), index: i });
+            } else endpoints.set(endpoint.key, { name, index: i });
         }
         issues.push(...dataIssues(t, `targets[${i}]`));
         for (const list of ['thresholds', 'improvement'] as const) {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { RUN_EXIT_CODES } from '../../src/cli/wait';
 import { SeededRandom } from '../../src/local/host/semantics/profile';
-import { cliAlone, freePort, freePortRun, sampleConfigFor, StackProcess } from '../helpers/stackProcess';
+import { cliAlone, freePortRun, laterPort, sampleConfigFor, StackProcess } from '../helpers/stackProcess';
 
 /** A shop's purchase data: other column names than the demo's; labels follow the features unless `noise`. */
 function shopCsv(rows: number, seed: number, noise: boolean): string {
@@ -53,7 +53,7 @@ describe('retrainer init-target: your own model in one command', () => {
     });
 
     it('writes config, seed and settings consistently, with a gate set from the baseline', async () => {
-        const studioPort = await freePort();
+        const studioPort = await laterPort();
         // The user's config: the sample pointed at this test's studio port.
         writeFileSync(path.join(dir, 'retrainer.config.json'), sampleConfigFor(studioPort));
         const out = await cliAlone(

@@ -8,7 +8,7 @@ import { RUN_EXIT_CODES } from '../../../src/cli/wait';
 import { eventually } from '../../helpers/environment';
 import { AzureMlClient } from '../../../src/clients/azureml';
 import { EmulatorCredential } from '../../../src/local/studio/emulatorCredential';
-import { freePort, freePortRun, ROOT, sampleConfigFor, StackFlags, StackProcess } from '../../helpers/stackProcess';
+import { freePortRun, laterPort, ROOT, sampleConfigFor, StackFlags, StackProcess } from '../../helpers/stackProcess';
 
 interface TargetJson {
     champion: { runId: string; lineage: string[] } | null;
@@ -37,7 +37,7 @@ describe('npm start + the CLI walkthrough', () => {
         JSON.parse(await cli('score', 'churn', 'churn-baseline.csv', '--rows', '25', '--json')) as ScoreJson;
 
     before(async () => {
-        studioPort = await freePort();
+        studioPort = await laterPort();
         writeFileSync(path.join(dir, 'config.json'), sampleConfigFor(studioPort));
         flags = { data, studioPort, blobPort: await freePortRun(3), config: path.join(dir, 'config.json') };
         stack = await StackProcess.start(flags);
