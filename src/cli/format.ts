@@ -23,38 +23,6 @@ export function headline(metrics: Record<string, number> | undefined): string {
     return '-';
 }
 
-/**
- * The Evaluate Model spellings of the canonical metric keys (src/retraining/metricNames.ts): what
- * a metric the config does not name is shown as, instead of its camelCase key.
- */
-const METRIC_LABELS: Readonly<Record<string, string>> = {
-    truePositives: 'True Positives',
-    falseNegatives: 'False Negatives',
-    falsePositives: 'False Positives',
-    trueNegatives: 'True Negatives',
-    accuracy: 'Accuracy',
-    precision: 'Precision',
-    recall: 'Recall',
-    fScore: 'F-Score',
-    auc: 'AUC',
-    averageLogLoss: 'Average Log Loss',
-    trainingLogLoss: 'Training Log Loss',
-    meanAbsoluteError: 'Mean Absolute Error',
-    rootMeanSquaredError: 'Root Mean Squared Error',
-    relativeAbsoluteError: 'Relative Absolute Error',
-    relativeSquaredError: 'Relative Squared Error',
-    coefficientOfDetermination: 'Coefficient of Determination',
-    negativeLogLikelihood: 'Negative Log Likelihood',
-};
-
-/**
- * A metric's name for people: as the target's config spells it (`configured`, canonical key ->
- * the gate's name, e.g. `auc` -> `AUC`), else its Evaluate Model spelling, else the key itself.
- */
-export function metricLabel(key: string, configured: Record<string, string> = {}): string {
-    return configured[key] ?? METRIC_LABELS[key] ?? key;
-}
-
 export function truncate(text: string, max: number): string {
     return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

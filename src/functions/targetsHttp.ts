@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import { runsContainerName, runtimeDeps } from '../activities/runtime';
 import { IntakeIndex } from '../retraining/intake';
-import { canonicalMetricName } from '../retraining/metricNames';
+import { configuredMetricNames } from '../retraining/metricNames';
 import { taskOf } from '../retraining/task';
 import { lastMissedEvents, MissedEvents } from './shared/catchUp';
 import { dataFileCounts } from './shared/dataManagement';
@@ -45,10 +45,6 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
             const live = await liveStatus(client, t.name);
             const refused = await IntakeIndex.loadRefused(deps.runs.stateContainer, t.name);
             const dataFiles = await dataFileCounts(deps, t);
-            // The first spelling wins, as the status page's chart takes it (src/ui/views.ts).
-            const metricNames: Record<string, string> = {};
-            for (const g of [...t.gate.thresholds, ...(t.gate.improvement ?? [])])
-                metricNames[canonicalMetricName(g.metric)] ??= g.metric;
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -61,7 +57,7 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
                     ...(t.data.columnTypes ? { columnTypes: t.data.columnTypes } : {}),
                     ...(t.data.classes ? { classes: t.data.classes } : {}),
                 },
-                metricNames,
+                metricNames: configuredMetricNames(t.gate),
                 dataPolicy: t.dataPolicy,
                 dataFiles,
                 refused: refused.map((v) => ({

@@ -61,3 +61,63 @@ export function canonicalMetricName(name: string): string {
 export function defaultDirection(name: string): Direction | undefined {
     return ALL[canonicalMetricName(name)]?.direction;
 }
+
+/**
+ * The Evaluate Model spellings of the canonical keys above: how a metric the target's config does
+ * not name is shown to people (the CLI, the status page), instead of its camelCase key.
+ */
+const METRIC_LABELS: Readonly<Record<string, string>> = {
+    truePositives: 'True Positives',
+    falseNegatives: 'False Negatives',
+    falsePositives: 'False Positives',
+    trueNegatives: 'True Negatives',
+    accuracy: 'Accuracy',
+    precision: 'Precision',
+    recall: 'Recall',
+    fScore: 'F-Score',
+    auc: 'AUC',
+    averageLogLoss: 'Average Log Loss',
+    trainingLogLoss: 'Training Log Loss',
+    meanAbsoluteError: 'Mean Absolute Error',
+    rootMeanSquaredError: 'Root Mean Squared Error',
+    relativeAbsoluteError: 'Relative Absolute Error',
+    relativeSquaredError: 'Relative Squared Error',
+    coefficientOfDetermination: 'Coefficient of Determination',
+    negativeLogLikelihood: 'Negative Log Likelihood',
+};
+
+/** The part of a target's gate config that names metrics (`TargetConfig['gate']`). */
+export interface GateMetricNames {
+    thresholds: readonly { metric: string }[];
+    improvement?: readonly { metric: string }[];
+}
+
+/**
+ * Each gate metric's canonical key (its key in run records) -> the name the target's config gives
+ * it, e.g. `{ auc: 'AUC' }` for a threshold on `"AUC"`. Thresholds before improvement rules; when
+ * two spellings name one metric, the first wins. `GET /api/targets` answers this as `metricNames`.
+ */
+export function configuredMetricNames(gate: GateMetricNames): Record<string, string> {
+    const names: Record<string, string> = {};
+    for (const g of [...gate.thresholds, ...(gate.improvement ?? [])])
+        names[canonicalMetricName(g.metric)] ??= g.metric;
+    return names;
+}
+
+/**
+ * A metric's name for people: as the target's config spells it (`configured`, from
+ * {@link configuredMetricNames}), else its Evaluate Model spelling, else the key itself.
+ */
+export function metricLabel(key: string, configured: Readonly<Record<string, string>> = {}): string {
+    return configured[key] ?? METRIC_LABELS[key] ?? key;
+}
+
+/** {@link metricLabel} of each of `keys`, as one key -> name map (for a client that has no copy of the rules). */
+export function metricLabels(
+    keys: Iterable<string>,
+    configured: Readonly<Record<string, string>>,
+): Record<string, string> {
+    const labels: Record<string, string> = {};
+    for (const k of keys) labels[k] = metricLabel(k, configured);
+    return labels;
+}

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
+import { metricLabel } from '../../retraining/metricNames';
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
-import { metric, metricLabel } from '../format';
+import { metric } from '../format';
 import { asOwnRequest } from '../ownRequest';
 import type { TargetView } from '../retrainerClient';
 import { describePolicy } from './data';
