@@ -361,6 +361,14 @@ function kv(rows) {
     );
 }
 
+/**
+ * A metric's name for people, as the app names it (`labels`: key -> the target's config name, e.g.
+ * `auc` -> `AUC`); the key itself only if the app sent no name for it.
+ */
+function metricName(labels, key) {
+    return (labels && labels[key]) || key;
+}
+
 /** The summary's in-flight step for this run, when it waits for a person's decision. */
 function awaitingApproval(target, runId) {
     const t = summary && summary.targets.find((x) => x.name === target);
@@ -390,7 +398,7 @@ function judgedTable(judged) {
                 el(
                     'tr',
                     {},
-                    el('th', { scope: 'row' }, m),
+                    el('th', { scope: 'row' }, metricName(judged.metricLabels, m)),
                     el('td', {}, fmt(judged.metrics[m])),
                     champion ? el('td', {}, fmt(champion.metrics[m])) : null,
                 ),
@@ -480,6 +488,7 @@ async function renderRun(target, runId) {
         kv([
             ['Outcome', stateCell(run.state)],
             run.reason ? ['Reason', run.reason] : null,
+            run.lateCancel ? ['Cancel request', run.lateCancel] : null,
             ['Trigger', run.trigger.kind + (run.trigger.blobName ? `: ${run.trigger.blobName}` : '')],
             run.forced
                 ? ['Forced', `re-judged the data of run ${run.manifest ? run.manifest.previousRunId : '?'}`]
@@ -532,7 +541,7 @@ async function renderRun(target, runId) {
                 'Metrics',
                 ['Metric', 'This run', 'Champion'],
                 Object.entries(run.verdict.metrics).map(([m, v]) => [
-                    m,
+                    metricName(run.metricLabels, m),
                     fmt(v),
                     champion && champion.metrics ? fmt(champion.metrics[m]) : '—',
                 ]),

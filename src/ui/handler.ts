@@ -11,7 +11,7 @@ import type { RetrainerConfig } from '../retraining/configSchema';
 import type { Champion } from '../retraining/runStore';
 import { readAsset } from './assets';
 
-import { LiveRun, targetHistory, targetSummary } from './views';
+import { LiveRun, runPage, targetHistory, targetSummary } from './views';
 
 /** What the page's API reads; injected so the handler is tested without a host. */
 export interface UiDeps {
@@ -55,7 +55,8 @@ function json(status: number, body: unknown): HttpResponseInit {
  * App Service Authentication signed in (see functions/shared/clientPrincipal.ts) holding one of the config's viewer roles.
  *
  * Routes: `` (the page), `app.js`, `app.css`, `chart.umd.js`; `api/summary` (every target, for the
- * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record),
+ * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record, with its
+ * metrics' names and any late cancel request in words: `RunPage`),
  * and `POST api/runs/{target}/{runId}/approve|reject` `{ why }` for principals with an approver role.
  */
 export async function handleUi(request: HttpRequest, path: string, deps: UiDeps): Promise<HttpResponseInit> {
@@ -134,7 +135,7 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
         if (!t) return json(404, { error: `Unknown target '${parts[1]}'.` });
         const run = await deps.run(t.name, parts[2] ?? '');
         if (!run) return json(404, { error: `No run '${parts[2]}' of '${t.name}'.` });
-        return json(200, run);
+        return json(200, runPage(t, run));
     }
     return json(404, { error: `No API at '${path}'.` });
 }

@@ -1,6 +1,7 @@
 import type { RunRecord } from '../orchestrators/contracts';
 import type { TargetConfig } from '../retraining/configSchema';
-import { canonicalMetricName, defaultDirection } from '../retraining/metricNames';
+import { lateCancelNote } from '../retraining/lateCancel';
+import { canonicalMetricName, configuredMetricNames, defaultDirection, metricLabels } from '../retraining/metricNames';
 import type { Champion } from '../retraining/runStore';
 
 /** What the status page's list shows of one target, refreshed every few seconds (kept small). */
@@ -18,8 +19,11 @@ export interface TargetSummary {
         /** Set while the run waits for approval: what the timeout decides (the target's `approval.onTimeout`). */
         onTimeout: 'approve' | 'reject' | null;
         runId: string | null;
-        /** Set while the run waits for approval: its metrics and the champion's, as judged. */
-        judged: JudgedMetrics | null;
+        /**
+         * Set while the run waits for approval: its metrics and the champion's, as judged, with each
+         * metric's name for people (`metricLabels`: key -> the config's name, as `retrainer status` shows it).
+         */
+        judged: (JudgedMetrics & { metricLabels: Record<string, string> }) | null;
     } | null;
 }
 
@@ -66,10 +70,20 @@ export function targetSummary(
                   until: text(status?.until),
                   onTimeout: text(status?.until) ? (target.approval?.onTimeout ?? 'reject') : null,
                   runId: text(status?.runId),
-                  judged: judgedOf(status?.judged),
+                  judged: labelled(target, judgedOf(status?.judged)),
               }
             : null,
     };
+}
+
+/** `judged` with the names its metrics have for people; the browser has no copy of the naming rules. */
+function labelled(
+    target: TargetConfig,
+    judged: JudgedMetrics | null,
+): (JudgedMetrics & { metricLabels: Record<string, string> }) | null {
+    if (!judged) return null;
+    const keys = new Set([...Object.keys(judged.metrics), ...Object.keys(judged.champion?.metrics ?? {})]);
+    return { ...judged, metricLabels: metricLabels(keys, configuredMetricNames(target.gate)) };
 }
 
 /** Reads `judged` from a custom status defensively: it is whatever the instance last set. */
@@ -166,5 +180,33 @@ export function targetHistory(
         metrics: [...rules.values()],
         runs,
         champion: champion ? { runId: champion.runId, lineage: champion.lineage } : null,
+    };
+}
+
+/**
+ * A run record as the page's run view gets it (`api/runs/{target}/{runId}`): the record unchanged,
+ * plus what the page would otherwise have to copy from the app's rules.
+ */
+export type RunPage = RunRecord & {
+    /**
+     * Each metric key of the verdict (this run's and the champion's) -> its name for people: as
+     * the target's config names it (`AUC`), else its Evaluate Model spelling, as `retrainer status`.
+     */
+    metricLabels: Record<string, string>;
+    /** A cancel request that reached the run too late to stop it, in the CLI's words (`lateCancelNote`). */
+    lateCancel?: string;
+};
+
+/** The run view's answer for `run`, a record of `target`. */
+export function runPage(target: TargetConfig, run: RunRecord): RunPage {
+    const keys = new Set([
+        ...Object.keys(run.verdict?.metrics ?? {}),
+        ...Object.keys(run.verdict?.comparedTo?.metrics ?? {}),
+    ]);
+    const late = lateCancelNote(run.cancellation);
+    return {
+        ...run,
+        metricLabels: metricLabels(keys, configuredMetricNames(target.gate)),
+        ...(late ? { lateCancel: late } : {}),
     };
 }

@@ -2,6 +2,7 @@ import type * as df from 'durable-functions';
 
 import {
     Activities,
+    type CancellationRecord,
     type ManifestSnapshot,
     type ModelLocation,
     type SubmittedJob,
@@ -56,6 +57,20 @@ export const fakeChampion = {
     runId: 'old-run',
     model: { baseLocation: 'http://s/', relativeLocation: 'old' },
     metrics: {},
+};
+
+/**
+ * A cancel request that reached a classic run while it promoted: recorded, not honoured, as the
+ * orchestrator records one (test/orchestrators/cancellation.test.ts checks that shape).
+ */
+export const lateCancellation: CancellationRecord = {
+    kind: 'requested',
+    by: 'ana',
+    at: '2026-11-30T10:00:00.000Z',
+    why: 'wrong file',
+    step: 'promoting',
+    honoured: false,
+    declined: 'Too late: the run was already promoting (past the last point a run can stop), so it went on.',
 };
 
 /** A scripted activity: `call` counts this activity's calls from 1. */

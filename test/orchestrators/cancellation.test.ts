@@ -20,6 +20,7 @@ import {
     fakePlan,
     fakeRollout,
     FakeTask,
+    lateCancellation,
     passingRun,
     runFake,
 } from '../helpers/fakeOrchestration';
@@ -214,15 +215,8 @@ describe('cancelling a run', () => {
         const run = runFake(retrainOrchestrator, httpInput, scripted({ cancelDuring: Activities.promote }));
         const record = recorded(run.calls);
         assert.equal(record.state, 'Promoted', 'promotion runs to its end');
-        assert.deepEqual(record.cancellation, {
-            kind: 'requested',
-            by: 'ana',
-            at: request.at,
-            why: 'wrong file',
-            step: 'promoting',
-            honoured: false,
-            declined: 'Too late: the run was already promoting (past the last point a run can stop), so it went on.',
-        });
+        // The shared fixture other views are tested with is this record, but for the time of the request.
+        assert.deepEqual(record.cancellation, { ...lateCancellation, at: request.at });
     });
 
     it('a request that reaches an Azure ML v2 run while it bakes is recorded with that step; the rollout goes on', () => {

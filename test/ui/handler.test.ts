@@ -7,6 +7,8 @@ import { validateConfig } from '../../src/retraining/config';
 import { handleUi, UiDeps } from '../../src/ui/handler';
 import { encodeClientPrincipal } from '../../src/functions/shared/clientPrincipal';
 import { churnTarget } from '../helpers/demoTargets';
+import { lateCancellation } from '../helpers/fakeOrchestration';
+import type { RunRecord } from '../../src/orchestrators/contracts';
 
 const config = validateConfig({
     storage: { connectionStringSetting: 'S' },
@@ -80,6 +82,34 @@ describe('status page handler: who may see it', () => {
         assert.match(String((page.headers as Record<string, string>)['content-security-policy']), /default-src 'self'/);
         assert.equal((await handleUi(get('../package.json', ['Ops.Viewer']), '../package.json', deps())).status, 404);
         assert.equal((await handleUi(get('api/targets/nope', ['Ops.Viewer']), 'api/targets/nope', deps())).status, 404);
+    });
+});
+
+describe('status page handler: a run record', () => {
+    it("answers the record with its metrics' names for people and a late cancel request in words", async () => {
+        const record: RunRecord = {
+            target: 'churn',
+            runId: 'r1',
+            instanceId: 'retrain-churn',
+            trigger: { kind: 'http' },
+            state: 'Promoted',
+            timings: {},
+            verdict: { passed: true, reasons: [], metrics: { auc: 0.8, recall: 0.6 }, comparedTo: null },
+            cancellation: lateCancellation,
+        };
+        const withRun = {
+            ...deps(),
+            run: (t: string, id: string) => Promise.resolve(t === 'churn' && id === 'r1' ? record : undefined),
+        };
+        const res = await handleUi(get('api/runs/churn/r1', ['Ops.Viewer']), 'api/runs/churn/r1', withRun);
+        assert.equal(res.status, 200);
+        const body = res.jsonBody as RunRecord & { metricLabels: unknown; lateCancel: string };
+        assert.equal(body.runId, 'r1');
+        assert.deepEqual(body.cancellation, lateCancellation, 'the record as it is stored');
+        assert.deepEqual(body.metricLabels, { auc: 'AUC', recall: 'Recall' });
+        assert.match(body.lateCancel, /^Cancel asked by ana at .+ came too late: the run was already promoting/);
+        const missing = await handleUi(get('api/runs/churn/r9', ['Ops.Viewer']), 'api/runs/churn/r9', withRun);
+        assert.equal(missing.status, 404);
     });
 });
 

@@ -6,12 +6,26 @@ import { describe, it } from 'node:test';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { validateConfig } from '../../src/retraining/config';
-import { targetHistory, targetSummary } from '../../src/ui/views';
+import { runPage, targetHistory, targetSummary } from '../../src/ui/views';
+import { lateCancellation } from '../helpers/fakeOrchestration';
 
 const SAMPLE = path.resolve(__dirname, '../../../retrainer.config.sample.json');
 // The sample's ARM target names the offline stack's credential kind, which the stack registers.
 registerEmulatorCredential();
-const churn = validateConfig(JSON.parse(readFileSync(SAMPLE, 'utf8'))).targets[0];
+const raw = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { targets: Record<string, unknown>[] };
+const churn = validateConfig(raw).targets[0];
+/** The sample's churn target with `overrides` (e.g. its gate). */
+const churnWith = (overrides: Record<string, unknown>) =>
+    validateConfig({ ...raw, targets: [{ ...raw.targets[0], ...overrides }] }).targets[0];
+/** A gate that names its metrics otherwise than Evaluate Model spells them. */
+const ownNames = {
+    gate: {
+        thresholds: [
+            { metric: 'ROC AUC', threshold: 0.7 },
+            { metric: 'log loss', threshold: 0.65 },
+        ],
+    },
+};
 
 const judgedRun = (runId: string, state: RunRecord['state'], approval?: RunRecord['approval']): RunRecord => ({
     target: churn.name,
@@ -31,11 +45,14 @@ describe('status page views', () => {
             customStatus: { step: 'awaiting-approval', since: 's', until: 'u', runId: 'r1', judged },
         });
         const good = { metrics: { auc: 0.81 }, champion: { runId: 'r0', metrics: { auc: 0.79 } } };
-        assert.deepEqual(targetSummary(churn, undefined, undefined, live(good)).inFlight?.judged, good);
+        assert.deepEqual(targetSummary(churn, undefined, undefined, live(good)).inFlight?.judged, {
+            ...good,
+            metricLabels: { auc: 'AUC' },
+        });
         assert.deepEqual(
             targetSummary(churn, undefined, undefined, live({ metrics: { auc: 0.81 }, champion: null })).inFlight
                 ?.judged,
-            { metrics: { auc: 0.81 }, champion: null },
+            { metrics: { auc: 0.81 }, champion: null, metricLabels: { auc: 'AUC' } },
         );
         for (const bad of [undefined, 'x', { metrics: { auc: 'high' } }, { champion: good.champion }]) {
             assert.equal(
@@ -46,10 +63,25 @@ describe('status page views', () => {
         }
     });
 
+    it("names a waiting run's metrics (its own and the champion's) as the target's config does, as `status` does", () => {
+        const judged = {
+            metrics: { auc: 0.81, averageLogLoss: 0.5, truePositives: 4 },
+            champion: { runId: 'r0', metrics: { auc: 0.79, accuracy: 0.7 } },
+        };
+        const live = { runtimeStatus: 'Running', customStatus: { step: 'awaiting-approval', runId: 'r1', judged } };
+        assert.deepEqual(
+            targetSummary(churnWith(ownNames), undefined, undefined, live).inFlight?.judged?.metricLabels,
+            {
+                auc: 'ROC AUC',
+                averageLogLoss: 'log loss',
+                truePositives: 'True Positives',
+                accuracy: 'Accuracy',
+            },
+        );
+    });
+
     it('says what the timeout of a waiting run decides, as the target configures it (reject by default)', () => {
-        const raw = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { targets: Record<string, unknown>[] };
-        const withApproval = (approval: Record<string, unknown>) =>
-            validateConfig({ ...raw, targets: [{ ...raw.targets[0], approval }] }).targets[0];
+        const withApproval = (approval: Record<string, unknown>) => churnWith({ approval });
         const waiting = {
             runtimeStatus: 'Running',
             customStatus: { step: 'awaiting-approval', since: 's', until: 'u' },
@@ -94,5 +126,41 @@ describe('status page views', () => {
                 ['r3', 'timeout: rejected'],
             ],
         );
+    });
+
+    it("gives the run view each verdict metric's name for people and the record unchanged", () => {
+        const run: RunRecord = {
+            ...judgedRun('r2', 'Rejected'),
+            verdict: {
+                passed: false,
+                reasons: ['ROC AUC 0.6 < 0.7'],
+                metrics: { auc: 0.6, averageLogLoss: 0.7, fScore: 0.4 },
+                comparedTo: {
+                    runId: 'r1',
+                    model: { baseLocation: 'http://s/', relativeLocation: 'm' },
+                    metrics: { auc: 0.8, precision: 0.5 },
+                },
+            },
+        };
+        const page = runPage(churnWith(ownNames), run);
+        assert.deepEqual(page.metricLabels, {
+            auc: 'ROC AUC',
+            averageLogLoss: 'log loss',
+            fScore: 'F-Score',
+            precision: 'Precision',
+        });
+        const { metricLabels: _labels, ...record } = page;
+        assert.deepEqual(record, run, 'the record itself as stored, with no late cancel note');
+        assert.deepEqual(runPage(churn, { ...run, verdict: undefined }).metricLabels, {});
+    });
+
+    it("says on the run view, in the CLI's words, that a cancel request came too late", () => {
+        const run: RunRecord = { ...judgedRun('r2', 'Promoted'), cancellation: lateCancellation };
+        assert.equal(
+            runPage(churn, run).lateCancel,
+            'Cancel asked by ana at 2026-11-30T10:00:00.000Z ("wrong file") came too late: the run was already promoting (past the last point a run can stop), so it went on.',
+        );
+        const { honoured: _h, declined: _d, ...stopped } = lateCancellation;
+        assert.equal(runPage(churn, { ...run, state: 'Cancelled', cancellation: stopped }).lateCancel, undefined);
     });
 });

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
+import { lateCancelNote } from '../../retraining/lateCancel';
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
 import { asOwnRequest } from '../ownRequest';
 import { describeRun, exitCodeOf, timeoutInMsOf, waitForRun } from '../wait';
@@ -62,9 +63,7 @@ export async function cancel(argv: string[]): Promise<number> {
     });
     console.log(describeRun(run));
     // Asked just before the run passed its last stopping point: it went on, and its record says so.
-    if (run.cancellation?.honoured === false)
-        console.log(
-            `The request to stop came too late: ${run.cancellation.declined ?? 'the run had begun to promote'}`,
-        );
+    const late = lateCancelNote(run.cancellation);
+    if (late) console.log(late);
     return exitCodeOf(run);
 }

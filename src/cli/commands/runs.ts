@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { lateCancelNote } from '../../retraining/lateCancel';
 import { appClient, CliError, CONNECTION_OPTIONS, UsageError } from '../connection';
 import { headline, table, truncate } from '../format';
 import { asOwnRequest } from '../ownRequest';
@@ -33,10 +34,16 @@ export async function runs(argv: string[]): Promise<void> {
         console.log(JSON.stringify(list, null, 2));
         return;
     }
-    if (list.length === 0) {
-        console.log('No runs yet.');
-        return;
-    }
+    console.log(runsText(list));
+}
+
+/**
+ * The run history as `retrainer runs` prints it (`list` newest first, as `GET /api/runs` answers):
+ * a table, then what is too long for it and still news: the refused files that still stand, and
+ * cancel requests that reached their run too late to stop it.
+ */
+export function runsText(list: readonly RunView[]): string {
+    if (list.length === 0) return 'No runs yet.';
     const rows = list.map((r) => [
         r.runId,
         r.target,
@@ -45,11 +52,18 @@ export async function runs(argv: string[]): Promise<void> {
         headline(r.verdict?.metrics),
         truncate(r.reason ?? r.verdict?.reasons.join('; ') ?? '', 70),
     ]);
-    console.log(table(['RUN', 'TARGET', 'TRIGGER', 'STATE', 'METRIC', 'WHY'], rows));
+    const parts = [table(['RUN', 'TARGET', 'TRIGGER', 'STATE', 'METRIC', 'WHY'], rows)];
     // A refused file's reason (file, line, column) is too long for the table, and it is news.
     const refused = standingRefusals(list);
     if (refused.length > 0)
-        console.log(`\nRefused files (never trained):\n${refused.map((f) => `  ${f.reason}`).join('\n')}`);
+        parts.push(`Refused files (never trained):\n${refused.map((f) => `  ${f.reason}`).join('\n')}`);
+    // The run's own state and reason say how it ended; that someone asked it to stop is news too.
+    const late = list.flatMap((r) => {
+        const note = lateCancelNote(r.cancellation);
+        return note ? [`  run ${r.runId} (${r.target}): ${note}`] : [];
+    });
+    if (late.length > 0) parts.push(`Cancel requests that came too late:\n${late.join('\n')}`);
+    return parts.join('\n\n');
 }
 
 /** A refused file a listing of runs still has to show. */

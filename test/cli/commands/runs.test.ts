@@ -3,8 +3,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { standingRefusals } from '../../../src/cli/commands/runs';
+import { runsText, standingRefusals } from '../../../src/cli/commands/runs';
 import type { RunView } from '../../../src/cli/retrainerClient';
+import { lateCancellation } from '../../helpers/fakeOrchestration';
 
 const CLI = path.resolve(__dirname, '../../../src/cli/main.js');
 
@@ -120,5 +121,41 @@ describe('retrainer runs: the refused files footer', () => {
         assert.deepEqual(standingRefusals(runs), [
             { target: 'churn', name: 'churn/bad.csv', reason: "'churn/bad.csv' (e1)" },
         ]);
+    });
+});
+
+describe('retrainer runs: the table and what follows it', () => {
+    it('names a cancel request that came too late under the table, in the words of `cancel --wait`', () => {
+        const promoted: RunView = {
+            ...runView('churn', { blobs: ['churn/a.csv'] }),
+            state: 'Promoted',
+            reason: 'Promoted: AUC 0.7700 beats the champion.',
+            verdict: { passed: true, reasons: [], metrics: { auc: 0.77 } },
+            cancellation: lateCancellation,
+        };
+        const cancelled: RunView = {
+            ...runView('churn', { blobs: ['churn/b.csv'] }),
+            state: 'Cancelled',
+            reason: 'Cancelled by bo while training: wrong file',
+            cancellation: { kind: 'requested', by: 'bo', at: '2026-11-30T09:00:00.000Z', step: 'training' },
+        };
+        const text = runsText([promoted, cancelled]);
+        const [table, late] = text.split('\n\n');
+        assert.match(table, new RegExp(`^${promoted.runId} +churn +blob +Promoted +AUC 0\\.7700 +Promoted: AUC`, 'm'));
+        assert.equal(
+            late,
+            [
+                'Cancel requests that came too late:',
+                `  run ${promoted.runId} (churn): Cancel asked by ana at 2026-11-30T10:00:00.000Z ("wrong file") came too late: the run was already promoting (past the last point a run can stop), so it went on.`,
+            ].join('\n'),
+            'only the request that did not stop its run',
+        );
+        assert.equal(text.split('\n\n').length, 2);
+    });
+
+    it('says so when there are no runs, and adds nothing under a table of runs nobody asked to stop', () => {
+        assert.equal(runsText([]), 'No runs yet.');
+        const text = runsText([runView('churn', { blobs: ['churn/a.csv'] })]);
+        assert.equal(text.split('\n').length, 2, text);
     });
 });
