@@ -7,7 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { Browser, chromium, Page } from 'playwright-core';
 
 import { sampleScenario } from '../../src/local/samples/scenarios';
+import type { RunRecord } from '../../src/orchestrators/contracts';
+import { RunStore } from '../../src/retraining/runStore';
 import { churnTarget } from '../helpers/demoTargets';
+import { lateCancellation } from '../helpers/fakeOrchestration';
 import { browserMissing, CHROMIUM, SCREENSHOTS } from '../helpers/browser';
 import { waitFor } from '../helpers/stackProcess';
 import { AppUnderTest, startApp } from '../functions/appHost';
@@ -59,7 +62,11 @@ describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
         app = await startApp((w) => [
             churnTarget(w, {
                 gate: {
-                    thresholds: [{ metric: 'AUC', threshold: 0.7 }],
+                    // 'F1' is not how Evaluate Model spells the F-Score: the page must use the config's name.
+                    thresholds: [
+                        { metric: 'AUC', threshold: 0.7 },
+                        { metric: 'F1', threshold: 0 },
+                    ],
                     improvement: [{ metric: 'AUC', minAbsolute: -0.01 }],
                 },
             }),
@@ -147,9 +154,39 @@ describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
         const text = await page.locator('main').innerText();
         assert.match(text, /Rejected/);
         assert.match(text, /churn\/churn-degraded\.csv/);
-        assert.match(text, /AUC/);
         assert.match(text, /evaluating/);
+        // Named as `retrainer status` names them: the config's names, else the Evaluate Model spelling.
+        const names = await page.locator('table[aria-label="Metrics"] tbody th').allInnerTexts();
+        assert.deepEqual(
+            names.filter((n) => ['AUC', 'F1', 'True Positives'].includes(n)).sort(),
+            ['AUC', 'F1', 'True Positives'],
+            names.join(', '),
+        );
+        assert.deepEqual(
+            names.filter((n) => /^[a-z]+[A-Z]|^[a-z]+$/.test(n)),
+            [],
+            'no canonical key (auc, fScore, truePositives) is shown',
+        );
+        assert.equal(names.length, Object.keys(runs[1].verdict?.metrics ?? {}).length, 'one row a metric');
+        assert.doesNotMatch(text, /Cancel request/, 'nobody asked this run to stop');
         await page.screenshot({ path: path.join(SCREENSHOTS, 'run.png'), fullPage: true });
+    });
+
+    it('shows on the run view a cancel request that reached the run too late to stop it', async () => {
+        // That race (asked while evaluating, seen while promoting) cannot be timed from here; the
+        // orchestrator tests record it (test/orchestrators/cancellation.test.ts), and this is that record.
+        const store = new RunStore(app.runsContainer);
+        const promoted = await store.getRun('churn', runs[0].runId);
+        assert.ok(promoted, `run ${runs[0].runId} has a record`);
+        await store.saveRun({ ...promoted, cancellation: lateCancellation } satisfies RunRecord);
+        await page.goto(`${app.host.origin}/api/ui/#/run/churn/${runs[0].runId}`);
+        await page.locator('h2', { hasText: runs[0].runId }).waitFor();
+        const row = page.locator('main tr', { has: page.locator('th', { hasText: 'Cancel request' }) });
+        assert.equal(
+            await row.locator('td').innerText(),
+            `Cancel asked by ana at ${lateCancellation.at} ("wrong file") came too late: the run was already promoting (past the last point a run can stop), so it went on.`,
+        );
+        assert.match(await page.locator('main').innerText(), /Promoted/, 'the run still ended in its own state');
     });
 
     it('reaches every control by keyboard alone', async () => {

@@ -24,7 +24,13 @@ describe('status page approvals in Chromium', { skip: missing }, () => {
     let browser: Browser;
 
     before(async () => {
-        app = await startApp((w) => [churnTarget(w, { approval: { required: true, timeoutInMs: 600_000 } })]);
+        // 'ROC AUC': a name of the config's own, so the panel shows it rather than the key or AUC.
+        app = await startApp((w) => [
+            churnTarget(w, {
+                approval: { required: true, timeoutInMs: 600_000 },
+                gate: { thresholds: [{ metric: 'ROC AUC', threshold: 0.7 }] },
+            }),
+        ]);
         browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
     });
 
@@ -66,7 +72,9 @@ describe('status page approvals in Chromium', { skip: missing }, () => {
         // The approver sees what they decide on before the run has a record: its metrics as judged.
         const judged = page.locator('table.judged');
         await judged.waitFor({ timeout: 20_000 });
-        assert.match(await judged.innerText(), /auc\s+0\.\d{4}/i);
+        const rows = await judged.locator('tbody th').allInnerTexts();
+        assert.match(await judged.innerText(), /ROC AUC\s+0\.\d{4}/);
+        assert.ok(rows.includes('Accuracy') && !rows.includes('auc') && !rows.includes('accuracy'), rows.join(', '));
         // Which way the deadline goes, not just that there is one (the config's onTimeout: reject).
         assert.match(
             await page.locator('section.approval').innerText(),
