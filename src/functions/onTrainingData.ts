@@ -54,6 +54,7 @@ export async function onTrainingData(blob: Buffer, context: InvocationContext): 
         signalled: 'Signalled',
         pending: 'Recorded (the live run already took its last look; the catch-up pass starts the next) for',
         covered: 'Ignored a repeated delivery (a run already listed this write): nothing started or hinted for',
+        served: 'Started nothing (a run took this arrival and has ended since) for',
     } as const;
     context.log(`${said[outcome]} ${instanceId} for '${name}'${etag ? ` (ETag ${etag})` : ''}.`);
 }

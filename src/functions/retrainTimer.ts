@@ -41,7 +41,9 @@ export async function retrainTimer(timer: Timer, context: InvocationContext): Pr
             context.log(
                 r.outcome === 'started'
                     ? `Scheduled retrain of '${target.name}' started (due ${due.toISOString()}).`
-                    : `Scheduled retrain of '${target.name}' skipped: a run is already in flight.`,
+                    : r.outcome === 'served'
+                      ? `Scheduled retrain of '${target.name}' skipped: a run that has just ended took this tick.`
+                      : `Scheduled retrain of '${target.name}' skipped: a run is already in flight.`,
             );
         } catch (err: unknown) {
             failures.push(err);

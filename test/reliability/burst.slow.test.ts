@@ -91,7 +91,7 @@ describe('burst of 200 files across 5 targets', () => {
         );
         for (const r of all)
             t.diagnostic(
-                `${r.target}: ${r.manifest?.blobs.length ?? 0} files, debouncing ${r.timings.debouncing}, collecting ${r.timings.collecting}`,
+                `${r.target}: ${r.state} (trigger ${JSON.stringify(r.trigger)}), ${r.manifest?.blobs.length ?? 0} files, debouncing ${r.timings.debouncing}, collecting ${r.timings.collecting}`,
             );
         t.diagnostic(`uploads ${new Date(started).toISOString()} .. ${new Date(started + uploadMs).toISOString()}`);
         assert.equal(all.length, TARGETS.length, 'one run per target');

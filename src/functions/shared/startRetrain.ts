@@ -84,10 +84,14 @@ export async function liveStatus(
     return seen.kind === 'live' ? seen.status : undefined;
 }
 
-/** Who owns the target's id after a start: this call's run, or a live run somebody else started. */
+/**
+ * Who owns the target's id after a start: this call's run, a live run somebody else started, or
+ * nobody, because `stillWanted` said a run that has ended already served the caller's arrival.
+ */
 export type StartOutcome =
     | { outcome: 'started'; instanceId: string }
-    | { outcome: 'live'; instanceId: string; status: df.DurableOrchestrationStatus };
+    | { outcome: 'live'; instanceId: string; status: df.DurableOrchestrationStatus }
+    | { outcome: 'served'; instanceId: string };
 
 function nonceOf(status: df.DurableOrchestrationStatus): unknown {
     const input = status.input as Partial<RetrainInput> | null | undefined;
@@ -101,12 +105,15 @@ function nonceOf(status: df.DurableOrchestrationStatus): unknown {
  * its input and the status is read back: our nonce means we started it; another live run means we
  * lost; a failed start with no instance at all is an outage; a run that won and already ended
  * means another round.
+ * `stillWanted`, asked each time no run is live just before a start, lets a caller whose reason
+ * to start may have been served meanwhile (an arrival a run took, then ended) start nothing.
  * @throws DurableOutageError as above, or after three rounds in which a winner ended before we read it.
  */
 export async function startWithProof(
     client: df.DurableClient,
     target: string,
     trigger: RunTrigger,
+    stillWanted: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<StartOutcome> {
     const instanceId = instanceIdFor(target);
     const startNonce = randomUUID();
@@ -114,6 +121,7 @@ export async function startWithProof(
     for (let round = 0; round < 3; round++) {
         const before = await readInstance(client, target);
         if (before.kind === 'live') return { outcome: 'live', instanceId, status: before.status };
+        if (!(await stillWanted())) return { outcome: 'served', instanceId };
         let refusal: unknown;
         try {
             await client.startNew(RETRAIN_ORCHESTRATOR, { instanceId, input });
@@ -145,9 +153,11 @@ export interface ArrivalOutcome {
      * started: this call started the run; signalled: a live run got a hint (it reads the outbox
      * anyway); pending: the live run already took its last look, so the arrival waits in the outbox
      * for the timer's catch-up pass; covered: a repeated delivery of a blob write a run already
-     * covered (it listed storage after that write's first arrival), so nothing was started or signalled.
+     * covered (it listed storage after that write's first arrival), so nothing was started or signalled;
+     * served: a run took this very arrival (listed storage after it was recorded) and has ended
+     * since, before this call got to start one, so nothing was started.
      */
-    outcome: 'started' | 'signalled' | 'pending' | 'covered';
+    outcome: 'started' | 'signalled' | 'pending' | 'covered' | 'served';
 }
 
 /**
@@ -180,9 +190,14 @@ export async function startOrSignal(
     // Event Grid delivers at least once: a second delivery of a write a run already listed must not
     // start another run (it would only end Skipped, one record too many for one upload).
     if ('covered' in appended) return { instanceId: instanceIdFor(target), outcome: 'covered' };
-    const { closedBy } = appended;
-    let won: StartOutcome = await startWithProof(client, target, trigger);
-    if (won.outcome === 'started') return { instanceId: won.instanceId, outcome: 'started' };
+    const { closedBy, arrival } = appended;
+    // Under load a trigger can stall between its append and its start while a run takes the
+    // arrival, trains and ends: a start then would only end Skipped on the same data (CI saw one).
+    // A take means that run listed storage after this arrival was recorded, so it saw the write;
+    // whatever became of that run (a Failed one's data is found by the catch-up pass) is its own.
+    const stillWanted = async (): Promise<boolean> => (await outbox.read(target)).takenSeq < arrival.seq;
+    let won: StartOutcome = await startWithProof(client, target, trigger, stillWanted);
+    if (won.outcome !== 'live') return { instanceId: won.instanceId, outcome: won.outcome };
     if (tookLastLook(closedBy, won.status)) {
         // That run has nothing left but to complete; an event would die with it. Start the next
         // one when it has ended. Correctness does not rest on this wait (the arrival is in the
@@ -192,9 +207,9 @@ export async function startOrSignal(
             if (Date.now() + pause > deadline) return { instanceId: won.instanceId, outcome: 'pending' };
             await new Promise((ok) => setTimeout(ok, pause));
             pause = Math.min(pause * 2, 5_000);
-            won = await startWithProof(client, target, trigger);
+            won = await startWithProof(client, target, trigger, stillWanted);
         }
-        if (won.outcome === 'started') return { instanceId: won.instanceId, outcome: 'started' };
+        if (won.outcome !== 'live') return { instanceId: won.instanceId, outcome: won.outcome };
     }
     try {
         await client.raiseEvent(won.instanceId, DATA_ARRIVED_EVENT, trigger);
