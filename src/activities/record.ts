@@ -8,7 +8,11 @@ import { ActivityDeps, targetOf } from './deps';
  * champion's ETag, so the champion only ever moves from the one the run was judged against. For a
  * Rejected run of a target whose `dataPolicy.onRejected` is `quarantine`, first quarantines the
  * files it brought over the champion's data (idempotent: the activity may run twice), so that by
- * the time the record is readable, later runs leave them out.
+ * the time the record is readable, later runs leave them out. Last, deletes the run's cancel
+ * request claim (and those of earlier executions that never recorded): once the run is recorded
+ * the cancel route answers 409 for it, so the claim has no reader left. Idempotent too, and keyed
+ * by the time the run began recording, so a late copy never deletes a later run's claim.
+ * @throws RestError for a storage failure (the activity is retried, and every write repeats safely)
  */
 export async function recordRun(deps: ActivityDeps, record: RunRecord): Promise<void> {
     if (record.state === 'Promoted' && record.promotion && record.verdict) {
@@ -35,6 +39,10 @@ export async function recordRun(deps: ActivityDeps, record: RunRecord): Promise<
         await quarantineRun(deps, record);
     }
     await deps.runs.saveRun(record);
+    const recordingAt = record.timings.recording;
+    if (recordingAt !== undefined) {
+        await deps.runs.releaseCancelRequestsUpTo(record.target, record.instanceId, recordingAt);
+    }
 }
 
 async function quarantineRun(deps: ActivityDeps, record: RunRecord): Promise<void> {

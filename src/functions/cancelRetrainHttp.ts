@@ -61,7 +61,8 @@ export const ANONYMOUS_CANCELLER = 'a function key holder';
  * else {@link ANONYMOUS_CANCELLER} (the Node worker is not told which function key was used).
  * Answers 202 `{ target, instanceId, runId?, step, by, at, why? }` when the request was raised;
  * 200 `{ target, instanceId, runId?, step, alreadyRequested: { by, at, why? } }` when this run was
- * already asked (the first request stands; this one is not raised, and its `why` is not recorded);
+ * already asked (the first request stands and is raised again, in case the route that claimed it
+ * died before raising it; this one is not raised, and its `why` is not recorded);
  * 400 for a bad body; 401 for an unreadable principal header; 404 for an unknown target; 409
  * `{ error, target, step? }` when no run is in flight, it is starting or suspended, or it has
  * begun to promote; 503 when the task hub does not answer.
@@ -126,26 +127,40 @@ export async function cancelRetrainHttp(request: HttpRequest, context: Invocatio
     // be busy for a while before it sees the first) is told who asked first instead of being
     // accepted and dropped. A run whose status predates `startedAt` cannot be told apart from the
     // next run of the instance, so its requests are raised unclaimed, as before.
-    const execution = status?.startedAt ? `${live.instanceId}-${status.startedAt}` : undefined;
-    if (execution) {
+    const startedAt = status?.startedAt;
+    const raise = (request: CancelRequestEvent) =>
+        client.raiseEvent(live.instanceId, CANCEL_EVENT, startedAt ? { ...request, forExecution: startedAt } : request);
+    if (startedAt) {
         let claim: { created: boolean; request: CancelRequestEvent };
         try {
-            claim = await deps.runs.claimCancelRequest(target, execution, event);
+            claim = await deps.runs.claimCancelRequest(target, live.instanceId, startedAt, event);
         } catch (err) {
             return unavailable(err);
         }
         if (!claim.created) {
+            // Raised again, every time: a route that claimed the request and died (the process may
+            // end at any point, and HTTP handlers are not retried) raised nothing, and no answer
+            // from the task hub tells a lost event from one still queued (delivery has no deadline),
+            // so a grace period could only guess. Raising again is safe instead: the run acts on the
+            // first copy it receives and buffers the rest, and a copy names its execution, so one
+            // that reaches a later run of the instance is ignored there (CancelWatch). The copy is
+            // the first request, which stands.
+            try {
+                await raise(claim.request);
+            } catch (err) {
+                return unavailable(err);
+            }
             context.log(
-                `${live.instanceId} was already asked to stop by ${claim.request.by}; not asked again for ${by}.`,
+                `${live.instanceId} was already asked to stop by ${claim.request.by}; asked again on their behalf, not for ${by}.`,
             );
             return { status: 200, jsonBody: { ...where, alreadyRequested: claim.request } };
         }
     }
     try {
-        await client.raiseEvent(live.instanceId, CANCEL_EVENT, event);
+        await raise(event);
     } catch (err) {
         // Withdrawn, so that a retry asks again rather than being told the run was already asked.
-        if (execution) await deps.runs.releaseCancelRequest(target, execution).catch(() => undefined);
+        if (startedAt) await deps.runs.releaseCancelRequest(target, live.instanceId, startedAt).catch(() => undefined);
         return unavailable(err);
     }
     context.log(`Asked ${live.instanceId} (at '${step}') to stop, for ${by}.`);

@@ -38,8 +38,7 @@ export function* awaitApproval(
         // Plans without `decisionCheckEveryInMs` wait on the deadline alone (their histories replay).
         const wakeAt = check === undefined ? deadline.getTime() : Math.min(now + check, deadline.getTime());
         const timer = context.df.createTimer(new Date(wakeAt));
-        const winner = yield context.df.Task.any(watch ? watch.race([timer, event]) : [timer, event]);
-        watch?.after(winner);
+        const winner: unknown = watch ? yield* watch.any([timer, event]) : yield context.df.Task.any([timer, event]);
         if (winner === event) {
             timer.cancel();
             return recordOf(event.result, since, until, context);

@@ -24,31 +24,49 @@ export class RunCancelledSignal extends Error {
  * completed. A request raised before the task was ever yielded is buffered by the SDK and
  * delivered when it is. Disabled (no task, no extra action) for plans that predate cancellation,
  * so their histories replay with exactly the waits they had.
+ *
+ * The cancel route may raise the same request more than once (a second request re-raises the
+ * first, in case the route that claimed it died before raising it): copies after the first stay
+ * buffered by the SDK, since nothing waits for a second one, so duplicates count as one. A request
+ * for another execution of the instance (its `forExecution` is not this run's `startedAt`: carried
+ * over at continue-as-new, or raised from a status read before it) is dropped, and the run listens
+ * again, so it never stops a later run.
  */
 export class CancelWatch {
     #task: df.Task | undefined;
     #yielded = false;
     #passed = false;
 
+    /** `execution`: this execution's `startedAt` (ISO), as its custom status gives it to the route. */
     constructor(
         private readonly context: df.OrchestrationContext,
         private readonly enabled: boolean,
+        private readonly execution: string,
     ) {}
 
     /**
-     * `tasks` plus the cancel listener, for `Task.any`; pass the winner to {@link after}.
+     * Waits for the first of `tasks` or a cancel request for this run, and returns the task that won
+     * (one of `tasks`). A request for another execution is dropped and the wait goes on: the same
+     * tasks, raced against a fresh listener.
+     * @throws RunCancelledSignal when a request for this run was made
+     */
+    *any(tasks: df.Task[]): Generator<df.Task, unknown, unknown> {
+        for (;;) {
+            const winner: unknown = yield this.context.df.Task.any(this.race(tasks));
+            if (!this.enabled || winner !== this.#task) return winner;
+            this.throwIfRequested();
+        }
+    }
+
+    /**
+     * `tasks` plus the cancel listener, for `Task.any`.
      * @throws RunCancelledSignal when a request was already seen
      */
-    race(tasks: df.Task[]): df.Task[] {
+    private race(tasks: df.Task[]): df.Task[] {
         if (!this.enabled) return tasks;
         this.throwIfRequested();
         this.#yielded = true;
         return [...tasks, this.#listener()];
-    }
-
-    /** @throws RunCancelledSignal when `winner` (of a `race`) is the cancel request. */
-    after(winner: unknown): void {
-        if (this.#task !== undefined && winner === this.#task) this.throwIfRequested();
     }
 
     /** @throws RunCancelledSignal when a request has been seen. */
@@ -66,7 +84,13 @@ export class CancelWatch {
     seen(): CancelRequestEvent | undefined {
         const task = this.#task;
         if (task === undefined || !task.isCompleted) return undefined;
-        return cancelRequestOf(task.result, this.context.df.currentUtcDateTime.toISOString());
+        const request = cancelRequestOf(task.result, this.context.df.currentUtcDateTime.toISOString());
+        if (request.forExecution === undefined || request.forExecution === this.execution) return request;
+        // Not for this run: dropped, so that the next race listens again. After the checkpoint the
+        // listener is not raced any more, so a request for this run that came later still would not
+        // be seen; a stray reaches a run at its start (carried over) or while a stale status lasts.
+        this.#task = undefined;
+        return undefined;
     }
 
     /**
@@ -81,7 +105,7 @@ export class CancelWatch {
         this.throwIfRequested();
         if (!this.#yielded) {
             const timer = this.context.df.createTimer(this.context.df.currentUtcDateTime);
-            this.after(yield this.context.df.Task.any(this.race([timer])));
+            yield* this.any([timer]);
         }
         this.#passed = true;
     }
@@ -110,5 +134,11 @@ function cancelRequestOf(raw: unknown, fallbackAt: string): CancelRequestEvent {
         return typeof v === 'string' && v !== '' ? v : undefined;
     };
     const why = text('why');
-    return { by: text('by') ?? 'unknown', at: text('at') ?? fallbackAt, ...(why ? { why } : {}) };
+    const forExecution = text('forExecution');
+    return {
+        by: text('by') ?? 'unknown',
+        at: text('at') ?? fallbackAt,
+        ...(why ? { why } : {}),
+        ...(forExecution ? { forExecution } : {}),
+    };
 }

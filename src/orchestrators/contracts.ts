@@ -40,6 +40,13 @@ export interface CancelRequestEvent {
     by: string;
     at: string;
     why?: string;
+    /**
+     * The `customStatus.startedAt` of the execution the request was made for. A run acts only on a
+     * request for itself (or one without it, raised before it existed): a request raised for an
+     * earlier execution of the instance can reach a later one (carried over at continue-as-new, or
+     * raised again from a stale status), and must not stop it.
+     */
+    forExecution?: string;
 }
 
 /**

@@ -41,7 +41,7 @@ export function* retrainOrchestrator(context: Ctx): Generator<df.Task, RunRecord
     const plan = yield* callActivity(context, 'loadPlan', input.target);
     const retry = new df.RetryOptions(plan.activityRetry.firstRetryIntervalInMs, plan.activityRetry.maxAttempts);
     retry.backoffCoefficient = 2;
-    const watch = new CancelWatch(context, plan.cancellable === true);
+    const watch = new CancelWatch(context, plan.cancellable === true, startedAt.toISOString());
 
     const record: RunRecord = {
         target: input.target,
@@ -309,8 +309,7 @@ function* debounce(
     for (;;) {
         const timer = context.df.createTimer(new Date(Math.min(quietUntil, hardStop)));
         const arrival = context.df.waitForExternalEvent(DATA_ARRIVED_EVENT);
-        const winner = yield context.df.Task.any(watch.race([timer, arrival]));
-        watch.after(winner);
+        const winner = yield* watch.any([timer, arrival]);
         if (winner === timer) {
             if (!plan.outbox) return;
             // The event is only a hint (dropped for a Pending instance, for one): the outbox decides.
@@ -363,7 +362,7 @@ function* pollJob(
             };
         }
         const timer = context.df.createTimer(new Date(Math.min(now + interval, deadline)));
-        if (plan.cancellable) watch.after(yield context.df.Task.any(watch.race([timer])));
+        if (plan.cancellable) yield* watch.any([timer]);
         else yield timer;
         interval = Math.min(interval * 2, plan.pollMaxIntervalInMs);
     }

@@ -141,16 +141,18 @@ export class RunStore {
 
     /**
      * Records the cancel request for one execution of a target's instance, create-only: the first
-     * request wins. `execution` names the execution (instance id and start time: continue-as-new
-     * keeps the instance id, so a later run can be asked again). Returns `created: true` when this
-     * call wrote it, otherwise the request already stored.
+     * request wins. The execution is named by the instance id and its `startedAt` (ISO, the
+     * orchestration clock; continue-as-new keeps the instance id, so a later run can be asked again).
+     * Returns `created: true` when this call wrote it, otherwise the request already stored.
+     * @throws RestError for a storage failure other than the claim being taken.
      */
     async claimCancelRequest(
         target: string,
-        execution: string,
+        instanceId: string,
+        startedAt: string,
         request: CancelRequestEvent,
     ): Promise<{ created: boolean; request: CancelRequestEvent }> {
-        const name = cancelRequestBlob(target, execution);
+        const name = cancelRequestBlob(target, instanceId, startedAt);
         if (await this.createOnce(name, request)) return { created: true, request };
         const existing = await this.getJson<CancelRequestEvent>(name);
         if (!existing) throw new Error(`The cancel request for '${target}' vanished after it was written.`);
@@ -186,8 +188,35 @@ export class RunStore {
     }
 
     /** Withdraws a claimed cancel request whose event could not be raised, so that a retry asks again. */
-    async releaseCancelRequest(target: string, execution: string): Promise<void> {
-        await this.container.getBlockBlobClient(cancelRequestBlob(target, execution)).deleteIfExists();
+    async releaseCancelRequest(target: string, instanceId: string, startedAt: string): Promise<void> {
+        await this.container.getBlockBlobClient(cancelRequestBlob(target, instanceId, startedAt)).deleteIfExists();
+    }
+
+    /**
+     * Deletes the cancel requests of `instanceId`'s executions that started at or before `upTo`
+     * (ISO): called when a run is recorded, with the time it began recording, it removes its own
+     * request and any left by earlier executions that never recorded (terminated from outside),
+     * never one of a later execution (it starts after this run recorded), even when a copy of
+     * this call runs late. Idempotent; returns how many it deleted.
+     * @throws RestError for a storage failure (a missing container deletes nothing).
+     */
+    async releaseCancelRequestsUpTo(target: string, instanceId: string, upTo: string): Promise<number> {
+        const prefix = cancelRequestBlob(target, instanceId, '');
+        const last = safeName(upTo);
+        const stale: string[] = [];
+        try {
+            for await (const blob of this.container.listBlobsFlat({ prefix })) {
+                // The rest of the name is the execution's startedAt in one fixed-width ISO form, so
+                // it sorts as the time does.
+                const startedAt = blob.name.slice(prefix.length, -'.json'.length);
+                if (startedAt <= last) stale.push(blob.name);
+            }
+        } catch (err) {
+            if (err instanceof RestError && err.statusCode === 404) return 0;
+            throw err;
+        }
+        for (const name of stale) await this.container.getBlockBlobClient(name).deleteIfExists();
+        return stale.length;
     }
 
     private async putJson(name: string, value: unknown): Promise<void> {
@@ -217,8 +246,14 @@ export class RunStore {
     }
 }
 
-function cancelRequestBlob(target: string, execution: string): string {
-    return `cancel-requests/${target}/${execution.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
+/** `cancel-requests/{target}/{instanceId}-{startedAt}.json`; with `startedAt` '' the prefix of the instance's. */
+function cancelRequestBlob(target: string, instanceId: string, startedAt: string): string {
+    const name = `cancel-requests/${target}/${safeName(instanceId)}-${safeName(startedAt)}`;
+    return startedAt === '' ? name : `${name}.json`;
+}
+
+function safeName(text: string): string {
+    return text.replace(/[^A-Za-z0-9-]/g, '_');
 }
 
 function runIdOf(blobName: string): string {

@@ -267,6 +267,71 @@ describe('cancelling a run', () => {
         assert.match(record.cancellation?.declined ?? '', /^Too late: the run was already baking/);
     });
 
+    /**
+     * Answers every race: the cancel listener wins the n-th with `payloads[n - 1]` (while there is
+     * one), the timer wins the rest. Keeps each race and each distinct listener for the test.
+     */
+    function racing(payloads: CancelRequestEvent[]) {
+        const activity = activityAnswers({}, defaults);
+        const races: (FakeTask & { kind: 'any' })[] = [];
+        const listeners: FakeTask[] = [];
+        const respond = (task: FakeTask): Answer => {
+            if (task.kind === 'timer') return { value: undefined };
+            if (task.kind === 'activity') return activity(task);
+            if (task.kind !== 'any') throw new Error(`unexpected ${task.kind}`);
+            races.push(task);
+            const cancel: (FakeTask & { result?: unknown }) | undefined = task.tasks.find(
+                (t) => t.kind === 'event' && t.name === CANCEL_EVENT,
+            );
+            assert.ok(cancel, 'every wait races the cancel listener');
+            if (!listeners.includes(cancel)) listeners.push(cancel);
+            const payload = payloads[races.length - 1];
+            if (!payload) return { value: task.tasks.find((t) => t.kind === 'timer') };
+            cancel.isCompleted = true;
+            cancel.result = payload;
+            return { value: cancel, at: new Date(payload.at) };
+        };
+        return { respond, races, listeners };
+    }
+
+    // The run starts at the fake clock's 2026-01-01T00:00:00.000Z, its startedAt.
+    const stray: CancelRequestEvent = {
+        by: 'bo',
+        at: '2025-12-31T23:59:00.000Z',
+        why: 'the run before',
+        forExecution: '2025-12-31T23:00:00.000Z',
+    };
+
+    it('a request for an earlier execution of the instance is dropped; the wait goes on, and its own request stops it', () => {
+        // Carried over at continue-as-new, or raised again from a status read before this run began.
+        const own: CancelRequestEvent = { ...request, forExecution: '2026-01-01T00:00:00.000Z' };
+        const script = racing([stray, own]);
+        const run = runFake(retrainOrchestrator, blobInput, script.respond);
+        const record = recorded(run.calls);
+        assert.equal(record.state, 'Cancelled', record.reason);
+        assert.equal(record.reason, 'Cancelled by ana while debouncing: wrong file');
+        assert.equal(record.cancellation?.by, 'ana');
+        assert.equal(script.listeners.length, 2, 'a fresh listener after the stray request');
+        const timerOf = (race: FakeTask & { kind: 'any' }) => race.tasks.find((t) => t.kind === 'timer');
+        assert.equal(timerOf(script.races[1]), timerOf(script.races[0]), 'the same debounce wait goes on');
+        assert.equal(run.canceledTimers, 0, 'the stray request was not taken for an arrival');
+    });
+
+    it('a request for an earlier execution alone never stops the run, at any wait', () => {
+        for (const [input, at] of [
+            [blobInput, 'debouncing'],
+            [httpInput, 'training'],
+        ] as const) {
+            const script = racing([stray]);
+            const run = runFake(retrainOrchestrator, input, script.respond);
+            const record = recorded(run.calls);
+            assert.equal(record.state, 'Promoted', `${at}: ${record.reason}`);
+            assert.equal(record.cancellation, undefined, at);
+            assert.equal(script.listeners.length, 2, at);
+            assert.ok(!names(run.calls).includes(Activities.cancelJob), at);
+        }
+    });
+
     it('a plan recorded before cancellation never listens for it', () => {
         const { cancellable: _omitted, ...oldPlan } = plan;
         let listened = false;

@@ -95,4 +95,38 @@ describe('RunStore (Azurite)', () => {
         assert.deepEqual(await fresh.getDecision('churn', 'r1'), winner);
         assert.equal((await fresh.claimDecision('churn', 'r2', reject)).created, true, 'per run');
     });
+
+    it('deletes the cancel requests of executions up to a time, never a later one, nor those of another instance', async () => {
+        const container = BlobServiceClient.fromConnectionString(
+            (await testStorage()).connectionString,
+        ).getContainerClient(uniqueName('runs'));
+        const fresh = new RunStore(container);
+        // No container yet: nothing to delete.
+        assert.equal(await fresh.releaseCancelRequestsUpTo('churn', 'retrain-churn', '2026-01-01T00:00:00.000Z'), 0);
+        const asked = { by: 'ana', at: '2026-01-01T00:00:00.000Z' };
+        const executions = ['2026-01-01T09:59:59.999Z', '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:00.001Z'];
+        for (const startedAt of executions) {
+            assert.equal((await fresh.claimCancelRequest('churn', 'retrain-churn', startedAt, asked)).created, true);
+        }
+        assert.equal((await fresh.claimCancelRequest('houses', 'retrain-houses', executions[0], asked)).created, true);
+        const names = async (): Promise<string[]> => {
+            const out: string[] = [];
+            for await (const b of container.listBlobsFlat({ prefix: 'cancel-requests/' })) out.push(b.name);
+            return out.sort();
+        };
+
+        // The run that started at 10:00:00.000 began recording at that same instant, at the latest.
+        assert.equal(await fresh.releaseCancelRequestsUpTo('churn', 'retrain-churn', executions[1]), 2);
+        assert.deepEqual(await names(), [
+            'cancel-requests/churn/retrain-churn-2026-01-01T10_00_00_001Z.json',
+            'cancel-requests/houses/retrain-houses-2026-01-01T09_59_59_999Z.json',
+        ]);
+        // Again (the activity may run twice): nothing more goes.
+        assert.equal(await fresh.releaseCancelRequestsUpTo('churn', 'retrain-churn', executions[1]), 0);
+        // The later execution's request still stands: a second request is told who asked.
+        const again = await fresh.claimCancelRequest('churn', 'retrain-churn', executions[2], { by: 'bo', at: 'x' });
+        assert.deepEqual(again, { created: false, request: asked });
+        // A released request can be made afresh.
+        assert.equal((await fresh.claimCancelRequest('churn', 'retrain-churn', executions[0], asked)).created, true);
+    });
 });
