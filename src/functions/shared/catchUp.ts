@@ -4,7 +4,7 @@ import type * as df from 'durable-functions';
 
 import type { ActivityDeps } from '../../activities/deps';
 import { snapshotManifest } from '../../activities/snapshotManifest';
-import { arrivalSince } from '../../orchestrators/followUp';
+import { arrivalSince } from '../../retraining/arrivals';
 import type { Outbox } from '../../retraining/outbox';
 import { readInstance, startOrSignal } from './startRetrain';
 import { recordTerminatedRun } from './terminated';
