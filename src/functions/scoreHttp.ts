@@ -133,8 +133,9 @@ async function scoreAzureMl(
  * The rows sent, each followed by its prediction: what a Studio (classic) predictive experiment's
  * RRS output holds (the input columns as given, then `Scored Labels`, ...). The predictions'
  * columns are the union of their keys in first-seen order, less any that repeat an input column
- * (a scoring script may echo its inputs; the sent value is shown once). `predictions[i]` answers
- * `sent.rows[i]` (the v2 scoring contract: a list in the order of `input_data.data`).
+ * (a scoring script may echo its inputs; the sent value is shown once). `predictions[i]` is taken
+ * to answer `sent.rows[i]`, as `AzureMlClient.score` reads the endpoint's list (the caller checks
+ * that the counts match).
  */
 function withInputs(sent: ScoredRows, predictions: Record<string, unknown>[]): ScoredRows {
     const inputs = new Set(sent.columnNames);
