@@ -92,7 +92,8 @@ export default tseslint.config(
         },
     },
     { files: productFiles, rules: { 'no-restricted-imports': ['error', { patterns: [productZone] }] } },
-    { files: ['src/orchestrators/**/*.ts'], rules: orchestratorBans },
+    // retraining/arrivals.ts is replayed as part of the orchestrator (followUp, finalLook): same rules.
+    { files: ['src/orchestrators/**/*.ts', 'src/retraining/arrivals.ts'], rules: orchestratorBans },
     {
         files: ['test/**/*.ts'],
         rules: {

@@ -47,16 +47,7 @@ export async function scoreHttp(request: HttpRequest): Promise<HttpResponseInit>
     const champion = (await deps.runs.getChampion(target.name))?.champion;
     if (target.update.kind === 'azureml') return scoreAzureMl(deps, target, target.update.endpoint, body, champion);
     try {
-        const scored = await deps.scoring(target).score(body.columnNames, body.rows);
-        return {
-            status: 200,
-            jsonBody: {
-                target: target.name,
-                champion: champion ? { runId: champion.runId, model: champion.model.relativeLocation } : null,
-                columnNames: scored.columnNames,
-                rows: scored.rows,
-            },
-        };
+        return scoredAnswer(target, champion, await deps.scoring(target).score(body.columnNames, body.rows));
     } catch (err) {
         if (!(err instanceof MlServiceError)) throw err;
         // A 400 from the scoring service means the rows do not fit the model; anything else is upstream's.
@@ -69,9 +60,39 @@ export async function scoreHttp(request: HttpRequest): Promise<HttpResponseInit>
 
 app.http('scoreHttp', { methods: ['POST'], authLevel: 'function', route: 'score/{target}', handler: scoreHttp });
 
+/** A table of string cells under its column names: the rows sent, or the rows scored. */
+interface ScoredRows {
+    columnNames: string[];
+    rows: string[][];
+}
+
+/**
+ * The 200 answer of POST /api/score/{target}, the same for every kind of target: `{ target,
+ * champion: { runId, model } | null, columnNames, rows }`, plus `deployment` (the one that answered)
+ * for an Azure ML v2 target.
+ */
+function scoredAnswer(
+    target: TargetConfig,
+    champion: Champion | undefined,
+    table: ScoredRows,
+    deployment?: string | null,
+): HttpResponseInit {
+    return {
+        status: 200,
+        jsonBody: {
+            target: target.name,
+            champion: champion ? { runId: champion.runId, model: champion.model.relativeLocation } : null,
+            ...(deployment === undefined ? {} : { deployment }),
+            columnNames: table.columnNames,
+            rows: table.rows,
+        },
+    };
+}
+
 /**
  * An Azure ML v2 target scores at its online endpoint, by traffic (what callers of the endpoint
- * get now); the answer's columns are the union of the predictions' keys, in first-seen order.
+ * get now). The endpoint answers only its predictions, one object per row; the answer takes the
+ * shape of a classic RRS output (see {@link withInputs}) so `retrainer score` shows either kind alike.
  */
 async function scoreAzureMl(
     deps: ActivityDeps,
@@ -91,17 +112,14 @@ async function scoreAzureMl(
             columns: body.columnNames,
             rows: body.rows,
         });
-        const columnNames = [...new Set(scored.predictions.flatMap((p) => Object.keys(p)))];
-        return {
-            status: 200,
-            jsonBody: {
-                target: target.name,
-                champion: champion ? { runId: champion.runId, model: champion.model.relativeLocation } : null,
-                deployment: scored.deployment ?? null,
-                columnNames,
-                rows: scored.predictions.map((p) => columnNames.map((c) => cellText(p[c]))),
-            },
-        };
+        if (scored.predictions.length !== body.rows.length)
+            return {
+                status: 502,
+                jsonBody: {
+                    error: `Endpoint '${endpoint}' answered ${scored.predictions.length} prediction(s) for ${body.rows.length} row(s).`,
+                },
+            };
+        return scoredAnswer(target, champion, withInputs(body, scored.predictions), scored.deployment ?? null);
     } catch (err) {
         if (!isAzureMlError(err)) throw err;
         return {
@@ -109,6 +127,23 @@ async function scoreAzureMl(
             jsonBody: { error: `Scoring failed: ${err.message}`, code: err.code ?? null },
         };
     }
+}
+
+/**
+ * The rows sent, each followed by its prediction: what a Studio (classic) predictive experiment's
+ * RRS output holds (the input columns as given, then `Scored Labels`, ...). The predictions'
+ * columns are the union of their keys in first-seen order, less any that repeat an input column
+ * (a scoring script may echo its inputs; the sent value is shown once). `predictions[i]` is taken
+ * to answer `sent.rows[i]`, as `AzureMlClient.score` reads the endpoint's list (the caller checks
+ * that the counts match).
+ */
+function withInputs(sent: ScoredRows, predictions: Record<string, unknown>[]): ScoredRows {
+    const inputs = new Set(sent.columnNames);
+    const scored = [...new Set(predictions.flatMap((p) => Object.keys(p)))].filter((c) => !inputs.has(c));
+    return {
+        columnNames: [...sent.columnNames, ...scored],
+        rows: sent.rows.map((row, i) => [...row, ...scored.map((c) => cellText(predictions[i][c]))]),
+    };
 }
 
 function cellText(value: unknown): string {

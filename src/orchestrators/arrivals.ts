@@ -1,15 +1,8 @@
 import * as df from 'durable-functions';
 
+import { listedWrites } from '../retraining/arrivals';
 import { callActivity } from './callActivity';
-import {
-    ArrivalsInput,
-    ArrivalsView,
-    CustomStatus,
-    ManifestSnapshot,
-    RetrainInput,
-    RunRecord,
-    RunTrigger,
-} from './contracts';
+import { ArrivalsInput, ArrivalsView, CustomStatus, RetrainInput, RunRecord, RunTrigger } from './contracts';
 import { messageOf } from './messageOf';
 
 /**
@@ -96,16 +89,4 @@ export function* finalLook(
         return undefined;
     }
     return view.pending > 0 && view.blobName ? { kind: 'blob', blobName: view.blobName } : undefined;
-}
-
-/** The blob versions a run's listing saw (trained, refused or left out), quotes stripped. */
-export function listedWrites(m: ManifestSnapshot | undefined): { blobName: string; etag: string }[] {
-    if (!m) return [];
-    const all = [...m.blobs, ...(m.rejected ?? []), ...(m.leftOut ?? [])];
-    return all.flatMap((b) => (b.etag ? [{ blobName: b.name, etag: bareEtag(b.etag) }] : []));
-}
-
-/** An ETag without its quotes (and weak marker), as blob listings and events spell it differently. */
-export function bareEtag(etag: string): string {
-    return etag.replace(/^(W\/)?"(.*)"$/, '$2');
 }

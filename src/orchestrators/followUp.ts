@@ -1,8 +1,9 @@
 import * as df from 'durable-functions';
 
+import { arrivalSince } from '../retraining/arrivals';
 import { callActivity } from './callActivity';
-import { CustomStatus, ManifestBlob, ManifestSnapshot, RetrainInput, RunRecord, RunTrigger } from './contracts';
-import { bareEtag, finalLook, listedWrites } from './arrivals';
+import { CustomStatus, ManifestSnapshot, RetrainInput, RunRecord, RunTrigger } from './contracts';
+import { finalLook } from './arrivals';
 import { messageOf } from './messageOf';
 
 /**
@@ -51,30 +52,4 @@ function* lookAgain(
     }
     if (now.runKey === used.runKey) return undefined;
     return arrivalSince(used, now);
-}
-
-/**
- * The trigger for the data that arrived between two listings, or undefined when none did. Only a
- * write the earlier listing did not see starts a run, as with the blob trigger: a new file, or a new
- * version of a listed one (unless it holds the very rows the run trained: an identical re-upload).
- * The run key also changes when the set of files to train changes without any write: a file
- * deleted, excluded or quarantined (by this very run, when it ended Rejected), which can pull a
- * file the run listed but left out (outside the window, say) into the set. That is no new data; a
- * run for it would be named after a file nobody uploaded, and after a quarantining rejection it
- * would be rejected and quarantine the next file in turn.
- */
-export function arrivalSince(used: ManifestSnapshot, now: ManifestSnapshot): RunTrigger | undefined {
-    const seen = new Set(listedWrites(used).map((w) => `${w.blobName}\0${w.etag}`));
-    const trained = new Set(used.blobs.map(identity));
-    const arrived = now.blobs.find((b) => !seen.has(`${b.name}\0${bareEtag(b.etag)}`) && !trained.has(identity(b)));
-    return arrived ? { kind: 'blob', blobName: arrived.name } : undefined;
-}
-
-/**
- * What the run key hashes for a file (as `retraining/runKey.ts` does): its content hash, so an
- * identical re-upload by any tool is no new data; older manifests fall back to the MD5 or ETag.
- */
-function identity(b: ManifestBlob): string {
-    if (b.contentHash) return `${b.name}\0sha256:${b.contentHash}`;
-    return `${b.name}\0${b.contentMd5 ? `md5:${b.contentMd5}` : `etag:${b.etag}`}`;
 }

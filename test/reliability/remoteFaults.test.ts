@@ -145,7 +145,10 @@ describe('remote faults (studio fault injection)', () => {
         app.studio.faults.clear('churn-training');
         const seen = await scoring.stop();
         assert.equal(run.state, 'Promoted', run.reason);
-        assert.ok(delta(before, 'patchEndpoint') >= 3, 'the PATCH was retried through the burst');
+        // Exactly 3: the promote activity sends one PATCH (applyModel, src/activities/endpoint.ts), which
+        // the client pipeline retries on each 503 (DEFAULT_RETRY.maxRetries 2, docs/architecture.md
+        // "Retry budget"): the two injected 503s, then the PATCH that lands. Promoted: no rollback PATCH.
+        assert.equal(delta(before, 'patchEndpoint'), 3, 'the PATCH was retried through the burst');
         assert.ok(
             seen.length > 0 && seen.every((s) => Array.isArray(s)),
             `scoring answered 200 throughout: ${JSON.stringify(seen)}`,

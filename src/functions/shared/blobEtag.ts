@@ -2,6 +2,8 @@ import type { InvocationContext } from '@azure/functions';
 import { RestError } from '@azure/storage-blob';
 import type { BlobClient } from '@azure/storage-blob';
 
+import { bareEtag } from '../../retraining/arrivals';
+
 /**
  * The ETag (quotes stripped) of the blob version this invocation is for: from the trigger's
  * `Properties` (the .NET BlobProperties, camel-cased by the worker: `properties.eTag`), else read
@@ -15,16 +17,12 @@ export async function etagOf(
 ): Promise<string | undefined> {
     const props = metadata?.properties as { eTag?: unknown; ETag?: unknown; etag?: unknown } | undefined;
     const given = props?.eTag ?? props?.ETag ?? props?.etag;
-    if (typeof given === 'string' && unquoted(given) !== '') return unquoted(given);
+    if (typeof given === 'string' && bareEtag(given) !== '') return bareEtag(given);
     try {
         const read = (await blob.getProperties()).etag;
-        return read ? unquoted(read) : undefined;
+        return read ? bareEtag(read) : undefined;
     } catch (err: unknown) {
         if (err instanceof RestError && err.statusCode === 404) return undefined;
         throw err;
     }
-}
-
-function unquoted(etag: string): string {
-    return etag.replace(/^(W\/)?"(.*)"$/, '$2');
 }

@@ -4,7 +4,8 @@ import type * as df from 'durable-functions';
 
 import type { ActivityDeps } from '../../activities/deps';
 import { snapshotManifest } from '../../activities/snapshotManifest';
-import { arrivalSince } from '../../orchestrators/followUp';
+import { arrivalSince } from '../../retraining/arrivals';
+import { readBlobText } from '../../retraining/blobText';
 import type { Outbox } from '../../retraining/outbox';
 import { readInstance, startOrSignal } from './startRetrain';
 import { recordTerminatedRun } from './terminated';
@@ -213,8 +214,8 @@ export async function catchUp(
 /** The last catch-up pass's counts, or undefined before the first pass. */
 export async function lastMissedEvents(runs: ContainerClient): Promise<MissedEvents | undefined> {
     try {
-        const buf = await runs.getBlockBlobClient(CATCH_UP_REPORT_BLOB).downloadToBuffer();
-        const r = JSON.parse(buf.toString('utf8')) as CatchUpReport;
+        // One version: every pass rewrites the report, and a status poll reads it meanwhile.
+        const r = JSON.parse(await readBlobText(runs.getBlockBlobClient(CATCH_UP_REPORT_BLOB))) as CatchUpReport;
         return {
             checkedAt: r.checkedAt,
             deadLetteredEvents: r.deadLetteredEvents,

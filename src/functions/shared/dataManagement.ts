@@ -6,7 +6,9 @@ import type { TargetConfig } from '../../retraining/configSchema';
 import { blobNameError, listPrefix } from '../../retraining/dataPattern';
 import {
     DataPolicy,
+    DataState,
     Exclusion,
+    Quarantine,
     quarantineHolds,
     selectListedFiles,
     withExclusion,
@@ -15,12 +17,14 @@ import {
 import { DataStateStore } from '../../retraining/dataState';
 import {
     FileProblem,
+    FileVerdict,
     IntakeIndex,
     intakeDataOf,
     intakeSchemaOf,
     knownVerdict,
     ListedDataFile,
     listDataFiles,
+    RefusedFile,
 } from '../../retraining/intake';
 import { principalOf } from './clientPrincipal';
 import { dataChangeBodySchema, parseJsonBody } from './requestSchemas';
@@ -74,46 +78,91 @@ function listData(deps: ActivityDeps, target: TargetConfig): Promise<ListedDataF
 }
 
 /**
+ * One listed file's state for the next run: what `data list` shows for it and what
+ * `dataFileCounts` counts. In order: excluded by a person, held by a quarantine (this version, or
+ * one of the same content), refused by its known verdict, else included.
+ */
+interface FileState {
+    state: DataFileView['state'];
+    excluded?: Exclusion;
+    quarantined?: Quarantine;
+    refused?: RefusedFile;
+}
+
+function fileState(f: ListedDataFile, v: FileVerdict | undefined, state: DataState): FileState {
+    const excluded = state.excluded[f.name];
+    if (excluded) return { state: 'excluded', excluded };
+    const q = state.quarantined[f.name];
+    if (q && quarantineHolds(q, { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) }))
+        return { state: 'quarantined', quarantined: q };
+    if (v && !v.accepted) return { state: 'refused', refused: v };
+    return { state: 'included' };
+}
+
+/** A listed file with the verdict known for its version without reading it, and its state. */
+interface ListedFileState {
+    file: ListedDataFile;
+    verdict: FileVerdict | undefined;
+    state: FileState;
+}
+
+/**
+ * The target's listed files with their known verdicts (`knownVerdict`: the cached ones, and an
+ * empty file's refusal) and states (`fileState`), given the target's data state (`stateOf`, read
+ * alongside the listing). The one reading behind both `dataList` and `dataFileCounts`.
+ * @throws storage errors
+ */
+async function listedFileStates(
+    deps: ActivityDeps,
+    target: TargetConfig,
+    stateOf: Promise<DataState>,
+): Promise<{ state: DataState; files: ListedFileState[] }> {
+    const [listed, state, index] = await Promise.all([
+        listData(deps, target),
+        stateOf,
+        IntakeIndex.load(deps.runs.stateContainer, target.name),
+    ]);
+    const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
+    const now = deps.now();
+    const files = listed.map((file) => {
+        const verdict = knownVerdict(index, file, schemaKey, now);
+        return { file, verdict, state: fileState(file, verdict, state) };
+    });
+    return { state, files };
+}
+
+/**
  * Every file under the target's data pattern with its state, from the same listing, data state and
  * policy the snapshot applies (`listDataFiles`, `selectListedFiles`) and the verdicts known for each
  * version without reading it (`knownVerdict`: the cached ones, and an empty file's refusal). Reads
  * no file's bytes: a version no run has judged yet shows `judged: false`.
  */
 export async function dataList(deps: ActivityDeps, target: TargetConfig): Promise<DataListView> {
-    const [listed, state, index, runs] = await Promise.all([
-        listData(deps, target),
-        new DataStateStore(deps.runs.stateContainer).load(target.name),
-        IntakeIndex.load(deps.runs.stateContainer, target.name),
+    const [{ state, files }, runs] = await Promise.all([
+        listedFileStates(deps, target, new DataStateStore(deps.runs.stateContainer).load(target.name)),
         deps.runs.listRuns(target.name, 10),
     ]);
-    const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
     const last = runs.find((r) => r.manifest);
     const inLast = new Set((last?.manifest?.blobs ?? []).map((b) => b.name));
-    const now = deps.now();
-    const verdicts = new Map(listed.map((f) => [f.name, knownVerdict(index, f, schemaKey, now)]));
     const selection = selectListedFiles(
-        listed.map((f) => ({ ...f, verdict: verdicts.get(f.name) })),
+        files.map(({ file, verdict }) => ({ ...file, verdict })),
         state,
         target.dataPolicy,
-        now,
+        deps.now(),
     );
     const outside = new Set(selection.leftOut.filter((l) => l.why === 'window').map((l) => l.name));
-    const files = listed.map((f): DataFileView => {
-        const v = verdicts.get(f.name);
-        const excluded = state.excluded[f.name];
-        const q = state.quarantined[f.name];
-        const held = quarantineHolds(q, { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) });
+    const views = files.map(({ file: f, verdict: v, state: s }): DataFileView => {
         const view: DataFileView = {
             name: f.name,
             size: f.contentLength,
             lastModified: f.lastModified,
-            state: excluded ? 'excluded' : held ? 'quarantined' : v && !v.accepted ? 'refused' : 'included',
+            state: s.state,
             judged: v !== undefined,
             inLastRun: inLast.has(f.name),
         };
-        if (excluded) view.excluded = excluded;
-        if (held && q) view.quarantined = { runId: q.runId, at: q.at };
-        if (v && !v.accepted) view.refused = { reason: v.reason, problems: v.problems.slice(0, 5) };
+        if (s.excluded) view.excluded = s.excluded;
+        if (s.quarantined) view.quarantined = { runId: s.quarantined.runId, at: s.quarantined.at };
+        if (s.refused) view.refused = { reason: s.refused.reason, problems: s.refused.problems.slice(0, 5) };
         if (outside.has(f.name)) view.outsideWindow = true;
         return view;
     });
@@ -121,7 +170,7 @@ export async function dataList(deps: ActivityDeps, target: TargetConfig): Promis
         target: target.name,
         policy: target.dataPolicy,
         lastRun: last ? { runId: last.runId, state: last.state } : null,
-        files,
+        files: views,
     };
 }
 
@@ -134,31 +183,19 @@ export interface DataFileCounts {
 }
 
 /**
- * The target's excluded and quarantined files, counted as `dataList` states them, but without
- * reading the run history: the targets view is polled (`--wait` asks every second). A target with
- * no exclusion or quarantine at all costs one read of its data state.
+ * The target's excluded and quarantined files: the files `dataList` states so (the same
+ * `listedFileStates`), counted without reading the run history, as the targets view is polled
+ * (`--wait` asks every second). A target with no exclusion or quarantine at all costs one read of
+ * its data state.
  * @throws storage errors
  */
 export async function dataFileCounts(deps: ActivityDeps, target: TargetConfig): Promise<DataFileCounts> {
     const state = await new DataStateStore(deps.runs.stateContainer).load(target.name);
     if (Object.keys(state.excluded).length === 0 && Object.keys(state.quarantined).length === 0)
         return { excluded: 0, quarantined: 0 };
-    const [listed, index] = await Promise.all([
-        listData(deps, target),
-        IntakeIndex.load(deps.runs.stateContainer, target.name),
-    ]);
-    const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
-    const counts: DataFileCounts = { excluded: 0, quarantined: 0 };
-    for (const f of listed) {
-        if (state.excluded[f.name]) {
-            counts.excluded++;
-            continue;
-        }
-        const v = index.get(f.name, f.etag, schemaKey);
-        const version = { etag: f.etag, ...(v?.accepted ? { contentHash: v.contentHash } : {}) };
-        if (quarantineHolds(state.quarantined[f.name], version)) counts.quarantined++;
-    }
-    return counts;
+    const { files } = await listedFileStates(deps, target, Promise.resolve(state));
+    const count = (which: DataFileView['state']) => files.filter((f) => f.state.state === which).length;
+    return { excluded: count('excluded'), quarantined: count('quarantined') };
 }
 
 /** The answer of an exclude or include: the file's name, its state now, and what changed. */

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 
 import { ContainerClient, RestError } from '@azure/storage-blob';
 
+import { readBlobText } from '../blobText';
 import { judgeCsv, JudgedContent, FileProblem, refusalReason } from './judge';
 import type { IntakeSchema } from './schema';
 
@@ -141,8 +142,9 @@ export class IntakeIndex {
      */
     static async loadRefused(container: ContainerClient, target: string): Promise<RefusedFile[]> {
         try {
-            const buffer = await container.getBlockBlobClient(refusedBlobName(target)).downloadToBuffer();
-            return JSON.parse(buffer.toString('utf8')) as RefusedFile[];
+            // One version: a save landing mid-read gave torn JSON (a 500 from GET /api/targets while a run judged its files).
+            const text = await readBlobText(container.getBlockBlobClient(refusedBlobName(target)));
+            return JSON.parse(text) as RefusedFile[];
         } catch (err) {
             if (err instanceof RestError && err.statusCode === 404) return [];
             throw err;
