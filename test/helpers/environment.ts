@@ -12,6 +12,7 @@ import type { HostKeys } from '../../src/local/host/http/keys';
 import { StudioServer } from '../../src/local/studio/server';
 import type { OutboxState } from '../../src/retraining/outbox';
 import { testStorage, uniqueName } from './azurite';
+import { freePortRun } from './ports';
 
 /*
  * The one place tests start the offline environment (issue 16): Azurite, the studio emulator and
@@ -29,9 +30,13 @@ const HOST_MAIN = path.join(REPO_ROOT, 'dist', 'src', 'local', 'host', 'main.js'
 /**
  * A private Azurite (its own ports, optionally persisted in `options.location`), for a suite that
  * stops and restarts storage; every other suite shares the run's one through `testStorage()`.
+ * Without ports given, they are chosen below the ephemeral range (./ports.ts), so that no outbound
+ * connection takes one while storage is down and the restart can bind it again.
  */
-export function privateAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteInstance> {
-    return startAzurite(options);
+export async function privateAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteInstance> {
+    if (options.blobPort !== undefined) return startAzurite(options);
+    const first = await freePortRun(3);
+    return startAzurite({ ...options, blobPort: first, queuePort: first + 1, tablePort: first + 2 });
 }
 
 export interface StudioOptions {
