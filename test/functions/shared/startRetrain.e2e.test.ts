@@ -55,29 +55,29 @@ describe('startOrSignal: an arrival a run already took', () => {
         delete process.env.RETRAINER_TIMER_SCHEDULE;
     });
 
-    const upload = async (name: string, seed: number): Promise<string> => {
+    /**
+     * Uploads `name` and plays its blob trigger up to the stall: the arrival recorded, the start not
+     * yet made. Returns the trigger's outcome (once released) and the outbox to release it.
+     */
+    const stalledTrigger = async (
+        name: string,
+        seed: number,
+    ): Promise<{ outcome: Promise<ArrivalOutcome>; outbox: StalledOutbox }> => {
         const text = await toText(classificationCsv({ rows: 300, seed }));
         const res = await app.data.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
-        return res.etag!.replace(/^"(.*)"$/, '$1');
+        const etag = res.etag!.replace(/^"(.*)"$/, '$1');
+        const outbox = new StalledOutbox(app.runsContainer);
+        const outcome = startOrSignal(client, outbox, 'churn', { kind: 'blob', blobName: name }, () => {}, 0, etag);
+        await app.until(
+            `the arrival of ${name} in the outbox`,
+            () => outbox.read('churn'),
+            (s) => s.pending.some((a) => a.blobName === name),
+        );
+        return { outcome, outbox };
     };
 
     it('starts nothing when a run took the arrival and ended while the trigger stalled', async () => {
-        const etag = await upload('churn/a.csv', 3);
-        const outbox = new StalledOutbox(app.runsContainer);
-        const trigger = startOrSignal(
-            client,
-            outbox,
-            'churn',
-            { kind: 'blob', blobName: 'churn/a.csv' },
-            () => {},
-            0,
-            etag,
-        );
-        await app.until(
-            'the arrival in the outbox',
-            () => outbox.read('churn'),
-            (s) => s.pending.some((a) => a.blobName === 'churn/a.csv'),
-        );
+        const { outcome: trigger, outbox } = await stalledTrigger('churn/a.csv', 3);
         // Meanwhile a run (here one asked for over HTTP) takes the outbox, trains a.csv and ends.
         assert.equal((await app.post('retrain/churn', {})).status, 202);
         const [run] = await app.until(
@@ -106,22 +106,7 @@ describe('startOrSignal: an arrival a run already took', () => {
     });
 
     it('starts the run for an arrival no run took, stalled or not', async () => {
-        const etag = await upload('churn/b.csv', 4);
-        const outbox = new StalledOutbox(app.runsContainer);
-        const trigger = startOrSignal(
-            client,
-            outbox,
-            'churn',
-            { kind: 'blob', blobName: 'churn/b.csv' },
-            () => {},
-            0,
-            etag,
-        );
-        await app.until(
-            'the arrival in the outbox',
-            () => outbox.read('churn'),
-            (s) => s.pending.some((a) => a.blobName === 'churn/b.csv'),
-        );
+        const { outcome: trigger, outbox } = await stalledTrigger('churn/b.csv', 4);
         outbox.release();
         assert.deepEqual(await trigger, { instanceId: 'retrain-churn', outcome: 'started' });
         const [newest] = await app.until(
