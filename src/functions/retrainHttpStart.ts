@@ -5,14 +5,18 @@ import { outboxOf, runtimeDeps } from '../activities/runtime';
 import { checkNamedBlobs, namedBlobsError } from './shared/namedBlobs';
 import { parseJsonBody, retrainBodySchema } from './shared/requestSchemas';
 import { StartOutcome, startWithProof } from './shared/startRetrain';
+import { ownLinks } from './shared/ownLinks';
 import { recordIfTerminated } from './shared/terminated';
 
 /**
- * POST /api/retrain/{target}: starts a retrain now and answers 202 with the check-status links.
- * 400 `{ error, invalid, foreign, missing, empty }` before any run when `blobNames` names a blob
+ * POST /api/retrain/{target}: starts a retrain now and answers 202 `{ id, target, statusUrl,
+ * runsUrl }` (Location: statusUrl), links to this app's own API, which the caller's function key
+ * opens. Not the Durable check-status links: those carry the extension's system key, which would
+ * give any function-key holder the task hub's whole management API (terminate, purge, raise
+ * events on any instance). 400 `{ error, invalid, foreign, missing, empty }` before any run when `blobNames` names a blob
  * that can be no target's training data (a `.`/`..`/empty segment, a backslash, a control
  * character), one outside the target's data pattern, one that does not exist, or an empty one.
- * 409 (with the live run's status links) when another run holds the target: proven by reading the
+ * 409 `{ error, instanceId, runtimeStatus, statusUrl, runsUrl }` when another run holds the target: proven by reading the
  * status back, since two racing starts can both be told 202. 503 when storage or the task hub does
  * not answer: an outage is never reported as a conflict.
  */
@@ -55,12 +59,13 @@ export async function retrainHttpStart(request: HttpRequest, context: Invocation
                 error: `A retrain of '${target}' is already in flight; this request's options were not used.`,
                 instanceId: won.instanceId,
                 runtimeStatus: won.status.runtimeStatus,
-                ...client.createHttpManagementPayload(won.instanceId),
+                ...ownLinks(request.url, target),
             },
         };
     }
     context.log(`Started ${won.instanceId} over HTTP.`);
-    return client.createCheckStatusResponse(request, won.instanceId);
+    const links = ownLinks(request.url, target);
+    return { status: 202, headers: { Location: links.statusUrl }, jsonBody: { id: won.instanceId, target, ...links } };
 }
 
 function errorName(err: unknown): string {

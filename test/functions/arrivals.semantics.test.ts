@@ -90,7 +90,7 @@ describe('arrivals under the azure semantics profile', () => {
             JSON.stringify(answers.filter((a) => a.status !== 202 && a.status !== 409)),
         );
         assert.ok(by(202).length >= 1);
-        for (const a of by(409)) assert.match(String(a.body.statusQueryGetUri), /instances\/retrain-http/);
+        for (const a of by(409)) assert.match(String(a.body.statusUrl), /\/api\/targets\/http$/);
         assert.ok(faults('start-race-lost-silently') >= 1, 'racing starts were told 202 and dropped');
         // No data for this target, so each run ends Skipped at once and a later start may win again:
         // one recorded run per 202, none for a 409 (a loser told 202 by the host is not counted).

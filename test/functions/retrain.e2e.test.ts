@@ -226,8 +226,16 @@ describe('retraining app through the dev host + studio + Azurite', () => {
         const count = (await runs()).length;
         const res = await api('retrain/churn', { method: 'POST' });
         assert.equal(res.status, 202);
-        const links = (await res.json()) as { statusQueryGetUri: string };
-        assert.ok(links.statusQueryGetUri.startsWith(app.host.origin));
+        const started = (await res.json()) as Record<string, unknown>;
+        // Links to the app's own API, which the caller's function key opens; never the task hub's system key.
+        assert.deepEqual(started, {
+            id: 'retrain-churn',
+            target: 'churn',
+            statusUrl: `${app.host.origin}/api/targets/churn`,
+            runsUrl: `${app.host.origin}/api/runs?target=churn`,
+        });
+        assert.equal(res.headers.get('location'), started.statusUrl);
+        assert.equal((await api('targets/churn')).status, 200);
         const [latest] = await waitForRuns(count + 1);
         assert.equal(latest.state, 'Promoted', latest.reason);
         const targets = (await (await api('targets')).json()) as { name: string }[];

@@ -55,7 +55,11 @@ describe('HTTP starter: racing starts, live states and outages', () => {
         );
         const [won, lost] = answers;
         assert.equal(lost.body.instanceId, instanceIdFor('churn'));
-        assert.match(String(lost.body.statusQueryGetUri), /instances\/retrain-churn/);
+        assert.equal(lost.body.statusUrl, `${app.host.origin}/api/targets/churn`);
+        assert.equal(lost.body.runsUrl, `${app.host.origin}/api/runs?target=churn`);
+        assert.equal(won.body.statusUrl, lost.body.statusUrl);
+        for (const answer of answers)
+            assert.ok(!JSON.stringify(answer.body).includes(app.host.keys.durableSystem), 'no system key handed out');
         assert.match(String(lost.body.error), /already in flight/);
         // The run that is live is the winner's: its options were used, the loser's were not.
         const status = await app.host.service.getStatus(instanceIdFor('churn'));
