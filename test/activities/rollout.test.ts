@@ -23,7 +23,7 @@ import { snapshotManifest } from '../../src/activities/snapshotManifest';
 import { submitJobActivity } from '../../src/activities/submitJob';
 import { AzureMlClient, deriveJobName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { OperationRef, SubmittedJob } from '../../src/orchestrators/contracts';
 import { validateConfig } from '../../src/retraining/config';
 import { testStorage, uniqueName } from '../helpers/azurite';
@@ -36,7 +36,7 @@ import {
 } from '../helpers/azuremlTargets';
 import { acted } from '../helpers/claims';
 import { demoSettings } from '../helpers/demoTargets';
-import { eventually } from '../helpers/environment';
+import { eventually, startStudio } from '../helpers/environment';
 
 const ENDPOINT = 'act-online';
 const TARGET = 'churnml';
@@ -59,12 +59,7 @@ describe('Azure ML v2 activities against the studio emulator', () => {
         const storage = await testStorage();
         blobs = BlobServiceClient.fromConnectionString(storage.connectionString);
         studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
-        studio = await StudioServer.start({
-            storageConnectionString: storage.connectionString,
-            seed: seedWithWorkspace(datastoreContainer),
-            stateDir: studioDir,
-            log: () => undefined,
-        });
+        studio = await startStudio({ seed: seedWithWorkspace(datastoreContainer), stateDir: studioDir });
         const where = {
             studioUrl: studio.url,
             dataContainer: uniqueName('data'),

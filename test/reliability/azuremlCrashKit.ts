@@ -7,12 +7,12 @@ import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
 import { AzureMlClient, deriveDeploymentName } from '../../src/clients/azureml';
 import { classificationCsv, toText } from '../../src/local/samples';
-import { StudioServer } from '../../src/local/studio/server';
+import type { StudioServer } from '../../src/local/studio/server';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { testStorage, uniqueName } from '../helpers/azurite';
 import { azureMlSettings, azureMlTarget, seedWithWorkspace, usersWorkspace } from '../helpers/azuremlTargets';
 import { AppConfig, appConfig } from './appConfig';
-import { ChildHost, eventually, spawnHost } from '../helpers/environment';
+import { ChildHost, eventually, spawnHost, startStudio } from '../helpers/environment';
 import { api, runsOf, stepOf } from './kit';
 import { findSecrets } from './secrets';
 
@@ -44,11 +44,10 @@ export class AzureMlCrashRig {
         const datastoreContainer = uniqueName('azureml');
         const storage = await testStorage();
         this.studioDir = mkdtempSync(path.join(tmpdir(), 'retrainer-studio-'));
-        this.studio = await StudioServer.start({
-            storageConnectionString: storage.connectionString,
+        this.studio = await startStudio({
             seed: seedWithWorkspace(datastoreContainer),
             stateDir: this.studioDir,
-            log: (l) => this.studioLog.push(l),
+            logs: this.studioLog,
         });
         this.cfg = appConfig(
             storage.connectionString,

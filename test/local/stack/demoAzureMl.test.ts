@@ -6,9 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { AzureMlClient } from '../../../src/clients/azureml';
 import { EmulatorCredential } from '../../../src/local/studio/emulatorCredential';
 import { parseSeed } from '../../../src/local/studio/seed';
-import { StudioServer } from '../../../src/local/studio/server';
+import type { StudioServer } from '../../../src/local/studio/server';
 import { DEMO_AZUREML, seedDemoAzureMl } from '../../../src/local/stack/demoAzureMl';
 import { TestStorage, testStorage, uniqueName } from '../../helpers/azurite';
+import { startStudio } from '../../helpers/environment';
 import { FEATURES } from '../studio/kit';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -25,12 +26,7 @@ describe("npm start's demo Azure ML v2 workspace (the repo's studio.seed.json, o
         storage = await testStorage();
         // The demo's datastore container, made unique so test runs never share it.
         ws.datastores.workspaceblobstore = uniqueName('azureml-demo');
-        studio = await StudioServer.start({
-            port: 0,
-            storageConnectionString: storage.connectionString,
-            seed: { ...raw, azureml: [ws] },
-            log: () => undefined,
-        });
+        studio = await startStudio({ seed: { ...raw, azureml: [ws] } });
         client = new AzureMlClient(
             { subscriptionId: ws.subscriptionId, resourceGroup: ws.resourceGroup, workspace: ws.name },
             new EmulatorCredential(seed.armTokenSecret),
