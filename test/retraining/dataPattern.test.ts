@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
     blobNameError,
     blobNameProblem,
+    fitsDataPattern,
     listPrefix,
     matchesDataPattern,
     TRAINING_DATA_NAME_RULE,
@@ -35,7 +36,11 @@ describe('data pattern', () => {
         for (const name of bad) {
             assert.ok(!matchesDataPattern('churn-v2/*', name), JSON.stringify(name));
             assert.ok(blobNameProblem(name), JSON.stringify(name));
+            // It still has the pattern's shape: `data list` shows it under the target, refused.
+            assert.ok(fitsDataPattern('churn-v2/*', name), JSON.stringify(name));
         }
+        assert.ok(!fitsDataPattern('churn-v2/*.csv', 'churn-v2//a.txt'));
+        assert.ok(!fitsDataPattern('churn-v2/*', 'houses//a.csv'));
         // Dots inside a segment are ordinary characters.
         for (const name of ['churn-v2/a..b.csv', 'churn-v2/.hidden.csv', 'churn-v2/2024/..x/a.csv'])
             assert.ok(matchesDataPattern('churn-v2/*', name), name);

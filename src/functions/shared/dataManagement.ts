@@ -24,7 +24,7 @@ import {
     knownVerdict,
     ListedDataFile,
     listDataFiles,
-    RefusedFile,
+    listTargetBlobs,
 } from '../../retraining/intake';
 import { principalOf } from './clientPrincipal';
 import { dataChangeBodySchema, parseJsonBody } from './requestSchemas';
@@ -37,7 +37,9 @@ export interface DataFileView {
     lastModified: string;
     /**
      * What the next run does with it: `included` (trains, unless `outsideWindow`), `excluded` by a
-     * person, `quarantined` after a Rejected run, `refused` by the intake pass (cannot train).
+     * person, `quarantined` after a Rejected run, `refused` by the intake pass (cannot train) or for
+     * its name (one that breaks the training-data name rule, written by another tool: its reason is
+     * `blobNameError`'s and its `problems` are empty).
      */
     state: 'included' | 'excluded' | 'quarantined' | 'refused';
     excluded?: Exclusion;
@@ -45,7 +47,7 @@ export interface DataFileView {
     refused?: { reason: string; problems: FileProblem[] };
     /**
      * False when no run has read this version yet (its verdict comes with the next run). An empty
-     * file needs no reading: it is `refused` ('empty') at once.
+     * file or a refused name needs no reading: it is `refused` at once.
      */
     judged: boolean;
     /** Included, but the target's window policy leaves it out of the next run. */
@@ -79,17 +81,21 @@ function listData(deps: ActivityDeps, target: TargetConfig): Promise<ListedDataF
 
 /**
  * One listed file's state for the next run: what `data list` shows for it and what
- * `dataFileCounts` counts. In order: excluded by a person, held by a quarantine (this version, or
- * one of the same content), refused by its known verdict, else included.
+ * `dataFileCounts` counts. In order: refused for its name (`blobNameError`, the check the upload
+ * paths make: such a blob is never data, and exclude/include refuse its name), excluded by a person,
+ * held by a quarantine (this version, or one of the same content), refused by its known verdict,
+ * else included.
  */
 interface FileState {
     state: DataFileView['state'];
     excluded?: Exclusion;
     quarantined?: Quarantine;
-    refused?: RefusedFile;
+    refused?: { reason: string; problems: FileProblem[] };
 }
 
 function fileState(f: ListedDataFile, v: FileVerdict | undefined, state: DataState): FileState {
+    const badName = blobNameError(f.name);
+    if (badName) return { state: 'refused', refused: { reason: badName, problems: [] } };
     const excluded = state.excluded[f.name];
     if (excluded) return { state: 'excluded', excluded };
     const q = state.quarantined[f.name];
@@ -104,12 +110,15 @@ interface ListedFileState {
     file: ListedDataFile;
     verdict: FileVerdict | undefined;
     state: FileState;
+    /** Its name breaks the training-data name rule: refused unread, and never a training candidate. */
+    misnamed: boolean;
 }
 
 /**
  * The target's listed files with their known verdicts (`knownVerdict`: the cached ones, and an
  * empty file's refusal) and states (`fileState`), given the target's data state (`stateOf`, read
- * alongside the listing). The one reading behind both `dataList` and `dataFileCounts`.
+ * alongside the listing), with the blobs under its pattern whose names no target may train on
+ * (`listTargetBlobs`), sorted by name. The one reading behind both `dataList` and `dataFileCounts`.
  * @throws storage errors
  */
 async function listedFileStates(
@@ -118,16 +127,25 @@ async function listedFileStates(
     stateOf: Promise<DataState>,
 ): Promise<{ state: DataState; files: ListedFileState[] }> {
     const [listed, state, index] = await Promise.all([
-        listData(deps, target),
+        listTargetBlobs(deps.blobs.getContainerClient(target.data.container), target.data.prefixPattern),
         stateOf,
         IntakeIndex.load(deps.runs.stateContainer, target.name),
     ]);
     const schemaKey = intakeSchemaOf(intakeDataOf(target)).key;
     const now = deps.now();
-    const files = listed.map((file) => {
-        const verdict = knownVerdict(index, file, schemaKey, now);
-        return { file, verdict, state: fileState(file, verdict, state) };
-    });
+    const files: ListedFileState[] = [
+        ...listed.files.map((file) => {
+            const verdict = knownVerdict(index, file, schemaKey, now);
+            return { file, verdict, state: fileState(file, verdict, state), misnamed: false };
+        }),
+        ...listed.misnamed.map((file) => ({
+            file,
+            verdict: undefined,
+            state: fileState(file, undefined, state),
+            misnamed: true,
+        })),
+    ];
+    files.sort((a, b) => (a.file.name < b.file.name ? -1 : a.file.name > b.file.name ? 1 : 0));
     return { state, files };
 }
 
@@ -135,7 +153,10 @@ async function listedFileStates(
  * Every file under the target's data pattern with its state, from the same listing, data state and
  * policy the snapshot applies (`listDataFiles`, `selectListedFiles`) and the verdicts known for each
  * version without reading it (`knownVerdict`: the cached ones, and an empty file's refusal). Reads
- * no file's bytes: a version no run has judged yet shows `judged: false`.
+ * no file's bytes: a version no run has judged yet shows `judged: false`. A blob that fits the
+ * pattern but whose name breaks the training-data name rule (written by another tool; the snapshot
+ * never lists it) is listed too, `refused` with `blobNameError`'s reason, so no upload is left
+ * untrained without a word.
  */
 export async function dataList(deps: ActivityDeps, target: TargetConfig): Promise<DataListView> {
     const [{ state, files }, runs] = await Promise.all([
@@ -144,20 +165,21 @@ export async function dataList(deps: ActivityDeps, target: TargetConfig): Promis
     ]);
     const last = runs.find((r) => r.manifest);
     const inLast = new Set((last?.manifest?.blobs ?? []).map((b) => b.name));
+    // A misnamed blob is no candidate (the snapshot never lists it): it takes no window slot.
     const selection = selectListedFiles(
-        files.map(({ file, verdict }) => ({ ...file, verdict })),
+        files.filter((f) => !f.misnamed).map(({ file, verdict }) => ({ ...file, verdict })),
         state,
         target.dataPolicy,
         deps.now(),
     );
     const outside = new Set(selection.leftOut.filter((l) => l.why === 'window').map((l) => l.name));
-    const views = files.map(({ file: f, verdict: v, state: s }): DataFileView => {
+    const views = files.map(({ file: f, verdict: v, state: s, misnamed }): DataFileView => {
         const view: DataFileView = {
             name: f.name,
             size: f.contentLength,
             lastModified: f.lastModified,
             state: s.state,
-            judged: v !== undefined,
+            judged: v !== undefined || misnamed,
             inLastRun: inLast.has(f.name),
         };
         if (s.excluded) view.excluded = s.excluded;

@@ -21,4 +21,4 @@ export {
     ListedFile,
     RefusedFile,
 } from './verdicts';
-export { ListedDataFile, listDataFiles } from './listing';
+export { ListedDataFile, listDataFiles, listTargetBlobs, TargetListing } from './listing';

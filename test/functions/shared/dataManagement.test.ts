@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 
 import { snapshotManifest } from '../../../src/activities/snapshotManifest';
 import { dataFileCounts, dataList } from '../../../src/functions/shared/dataManagement';
-import { classificationCsv, toText } from '../../../src/local/samples';
+import { classificationCsv, regressionCsv, toText } from '../../../src/local/samples';
 import type { ManifestSnapshot } from '../../../src/orchestrators/contracts';
+import { blobNameError } from '../../../src/retraining/dataPattern';
 import { withExclusion, withQuarantine } from '../../../src/retraining/dataPolicy';
 import { DataStateStore } from '../../../src/retraining/dataState';
 import { PipelineFixture, startPipeline, upload } from '../../activities/fixture';
@@ -95,5 +96,69 @@ describe('dataList and dataFileCounts agree', () => {
         const counts = await dataFileCounts(fx.deps, target);
         assert.deepEqual(counts, { excluded: listed('excluded'), quarantined: listed('quarantined') });
         assert.deepEqual(counts, { excluded: 2, quarantined: 2 });
+    });
+
+    // Another tool (Storage Explorer, az CLI) can write names the upload paths refuse: the snapshot
+    // never lists them, so before, they were left untrained without a word.
+    it('on blobs named against the training-data name rule: refused with the rule, never trained, never counted', async () => {
+        const houses = fx.deps.config.targets.find((t) => t.name === 'houses')!;
+        const rows = await toText(regressionCsv({ rows: 40, seed: 1 }));
+        await upload(fx, 'houses/good.csv', rows);
+        // Written after good.csv, so newer: under a window of one file they would take its slot.
+        const odd: [string, string][] = [
+            ['houses//x.csv', rows],
+            ['houses/2026//y.csv', rows],
+            ['houses//empty.csv', ''],
+        ];
+        for (const [name, text] of odd) await upload(fx, name, text);
+        const stored: string[] = [];
+        for await (const b of fx.blobs.getContainerClient(fx.dataContainer).listBlobsFlat({ prefix: 'houses/' }))
+            stored.push(b.name);
+        assert.deepEqual(stored, ['houses//empty.csv', 'houses//x.csv', 'houses/2026//y.csv', 'houses/good.csv']);
+        // A data state that excludes such a name (written before exclude refused it): the name rule wins.
+        const at = new Date().toISOString();
+        await new DataStateStore(fx.deps.runs.stateContainer).update('houses', (s) =>
+            withExclusion(s, 'houses//x.csv', { by: 'ana', at }),
+        );
+
+        const snap = await snapshotManifest(fx.deps, {
+            target: 'houses',
+            trigger: { kind: 'timer', scheduledAt: new Date().toISOString() },
+        });
+        assert.deepEqual(
+            { blobs: snap.blobs.map((b) => b.name), rejected: snap.rejected, leftOut: snap.leftOut },
+            { blobs: ['houses/good.csv'], rejected: undefined, leftOut: undefined },
+        );
+
+        const windowOfOne = {
+            ...houses,
+            dataPolicy: { trainOn: 'window' as const, lastFiles: 1, onRejected: 'keep' as const },
+        };
+        const list = await dataList(fx.deps, windowOfOne);
+        assert.deepEqual(
+            list.files.map((f) => ({
+                name: f.name,
+                state: f.state,
+                judged: f.judged,
+                refused: f.refused,
+                out: f.outsideWindow,
+            })),
+            [
+                ...['houses//empty.csv', 'houses//x.csv', 'houses/2026//y.csv'].map((name) => ({
+                    name,
+                    state: 'refused',
+                    judged: true,
+                    refused: { reason: blobNameError(name), problems: [] },
+                    out: undefined,
+                })),
+                { name: 'houses/good.csv', state: 'included', judged: true, refused: undefined, out: undefined },
+            ],
+        );
+        assert.match(
+            list.files[1].refused?.reason ?? '',
+            /^'houses\/\/x\.csv' cannot be a training-data name: it has an empty segment \(a leading or trailing \/, or \/\/\)/,
+        );
+        const counts = await dataFileCounts(fx.deps, houses);
+        assert.deepEqual(counts, { excluded: 0, quarantined: 0 });
     });
 });
