@@ -37,9 +37,17 @@ export function* awaitApproval(
         const check = plan.decisionCheckEveryInMs;
         // Plans without `decisionCheckEveryInMs` wait on the deadline alone (their histories replay).
         const wakeAt = check === undefined ? deadline.getTime() : Math.min(now + check, deadline.getTime());
-        const timer = context.df.createTimer(new Date(wakeAt));
-        const winner: unknown = watch ? yield* watch.any([timer, event]) : yield context.df.Task.any([timer, event]);
-        if (winner === event) {
+        let timer: df.TimerTask;
+        let decided: boolean;
+        if (watch) {
+            const won = yield* watch.any(() => [context.df.createTimer(new Date(wakeAt)), event]);
+            [timer] = won.tasks;
+            decided = won.index === 1;
+        } else {
+            timer = context.df.createTimer(new Date(wakeAt));
+            decided = (yield context.df.Task.any([timer, event])) === event;
+        }
+        if (decided) {
             timer.cancel();
             return recordOf(event.result, since, until, context);
         }

@@ -45,15 +45,20 @@ export class CancelWatch {
     ) {}
 
     /**
-     * Waits for the first of `tasks` or a cancel request for this run, and returns the task that won
-     * (one of `tasks`). A request for another execution is dropped and the wait goes on: the same
-     * tasks, raced against a fresh listener.
+     * Waits for the first of the tasks `make` returns or a cancel request for this run, and returns
+     * which of them won (`index` into `tasks`, the tasks raced last). A request for another
+     * execution is dropped and the wait goes on against a fresh listener and fresh tasks from
+     * `make` (the same timers, due at the same times): durable-functions adds a new `Task.any`'s
+     * action with the actions of all its children, so racing a timer it had already scheduled would
+     * schedule it again, and every later task would get the result meant for the one before it
+     * (Azure/azure-functions-durable-js#574). An earlier timer left behind fires unread.
      * @throws RunCancelledSignal when a request for this run was made
      */
-    *any(tasks: df.Task[]): Generator<df.Task, unknown, unknown> {
+    *any<T extends df.Task[]>(make: () => [...T]): Generator<df.Task, { index: number; tasks: T }, unknown> {
         for (;;) {
+            const tasks = make() as T;
             const winner: unknown = yield this.context.df.Task.any(this.race(tasks));
-            if (!this.enabled || winner !== this.#task) return winner;
+            if (!this.enabled || winner !== this.#task) return { index: tasks.indexOf(winner as df.Task), tasks };
             this.throwIfRequested();
         }
     }
@@ -104,8 +109,8 @@ export class CancelWatch {
         if (!this.enabled) return;
         this.throwIfRequested();
         if (!this.#yielded) {
-            const timer = this.context.df.createTimer(this.context.df.currentUtcDateTime);
-            yield* this.any([timer]);
+            const now = this.context.df.currentUtcDateTime;
+            yield* this.any(() => [this.context.df.createTimer(now)]);
         }
         this.#passed = true;
     }

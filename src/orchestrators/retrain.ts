@@ -307,10 +307,13 @@ function* debounce(
     const hardStop = started + plan.maxWaitInMs;
     let quietUntil = started + plan.quietPeriodInMs;
     for (;;) {
-        const timer = context.df.createTimer(new Date(Math.min(quietUntil, hardStop)));
-        const arrival = context.df.waitForExternalEvent(DATA_ARRIVED_EVENT);
-        const winner = yield* watch.any([timer, arrival]);
-        if (winner === timer) {
+        const wakeAt = new Date(Math.min(quietUntil, hardStop));
+        const { index, tasks } = yield* watch.any(() => [
+            context.df.createTimer(wakeAt),
+            context.df.waitForExternalEvent(DATA_ARRIVED_EVENT),
+        ]);
+        const [timer] = tasks;
+        if (index === 0) {
             if (!plan.outbox) return;
             // The event is only a hint (dropped for a Pending instance, for one): the outbox decides.
             const later = yield* quietUntilFromOutbox(context, retry, plan.target, plan.quietPeriodInMs);
@@ -361,9 +364,9 @@ function* pollJob(
                 details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; the job was cancelled.`,
             };
         }
-        const timer = context.df.createTimer(new Date(Math.min(now + interval, deadline)));
-        if (plan.cancellable) yield* watch.any([timer]);
-        else yield timer;
+        const wakeAt = new Date(Math.min(now + interval, deadline));
+        if (plan.cancellable) yield* watch.any(() => [context.df.createTimer(wakeAt)]);
+        else yield context.df.createTimer(wakeAt);
         interval = Math.min(interval * 2, plan.pollMaxIntervalInMs);
     }
 }

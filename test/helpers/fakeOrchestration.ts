@@ -252,6 +252,26 @@ export function runFake<T>(
         Task: { any: (tasks: FakeTask[]) => ({ ...base, kind: 'any', tasks }) },
     };
     const ctx = { df: dfApi, log: () => undefined, warn: () => undefined } as unknown as df.OrchestrationContext;
+    // Timers and activities already yielded. durable-functions 3.x adds a new Task.any's action
+    // with the actions of all its children, so a child it scheduled before is scheduled again: in
+    // both hosts the copy takes the next sequence number, and every later task is answered with
+    // the result meant for the one before it (Azure/azure-functions-durable-js#574). Waiters for
+    // events are matched by name, not number, so racing one again is safe.
+    const scheduled = new Set<FakeTask>();
+    const schedule = (task: FakeTask, inAny: boolean): void => {
+        if (task.kind === 'any') {
+            for (const child of task.tasks) schedule(child, true);
+            return;
+        }
+        if (task.kind === 'event') return;
+        if (inAny && scheduled.has(task)) {
+            const what = task.kind === 'timer' ? `timer for ${task.fireAt.toISOString()}` : `activity ${task.name}`;
+            throw new Error(
+                `the orchestrator raced a ${what} it had already yielded in a new Task.any: the SDK schedules it a second time (Azure/azure-functions-durable-js#574)`,
+            );
+        }
+        scheduled.add(task);
+    };
     const gen = orchestrator(ctx);
     let next = gen.next();
     for (let i = 0; !next.done; i++) {
@@ -259,6 +279,7 @@ export function runFake<T>(
         const task = next.value as unknown as FakeTask;
         // The real SDK drops anything scheduled after continueAsNew: here it is a bug to find.
         if (continued) throw new Error('the orchestrator scheduled a task after calling continueAsNew');
+        schedule(task, false);
         if (task.kind === 'activity') calls.push({ name: task.name, input: structuredClone(task.input) });
         const answer = respond(task, now);
         if ('at' in answer && answer.at) now = new Date(Math.max(now.getTime(), answer.at.getTime()));
