@@ -117,8 +117,12 @@ export function readConfigFile(file: string): unknown {
     let text: string;
     try {
         text = readFileSync(file, 'utf8');
-    } catch {
-        throw new ConfigError(file, [`cannot read the file (set ${CONFIG_PATH_SETTING} to its path)`]);
+    } catch (e: unknown) {
+        // Say why (missing, a folder, no permission): the path may be right and the file not.
+        const why = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+        throw new ConfigError(file, [
+            `cannot read the file (${why}); its path comes from ${CONFIG_PATH_SETTING} (npm start: --config FILE)`,
+        ]);
     }
     try {
         return JSON.parse(text) as unknown;

@@ -179,7 +179,11 @@ describe('retrainer config', () => {
 
     it('reports unreadable and malformed files', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
-        assert.match(issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0] ?? '', /RETRAINER_CONFIG_PATH/);
+        assert.equal(
+            issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0],
+            'cannot read the file (ENOENT); its path comes from RETRAINER_CONFIG_PATH (npm start: --config FILE)',
+        );
+        assert.match(issuesOf(() => loadConfig(dir, ENV))[0] ?? '', /^cannot read the file \(EISDIR\)/);
         const bad = path.join(dir, 'bad.json');
         writeFileSync(bad, '{ "targets": [');
         assert.match(issuesOf(() => loadConfig(bad, ENV))[0] ?? '', /not valid JSON/);
