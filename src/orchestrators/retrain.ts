@@ -348,7 +348,7 @@ function* pollJob(
             last = status.state;
         } catch (err) {
             // The service may be down for a while: keep polling until the deadline.
-            last = `unreadable (${messageOf(err)})`;
+            last = `unreadable (${reasonOf(err).reason})`;
         }
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= deadline) {
@@ -357,7 +357,7 @@ function* pollJob(
             } catch (err) {
                 return {
                     state: 'Failed',
-                    details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; cancelling it failed: ${messageOf(err)}`,
+                    details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; cancelling it failed: ${reasonOf(err).reason}`,
                 };
             }
             return {

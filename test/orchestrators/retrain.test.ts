@@ -187,6 +187,29 @@ describe('retrain orchestrator', () => {
         assert.equal(names(run.calls).filter((n) => n === Activities.record).length, 1, 'the run is still recorded');
     });
 
+    it("keeps the engine's failure details out of a verification that could not run", () => {
+        const details = JSON.stringify({
+            Message: 'scoring endpoint unreachable',
+            StackTrace: 'Error\n    at verify (/home/me/app/dist/src/x.js:1:1)',
+        });
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.verify]: () => ({
+                    error: new Error(
+                        `Activity function 'retrain-verify' failed: scoring endpoint unreachable \n ${details}`,
+                    ),
+                }),
+            }),
+        );
+        assert.equal(run.output.state, 'RolledBack');
+        assert.deepEqual(run.output.verification?.reasons, [
+            "Verification could not run: Activity function 'retrain-verify' failed: scoring endpoint unreachable",
+        ]);
+        assert.doesNotMatch(JSON.stringify(run.output), /StackTrace|\/home\/me/);
+    });
+
     it('records Failed without rollback when promotion itself fails', () => {
         const run = runFake(
             retrainOrchestrator,
