@@ -265,7 +265,9 @@ function* runSteps(
         );
     } catch (err) {
         // The promote activity restores the endpoint itself before it gives up, so nothing to undo.
-        return yield* finish('Failed', `Promotion failed: ${messageOf(err)}`);
+        // One line for people (the engine appends the activity's stack trace to its message).
+        const { reason, detail } = reasonOf(err);
+        return yield* finish('Failed', `Promotion failed: ${reason}`, detail);
     }
     record.promotion = promotion;
 
@@ -288,9 +290,11 @@ function* runSteps(
             plan.activityRetry.firstRetryIntervalInMs,
         );
     } catch (err) {
+        const { reason, detail } = reasonOf(err);
         return yield* finish(
             'Failed',
-            `Verification failed (${verification.reasons.join('; ')}) and the rollback failed too: ${messageOf(err)}`,
+            `Verification failed (${verification.reasons.join('; ')}) and the rollback failed too: ${reason}`,
+            detail,
         );
     }
     return yield* finish('RolledBack', verification.reasons.join('; '));
@@ -347,7 +351,7 @@ function* pollJob(
             last = status.state;
         } catch (err) {
             // The service may be down for a while: keep polling until the deadline.
-            last = `unreadable (${messageOf(err)})`;
+            last = `unreadable (${reasonOf(err).reason})`;
         }
         const now = context.df.currentUtcDateTime.getTime();
         if (now >= deadline) {
@@ -356,7 +360,7 @@ function* pollJob(
             } catch (err) {
                 return {
                     state: 'Failed',
-                    details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; cancelling it failed: ${messageOf(err)}`,
+                    details: `Deadline of ${plan.jobDeadlineInMs} ms exceeded while the job was ${last}; cancelling it failed: ${reasonOf(err).reason}`,
                 };
             }
             return {

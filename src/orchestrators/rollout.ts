@@ -14,7 +14,7 @@ import {
     Step,
     SubmittedJob,
 } from './contracts';
-import { messageOf } from './messageOf';
+import { reasonOf } from './messageOf';
 
 type Ctx = df.OrchestrationContext;
 
@@ -94,7 +94,7 @@ export function* rolloutAzureMl(
             if (done.status === 'Succeeded') return 'deleted';
             note(`${doing} deployment '${deployment}' ended ${done.status}: ${done.error ?? 'no details'}`);
         } catch (err) {
-            note(`${doing} deployment '${deployment}' failed: ${messageOf(err)}`);
+            note(`${doing} deployment '${deployment}' failed: ${reasonOf(err).reason}`);
         }
         return 'failed';
     };
@@ -117,7 +117,7 @@ export function* rolloutAzureMl(
                 last = 'InProgress';
             } catch (err) {
                 // The service may be unreachable for a while: keep polling until the deadline.
-                last = `unreadable (${messageOf(err)})`;
+                last = `unreadable (${reasonOf(err).reason})`;
             }
             const now = context.df.currentUtcDateTime.getTime();
             if (now >= deadline) {
@@ -135,7 +135,7 @@ export function* rolloutAzureMl(
         try {
             return yield* callActivity(context, 'checkDeployment', input, retry);
         } catch (err) {
-            return { passed: false, reasons: [`The live checks could not run: ${messageOf(err)}`] };
+            return { passed: false, reasons: [`The live checks could not run: ${reasonOf(err).reason}`] };
         }
     };
 
@@ -150,7 +150,7 @@ export function* rolloutAzureMl(
             const done = yield* settle(started.operation);
             return done.status === 'Succeeded' ? null : `${done.status}: ${done.error ?? 'no details'}`;
         } catch (err) {
-            return messageOf(err);
+            return reasonOf(err).reason;
         }
     };
 

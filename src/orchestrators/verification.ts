@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 
 import { callActivity } from './callActivity';
 import { TargetPlan, Verification, VerifyInput } from './contracts';
-import { messageOf } from './messageOf';
+import { reasonOf } from './messageOf';
 
 /** What `verifyPromotion` checks: the verify activity's input. */
 export type VerifyRequest = VerifyInput;
@@ -25,7 +25,7 @@ export function* verifyPromotion(
         try {
             verification = yield* callActivity(context, 'verify', request, retry);
         } catch (err) {
-            verification = { passed: false, reasons: [`Verification could not run: ${messageOf(err)}`] };
+            verification = { passed: false, reasons: [`Verification could not run: ${reasonOf(err).reason}`] };
         }
         if (verification.passed || attempt >= attempts) {
             // A plan without `verify` comes from a history recorded before retries: its record stays as it was.

@@ -65,7 +65,17 @@ function formatPath(p: readonly PropertyKey[]): string {
     );
 }
 
-function zodIssues(error: ZodError, secretPaths: Set<string>): string[] {
+/** The value at a zod issue's path in the raw JSON (undefined when a key on the way is absent). */
+function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
+    let v = raw;
+    for (const k of p) {
+        if (v === null || typeof v !== 'object') return undefined;
+        v = (v as Record<PropertyKey, unknown>)[k];
+    }
+    return v;
+}
+
+function zodIssues(error: ZodError, secretPaths: Set<string>, raw: unknown): string[] {
     const out: string[] = [];
     for (const issue of error.issues) {
         const at = formatPath(issue.path);
@@ -74,6 +84,10 @@ function zodIssues(error: ZodError, secretPaths: Set<string>): string[] {
                 const p = at ? `${at}.${k}` : k;
                 if (!secretPaths.has(p)) out.push(`${p}: unknown key`);
             }
+        } else if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
+            // zod says "Invalid input: expected string, received undefined"; a person left the key out
+            // (or misspelt it, which the unknown-key line beside this one then shows).
+            out.push(`${at}: missing (required, ${issue.expected})`);
         } else {
             out.push(`${at || '(root)'}: ${issue.message}`);
         }
@@ -88,7 +102,7 @@ export function validateConfig(raw: unknown, source = 'config'): RetrainerConfig
     const parsed = configSchema.safeParse(raw);
     const issues = [
         ...secretIssues,
-        ...(parsed.success ? [] : zodIssues(parsed.error, secretPaths)),
+        ...(parsed.success ? [] : zodIssues(parsed.error, secretPaths, raw)),
         ...crossFieldIssues(raw),
     ];
     if (issues.length > 0 || !parsed.success) throw new ConfigError(source, issues);
@@ -103,8 +117,12 @@ export function readConfigFile(file: string): unknown {
     let text: string;
     try {
         text = readFileSync(file, 'utf8');
-    } catch {
-        throw new ConfigError(file, [`cannot read the file (set ${CONFIG_PATH_SETTING} to its path)`]);
+    } catch (e: unknown) {
+        // Say why (missing, a folder, no permission): the path may be right and the file not.
+        const why = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+        throw new ConfigError(file, [
+            `cannot read the file (${why}); its path comes from ${CONFIG_PATH_SETTING} (npm start: --config FILE)`,
+        ]);
     }
     try {
         return JSON.parse(text) as unknown;

@@ -187,6 +187,29 @@ describe('retrain orchestrator', () => {
         assert.equal(names(run.calls).filter((n) => n === Activities.record).length, 1, 'the run is still recorded');
     });
 
+    it("keeps the engine's failure details out of a verification that could not run", () => {
+        const details = JSON.stringify({
+            Message: 'scoring endpoint unreachable',
+            StackTrace: 'Error\n    at verify (/home/me/app/dist/src/x.js:1:1)',
+        });
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({
+                [Activities.verify]: () => ({
+                    error: new Error(
+                        `Activity function 'retrain-verify' failed: scoring endpoint unreachable \n ${details}`,
+                    ),
+                }),
+            }),
+        );
+        assert.equal(run.output.state, 'RolledBack');
+        assert.deepEqual(run.output.verification?.reasons, [
+            "Verification could not run: Activity function 'retrain-verify' failed: scoring endpoint unreachable",
+        ]);
+        assert.doesNotMatch(JSON.stringify(run.output), /StackTrace|\/home\/me/);
+    });
+
     it('records Failed without rollback when promotion itself fails', () => {
         const run = runFake(
             retrainOrchestrator,
@@ -196,6 +219,26 @@ describe('retrain orchestrator', () => {
         assert.equal(run.output.state, 'Failed');
         assert.match(run.output.reason!, /champion changed/);
         assert.ok(!names(run.calls).includes(Activities.rollback));
+    });
+
+    it("keeps the engine's failure details (a stack trace with paths) out of a failed promotion's record", () => {
+        // What the durable SDK makes of a failed activity: its message, then the engine's details.
+        const message =
+            "classic updateTrainedModel failed: 400 BadArgument (InvalidBlob) The model 'http://127.0.0.1:46307/devstoreaccount1/models/churn/r1/model.ilearner' could not be read";
+        const details = JSON.stringify({
+            Message: message,
+            StackTrace: `MlServiceError: ${message}\n    at ClientPipeline.send (/home/me/app/dist/src/clients/clientPipeline.js:92:15)`,
+        });
+        const failed = new Error(`Activity function 'retrain-promote' failed: ${message} \n ${details}`);
+        const run = runFake(
+            retrainOrchestrator,
+            httpInput,
+            scripted({ [Activities.promote]: () => ({ error: failed }) }),
+        );
+        assert.equal(run.output.state, 'Failed');
+        assert.equal(run.output.reason, `Promotion failed: Activity function 'retrain-promote' failed: ${message}`);
+        assert.equal(run.output.reasonDetail, undefined);
+        assert.doesNotMatch(JSON.stringify(run.output), /StackTrace|\/home\/me|clientPipeline/);
     });
 
     it('skips data that an earlier run already used, and empty data', () => {

@@ -75,6 +75,22 @@ describe('retrainer config', () => {
             );
     });
 
+    it('says a left-out or misspelt key is missing, and a wrong type what it got', () => {
+        const raw = sample();
+        raw.targets[0].data.prefixPatern = raw.targets[0].data.prefixPattern;
+        delete raw.targets[0].data.prefixPattern;
+        delete raw.targets[1].gate;
+        raw.targets[1].debounce = { quietPeriodInMs: '10s' };
+        const issues = issuesOf(() => validateConfig(raw));
+        for (const line of [
+            'targets[0].data.prefixPattern: missing (required, string)',
+            'targets[0].data.prefixPatern: unknown key',
+            'targets[1].gate: missing (required, object)',
+            'targets[1].debounce.quietPeriodInMs: Invalid input: expected number, received string',
+        ])
+            assert.ok(issues.includes(line), `${line} not in:\n${issues.join('\n')}`);
+    });
+
     it('refuses inline secrets without echoing them', () => {
         const raw = sample();
         raw.targets[0].training.apiKey = 'SUPERSECRETKEY1';
@@ -163,7 +179,11 @@ describe('retrainer config', () => {
 
     it('reports unreadable and malformed files', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'retrainer-config-'));
-        assert.match(issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0] ?? '', /RETRAINER_CONFIG_PATH/);
+        assert.equal(
+            issuesOf(() => loadConfig(path.join(dir, 'nope.json'), ENV))[0],
+            'cannot read the file (ENOENT); its path comes from RETRAINER_CONFIG_PATH (npm start: --config FILE)',
+        );
+        assert.match(issuesOf(() => loadConfig(dir, ENV))[0] ?? '', /^cannot read the file \(EISDIR\)/);
         const bad = path.join(dir, 'bad.json');
         writeFileSync(bad, '{ "targets": [');
         assert.match(issuesOf(() => loadConfig(bad, ENV))[0] ?? '', /not valid JSON/);

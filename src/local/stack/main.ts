@@ -13,7 +13,7 @@ import { SeedError, parseSeed } from '../studio/seed';
 import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
 import { QuietableLog } from './quietLog';
 import { localSettings, withStackStorage } from './settings';
-import { removeStackInfo, writeStackInfo } from './stackFile';
+import { readStackInfo, removeStackInfo, writeStackInfo } from './stackFile';
 import { StudioServer } from '../studio/server';
 
 /**
@@ -22,17 +22,7 @@ import { StudioServer } from '../studio/server';
  * same deployed models.
  */
 async function main(): Promise<void> {
-    const { values } = parseArgs({
-        options: {
-            data: { type: 'string', default: '.retrainer' },
-            seed: { type: 'string' },
-            'studio-port': { type: 'string', default: '7090' },
-            'blob-port': { type: 'string', default: '10000' },
-            'host-port': { type: 'string', default: '7071' },
-            config: { type: 'string' },
-            settings: { type: 'string', default: 'local.settings.json' },
-        },
-    });
+    const values = stackFlags(process.argv.slice(2));
     // Precedence, as Core Tools: the shell's environment, then local.settings.json, then the demo seed.
     const settingsFile = path.resolve(values.settings);
     const local = localSettings(settingsFile);
@@ -53,9 +43,17 @@ async function main(): Promise<void> {
     registerEmulatorCredential();
     validateConfig(readConfigFile(config), config);
     const data = path.resolve(values.data);
-    const blobPort = Number(values['blob-port']);
-    portFlags.set(Number(values['host-port']), '--host-port');
-    portFlags.set(Number(values['studio-port']), '--studio-port');
+    // A second stack on the same folder would run a second Azurite over the first one's files and
+    // take over stack.json (its Ctrl-C then removes it, leaving the first stack unreachable by the CLI).
+    const running = readStackInfo(data);
+    if (running)
+        throw new UsageError(
+            `A stack is already running from ${data} (pid ${running.pid}, app at ${running.apiUrl}): use it, stop it first (Ctrl-C in its terminal), or give this one its own folder with --data DIR.`,
+            1,
+        );
+    const blobPort = values['blob-port'];
+    portFlags.set(values['host-port'], '--host-port');
+    portFlags.set(values['studio-port'], '--studio-port');
     for (const p of [blobPort, blobPort + 1, blobPort + 2]) portFlags.set(p, '--blob-port');
     // Port 0 lets the OS pick each of the three (a test runs stacks side by side that way).
     const azurite = await startAzurite({
@@ -72,7 +70,7 @@ async function main(): Promise<void> {
         const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as DemoSeed;
         const studioLog = new QuietableLog((line) => console.log(`[studio] ${line}`));
         studio = await StudioServer.start({
-            port: Number(values['studio-port']),
+            port: values['studio-port'],
             storageConnectionString: azurite.connectionString,
             seed,
             stateDir: path.join(data, 'studio'),
@@ -107,7 +105,7 @@ async function main(): Promise<void> {
         host = await DevHost.start({
             appRoot: process.cwd(),
             connectionString: azurite.connectionString,
-            port: Number(values['host-port']),
+            port: values['host-port'],
             stateDir: path.join(data, 'devhost'),
         });
     } catch (err) {
@@ -170,6 +168,60 @@ async function main(): Promise<void> {
     process.on('SIGTERM', (s) => void stop(s));
 }
 
+/** A wrong command line or a start that must not go ahead: one line, then exit with `exitCode`. */
+class UsageError extends Error {
+    constructor(
+        message: string,
+        readonly exitCode: number,
+    ) {
+        super(message);
+        this.name = 'UsageError';
+    }
+}
+
+const FLAGS = '--data DIR, --config FILE, --settings FILE, --seed FILE, --studio-port N, --blob-port N, --host-port N';
+
+/**
+ * `npm start`'s flags, ports as numbers.
+ * @throws UsageError (exit 2) for an unknown flag, a missing value, or a port that is not an
+ *   integer 0–65535 (Number('abc') would be NaN, which Azurite takes as its default port).
+ */
+function stackFlags(args: string[]) {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args,
+            options: {
+                data: { type: 'string', default: '.retrainer' },
+                seed: { type: 'string' },
+                'studio-port': { type: 'string', default: '7090' },
+                'blob-port': { type: 'string', default: '10000' },
+                'host-port': { type: 'string', default: '7071' },
+                config: { type: 'string' },
+                settings: { type: 'string', default: 'local.settings.json' },
+            },
+        }));
+    } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new UsageError(`npm start: ${message}. Flags: ${FLAGS}.`, 2);
+    }
+    const port = (flag: 'studio-port' | 'blob-port' | 'host-port'): number => {
+        const text = values[flag];
+        const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+        // Azurite's queue and table ports are the two after the blob port.
+        const max = flag === 'blob-port' ? 65533 : 65535;
+        if (!(n <= max))
+            throw new UsageError(`npm start: --${flag} '${text}' is not a port (0 to ${max}; 0 picks a free one).`, 2);
+        return n;
+    };
+    return {
+        ...values,
+        'studio-port': port('studio-port'),
+        'blob-port': port('blob-port'),
+        'host-port': port('host-port'),
+    };
+}
+
 interface DemoSeed {
     armTokenSecret: string;
     trainingServices: { serviceId: string; apiKey: string }[];
@@ -217,7 +269,11 @@ function busyPortMessage(err: unknown): string | undefined {
 
 main().catch((err: unknown) => {
     const busy = busyPortMessage(err);
-    const known = err instanceof SeedError || err instanceof SettingsError || err instanceof ConfigError;
+    const known =
+        err instanceof SeedError ||
+        err instanceof SettingsError ||
+        err instanceof ConfigError ||
+        err instanceof UsageError;
     console.error(busy ?? (known ? err.message : err));
-    process.exit(1);
+    process.exit(err instanceof UsageError ? err.exitCode : 1);
 });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
+import { readStackInfo, writeStackInfo } from '../../../src/local/stack/stackFile';
 import { freePort, ROOT } from '../../helpers/stackProcess';
 
 const MAIN = path.join(ROOT, 'dist', 'src', 'local', 'stack', 'main.js');
@@ -46,6 +47,59 @@ describe('npm start on a busy port', () => {
         });
     }
 
+    /** Runs main.js expecting it to refuse: its exit code, output and error output. */
+    const refused = (args: string[]) =>
+        run(process.execPath, [MAIN, ...args], { cwd: ROOT, timeout: 120_000 }).then(
+            () => assert.fail(`the stack must not start with ${args.join(' ')}`),
+            (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+
+    it('refuses an unknown flag or a port that is not one in one line, exit 2', async () => {
+        const stackDir = path.join(dir, 'flags');
+        const unknown = await refused(['--data', stackDir, '--cofig', 'x.json']);
+        assert.equal(unknown.code, 2, unknown.stderr);
+        assert.match(unknown.stderr.trim(), /^npm start: Unknown option '--cofig'.*Flags: --data DIR, --config FILE/);
+        assert.doesNotMatch(unknown.stderr, /\n\s+at /, 'no stack trace');
+        const port = await refused(['--data', stackDir, '--blob-port', 'abc']);
+        assert.equal(port.code, 2, port.stderr);
+        assert.equal(
+            port.stderr.trim(),
+            "npm start: --blob-port 'abc' is not a port (0 to 65533; 0 picks a free one).",
+        );
+        assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
+    });
+
+    it('refuses a second stack on a folder whose stack is running', async () => {
+        const stackDir = path.join(dir, 'running');
+        // This test's own process stands in for the running stack: stack.json names a live pid.
+        mkdirSync(stackDir);
+        writeStackInfo(stackDir, {
+            apiUrl: 'http://127.0.0.1:7071/api',
+            functionKey: 'k',
+            storageConnectionString: 'UseDevelopmentStorage=true',
+            studioUrl: 'http://127.0.0.1:7090',
+            pid: process.pid,
+        });
+        const failed = await refused([
+            '--data',
+            stackDir,
+            '--blob-port',
+            '0',
+            '--host-port',
+            '0',
+            '--studio-port',
+            '0',
+        ]);
+        assert.equal(failed.code, 1, failed.stderr);
+        assert.equal(failed.stdout, '');
+        assert.equal(
+            failed.stderr.trim(),
+            `A stack is already running from ${stackDir} (pid ${process.pid}, app at http://127.0.0.1:7071/api): use it, stop it first (Ctrl-C in its terminal), or give this one its own folder with --data DIR.`,
+        );
+        assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
+        assert.equal(readStackInfo(stackDir)?.pid, process.pid, "the running stack's stack.json is kept");
+    });
+
     it('refuses a broken config in one line per issue, before starting anything', async () => {
         const config = path.join(dir, 'broken.config.json');
         const sample = JSON.parse(readFileSync(path.join(ROOT, 'retrainer.config.sample.json'), 'utf8')) as {
@@ -68,7 +122,7 @@ describe('npm start on a busy port', () => {
             failed.stderr.trim(),
             [
                 `Invalid retrainer config ${config}:`,
-                '  - targets[0].data.prefixPattern: Invalid input: expected string, received undefined',
+                '  - targets[0].data.prefixPattern: missing (required, string)',
                 '  - targets[0].data.prefixPatern: unknown key',
             ].join('\n'),
         );
