@@ -10,6 +10,7 @@ import { SettingsError } from '../host/config/settings';
 import { DevHost } from '../host/host';
 import { registerEmulatorCredential } from '../studio/emulatorCredential';
 import { SeedError, parseSeed } from '../studio/seed';
+import { chooseBlobPort, recordBlobPort, recordedBlobPort } from './blobPort';
 import { DemoAzureMl, seedDemoAzureMl } from './demoAzureMl';
 import { QuietableLog } from './quietLog';
 import { localSettings, withStackStorage } from './settings';
@@ -51,7 +52,9 @@ async function main(): Promise<void> {
             `A stack is already running from ${data} (pid ${running.pid}, app at ${running.apiUrl}): use it, stop it first (Ctrl-C in its terminal), or give this one its own folder with --data DIR.`,
             1,
         );
-    const blobPort = values['blob-port'];
+    const chosen = chooseBlobPort(values['blob-port'], recordedBlobPort(data), data);
+    if ('problem' in chosen) throw new UsageError(chosen.problem, 1);
+    const blobPort = chosen.port;
     portFlags.set(values['host-port'], '--host-port');
     portFlags.set(values['studio-port'], '--studio-port');
     for (const p of [blobPort, blobPort + 1, blobPort + 2]) portFlags.set(p, '--blob-port');
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
         tablePort: blobPort === 0 ? 0 : blobPort + 2,
         ownProcessGroup: true,
     });
+    recordBlobPort(data, azurite.blobPort);
     let studio: StudioServer | undefined;
     let host: DevHost | undefined;
     let demoV2: DemoAzureMl | undefined;
@@ -195,7 +199,7 @@ function stackFlags(args: string[]) {
                 data: { type: 'string', default: '.retrainer' },
                 seed: { type: 'string' },
                 'studio-port': { type: 'string', default: '7090' },
-                'blob-port': { type: 'string', default: '10000' },
+                'blob-port': { type: 'string' },
                 'host-port': { type: 'string', default: '7071' },
                 config: { type: 'string' },
                 settings: { type: 'string', default: 'local.settings.json' },
@@ -206,7 +210,7 @@ function stackFlags(args: string[]) {
         throw new UsageError(`npm start: ${message}. Flags: ${FLAGS}.`, 2);
     }
     const port = (flag: 'studio-port' | 'blob-port' | 'host-port'): number => {
-        const text = values[flag];
+        const text = values[flag] ?? '';
         const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
         // Azurite's queue and table ports are the two after the blob port.
         const max = flag === 'blob-port' ? 65533 : 65535;
@@ -217,7 +221,8 @@ function stackFlags(args: string[]) {
     return {
         ...values,
         'studio-port': port('studio-port'),
-        'blob-port': port('blob-port'),
+        // Unset: the folder's kept port, or 10000 (blobPort.ts).
+        'blob-port': values['blob-port'] === undefined ? undefined : port('blob-port'),
         'host-port': port('host-port'),
     };
 }

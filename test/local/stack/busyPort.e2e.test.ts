@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
+import { recordBlobPort, recordedBlobPort } from '../../../src/local/stack/blobPort';
 import { readStackInfo, writeStackInfo } from '../../../src/local/stack/stackFile';
 import { freePort, ROOT } from '../../helpers/stackProcess';
 
@@ -98,6 +99,33 @@ describe('npm start on a busy port', () => {
         );
         assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
         assert.equal(readStackInfo(stackDir)?.pid, process.pid, "the running stack's stack.json is kept");
+    });
+
+    it('keeps a folder on the blob port its storage was first served on, and refuses another', async () => {
+        const stackDir = path.join(dir, 'kept');
+        // As a first start leaves it: the port its run records and deployed models name.
+        mkdirSync(stackDir);
+        recordBlobPort(stackDir, 20123);
+        const failed = await refused([
+            '--data',
+            stackDir,
+            '--blob-port',
+            '20124',
+            '--host-port',
+            '0',
+            '--studio-port',
+            '0',
+        ]);
+        assert.equal(failed.code, 1, failed.stderr);
+        assert.equal(failed.stdout, '');
+        assert.equal(
+            failed.stderr.trim(),
+            `The stack in ${stackDir} keeps its storage on blob port 20123: its run records and deployed models name ` +
+                `blobs by URL with that port, so on port 20124 rollbacks and resumed runs would fail. Start without ` +
+                `--blob-port (or with --blob-port 20123), free port 20123, or give this stack its own folder with --data DIR.`,
+        );
+        assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
+        assert.equal(recordedBlobPort(stackDir), 20123);
     });
 
     it('refuses a broken config in one line per issue, before starting anything', async () => {
