@@ -70,6 +70,11 @@ export interface TargetView {
         model: { relativeLocation: string };
         metrics: Record<string, number>;
     } | null;
+    /**
+     * The run whose model the endpoint may be serving although it failed verification (its
+     * rollback failed too), else null (absent from older apps).
+     */
+    unverifiedModel?: { runId: string; reason: string; at: string } | null;
     inFlight: {
         instanceId: string;
         status: string;

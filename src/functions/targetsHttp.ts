@@ -5,6 +5,7 @@ import { runsContainerName, runtimeDeps } from '../activities/runtime';
 import { IntakeIndex } from '../retraining/intake';
 import { configuredMetricNames } from '../retraining/metricNames';
 import { taskOf } from '../retraining/task';
+import { unverifiedModel } from '../retraining/unverifiedModel';
 import { lastMissedEvents, MissedEvents } from './shared/catchUp';
 import { dataFileCounts } from './shared/dataManagement';
 import { DurableOutageError, liveStatus } from './shared/startRetrain';
@@ -17,6 +18,8 @@ import { DurableOutageError, liveStatus } from './shared/startRetrain';
  * each gate metric's key in run records to the name the config gives it (`auc` -> `AUC`);
  * `dataPolicy` is the target's (defaults filled in) and `dataFiles` counts the files it leaves out
  * (`excluded` by people, `quarantined` by Rejected runs), as `GET /api/data/{target}` states them.
+ * `unverifiedModel` `{ runId, reason, at }` (else null): the endpoint may be serving that run's
+ * model, which failed verification and whose rollback failed too (src/retraining/unverifiedModel.ts).
  */
 export async function targetsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     try {
@@ -26,6 +29,9 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
         return { status: 503, headers: { 'Retry-After': '10' }, jsonBody: { error: err.message } };
     }
 }
+
+/** How many of a target's newest runs are read for `unverifiedModel` (older ones are not looked at). */
+const RECENT_RUNS = 10;
 
 async function targetsView(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const deps = runtimeDeps();
@@ -45,6 +51,9 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
             const live = await liveStatus(client, t.name);
             const refused = await IntakeIndex.loadRefused(deps.runs.stateContainer, t.name);
             const dataFiles = await dataFileCounts(deps, t);
+            // The endpoint's model is the champion's unless a run's rollback failed since; runs
+            // that did not promote leave it as it was, so the newest few runs tell.
+            const unverified = unverifiedModel(await deps.runs.listRuns(t.name, RECENT_RUNS)) ?? null;
             return {
                 name: t.name,
                 update: t.update.kind,
@@ -67,6 +76,7 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
                     judgedAt: v.judgedAt,
                 })),
                 champion,
+                unverifiedModel: unverified,
                 /** Arrivals the runtime gave up on (whole app, as of the last catch-up pass). */
                 missedEvents,
                 inFlight: live

@@ -576,6 +576,12 @@ export interface RunRecord {
     verdict?: Verdict;
     promotion?: Promotion;
     verification?: Verification;
+    /**
+     * Verification failed and so did the rollback: the endpoint may be serving this run's model,
+     * which failed its checks, instead of the champion's. GET /api/targets (`unverifiedModel`) and
+     * `retrainer status` say so until a later run changes the endpoint.
+     */
+    rollbackFailed?: boolean;
     /** The approval decision, for a target whose plan asks for one and a run that passed the gate. */
     approval?: ApprovalRecord;
     /**

@@ -291,6 +291,7 @@ function* runSteps(
         );
     } catch (err) {
         const { reason, detail } = reasonOf(err);
+        record.rollbackFailed = true;
         return yield* finish(
             'Failed',
             `Verification failed (${verification.reasons.join('; ')}) and the rollback failed too: ${reason}`,

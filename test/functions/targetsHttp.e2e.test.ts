@@ -142,4 +142,47 @@ describe('GET /api/targets: metric names, data policy, left-out files, unwatched
             ['churn/d.csv', 'included'],
         ]);
     });
+
+    it('warns while the endpoint may serve a model that failed verification and could not be rolled back', async () => {
+        // The records a run leaves (as the orchestrator writes them): r1 promoted and verified; r2's
+        // verification failed and so did its rollback; r3 was rejected, so it changed nothing.
+        const save = async (record: Record<string, unknown>) => {
+            const body = JSON.stringify({
+                target: 'houses',
+                instanceId: 'retrain-houses',
+                trigger: { kind: 'http' },
+                ...record,
+            });
+            await app.runsContainer
+                .getBlockBlobClient(`runs/houses/${String(record.runId)}.json`)
+                .upload(body, Buffer.byteLength(body));
+        };
+        const promotion = {
+            before: null,
+            after: { baseLocation: 'http://127.0.0.1:1/a', relativeLocation: 'm.ilearner' },
+        };
+        await save({ runId: '20261130T080000000Z-r1', state: 'Promoted', promotion, timings: {} });
+        const reason =
+            'Verification failed (row 0: Scored Labels = 0, expected 1) and the rollback failed too: 400 InvalidBlob';
+        await save({
+            runId: '20261130T090000000Z-r2',
+            state: 'Failed',
+            reason,
+            promotion,
+            rollbackFailed: true,
+            timings: { 'rolling-back': '2026-11-30T09:00:05.000Z' },
+        });
+        await save({ runId: '20261130T100000000Z-r3', state: 'Rejected', timings: {} });
+        const houses = await target('houses');
+        assert.deepEqual(houses.unverifiedModel, {
+            runId: '20261130T090000000Z-r2',
+            reason,
+            at: '2026-11-30T09:00:05.000Z',
+        });
+        assert.match(
+            await status('houses'),
+            /^ {2}WARNING: {3}the endpoint may be serving run 20261130T090000000Z-r2's model/m,
+        );
+        assert.equal((await target('churn')).unverifiedModel, null);
+    });
 });

@@ -184,6 +184,7 @@ describe('retrain orchestrator', () => {
         );
         assert.equal(run.output.state, 'Failed');
         assert.match(run.output.reason!, /golden row 0 mismatch.*nothing to restore/);
+        assert.equal(run.output.rollbackFailed, true, 'the endpoint may serve the unverified model');
         assert.equal(names(run.calls).filter((n) => n === Activities.record).length, 1, 'the run is still recorded');
     });
 

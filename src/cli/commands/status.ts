@@ -55,6 +55,12 @@ export function describeTarget(t: TargetView): string {
         lines.push(`  metrics:   ${metricsText(c.metrics, t.metricNames)}`);
         lines.push(`  lineage:   ${c.lineage.join(' -> ')}`);
     }
+    const u = t.unverifiedModel;
+    if (u) {
+        lines.push(
+            `  WARNING:   the endpoint may be serving run ${u.runId}'s model, which failed verification, not the champion's: its rollback failed too (${u.reason}). A run that promotes a model that passes replaces it.`,
+        );
+    }
     if (t.dataPolicy) {
         const n = t.dataFiles;
         const left = n ? `; ${n.excluded} file(s) excluded, ${n.quarantined} quarantined` : '';

@@ -26,6 +26,20 @@ const line = (text: string, label: string): string | undefined =>
     text.split('\n').find((l) => l.startsWith(`  ${label}:`));
 
 describe('retrainer status: one target', () => {
+    it('warns, before anything else about the data, when the endpoint may serve a model that failed verification', () => {
+        const unverifiedModel = {
+            runId: 'r2',
+            reason: 'Verification failed (row 0) and the rollback failed too: 400 InvalidBlob',
+            at: '2026-11-30T09:00:00.000Z',
+        };
+        const text = describeTarget(view({ unverifiedModel }));
+        assert.equal(
+            line(text, 'WARNING'),
+            "  WARNING:   the endpoint may be serving run r2's model, which failed verification, not the champion's: its rollback failed too (Verification failed (row 0) and the rollback failed too: 400 InvalidBlob). A run that promotes a model that passes replaces it.",
+        );
+        assert.equal(line(describeTarget(view({ unverifiedModel: null })), 'WARNING'), undefined);
+    });
+
     it('names the metrics as the gate config does, gate metrics first, others in their Evaluate Model spelling', () => {
         const text = describeTarget(view({ metricNames: { auc: 'AUC', averageLogLoss: 'avg log loss' } }));
         assert.equal(
