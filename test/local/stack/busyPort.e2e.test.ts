@@ -55,6 +55,15 @@ describe('npm start on a busy port', () => {
             (e: { code: number; stdout: string; stderr: string }) => e,
         );
 
+    /** A start on `stackDir` (blob port `blobPort`, the others 0) exits 1 with `message` alone on stderr. */
+    const refusedInOneLine = async (stackDir: string, blobPort: string, message: string): Promise<void> => {
+        const args = ['--data', stackDir, '--blob-port', blobPort, '--host-port', '0', '--studio-port', '0'];
+        const failed = await refused(args);
+        assert.equal(failed.code, 1, failed.stderr);
+        assert.equal(failed.stdout, '');
+        assert.equal(failed.stderr.trim(), message);
+    };
+
     it('refuses an unknown flag or a port that is not one in one line, exit 2', async () => {
         const stackDir = path.join(dir, 'flags');
         const unknown = await refused(['--data', stackDir, '--cofig', 'x.json']);
@@ -81,20 +90,9 @@ describe('npm start on a busy port', () => {
             studioUrl: 'http://127.0.0.1:7090',
             pid: process.pid,
         });
-        const failed = await refused([
-            '--data',
+        await refusedInOneLine(
             stackDir,
-            '--blob-port',
             '0',
-            '--host-port',
-            '0',
-            '--studio-port',
-            '0',
-        ]);
-        assert.equal(failed.code, 1, failed.stderr);
-        assert.equal(failed.stdout, '');
-        assert.equal(
-            failed.stderr.trim(),
             `A stack is already running from ${stackDir} (pid ${process.pid}, app at http://127.0.0.1:7071/api): use it, stop it first (Ctrl-C in its terminal), or give this one its own folder with --data DIR.`,
         );
         assert.ok(!existsSync(path.join(stackDir, 'azurite')), 'Azurite was started');
@@ -106,20 +104,9 @@ describe('npm start on a busy port', () => {
         // As a first start leaves it: the port its run records and deployed models name.
         mkdirSync(stackDir);
         recordBlobPort(stackDir, 20123);
-        const failed = await refused([
-            '--data',
+        await refusedInOneLine(
             stackDir,
-            '--blob-port',
             '20124',
-            '--host-port',
-            '0',
-            '--studio-port',
-            '0',
-        ]);
-        assert.equal(failed.code, 1, failed.stderr);
-        assert.equal(failed.stdout, '');
-        assert.equal(
-            failed.stderr.trim(),
             `The stack in ${stackDir} keeps its storage on blob port 20123: its run records and deployed models name ` +
                 `blobs by URL with that port, so on port 20124 rollbacks and resumed runs would fail. Start without ` +
                 `--blob-port (or with --blob-port 20123), free port 20123, or give this stack its own folder with --data DIR.`,
