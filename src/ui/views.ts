@@ -3,7 +3,12 @@ import type { TargetConfig } from '../retraining/configSchema';
 import { lateCancelNote } from '../retraining/lateCancel';
 import { canonicalMetricName, configuredMetricNames, defaultDirection, metricLabels } from '../retraining/metricNames';
 import type { Champion } from '../retraining/runStore';
-import { UNVERIFIED_MODEL_RECENT_RUNS, UnverifiedModel, unverifiedModel, unverifiedModelNote } from '../retraining/unverifiedModel';
+import {
+    UNVERIFIED_MODEL_RECENT_RUNS,
+    UnverifiedModel,
+    unverifiedModel,
+    unverifiedModelNote,
+} from '../retraining/unverifiedModel';
 
 /** What the status page's list shows of one target, refreshed every few seconds (kept small). */
 export interface TargetSummary {
