@@ -120,9 +120,39 @@ function clear() {
     main.replaceChildren();
 }
 
+/**
+ * The warning that the endpoint may be serving a run's model that failed verification (its rollback
+ * failed too), in `retrainer status`'s words (`u.note`), with a link to that run's record. Words,
+ * not colour, carry it. `alert` (announced when it appears) only where the view is drawn once; the
+ * list is redrawn every refresh, and an alert there would be announced every few seconds.
+ */
+function unverifiedWarning(target, u, { alert, named }) {
+    return el(
+        'div',
+        { class: 'warning', role: alert ? 'alert' : null, 'data-unverified': target },
+        el('p', {}, el('strong', {}, 'Warning: '), named ? `${target}: ` : '', u.note),
+        el(
+            'p',
+            {},
+            el(
+                'a',
+                { href: `#/run/${encodeURIComponent(target)}/${encodeURIComponent(u.runId)}` },
+                `Run ${u.runId}`,
+                el('span', { class: 'visually-hidden' }, ` of ${target}`),
+            ),
+            ` began its rollback at ${new Date(u.at).toLocaleString()}.`,
+        ),
+    );
+}
+
 function renderList() {
     clear();
     show(el('h2', {}, 'Targets'));
+    show(
+        summary.targets
+            .filter((t) => t.unverifiedModel)
+            .map((t) => unverifiedWarning(t.name, t.unverifiedModel, { alert: false, named: true })),
+    );
     const rows = summary.targets.map((t) =>
         el(
             'tr',
@@ -138,6 +168,18 @@ function renderList() {
                           el('span', { class: 'muted' }, `promoted ${ago(t.champion.promotedAt)}`),
                       ]
                     : el('span', { class: 'muted' }, 'none yet'),
+                t.unverifiedModel
+                    ? [
+                          el('br'),
+                          el(
+                              'strong',
+                              {},
+                              'Warning: may be serving run ',
+                              el('code', {}, t.unverifiedModel.runId),
+                              ' instead, unverified',
+                          ),
+                      ]
+                    : null,
             ),
             el(
                 'td',
@@ -322,6 +364,9 @@ async function renderTarget(name) {
     const history = await getJson(`targets/${encodeURIComponent(name)}`);
     clear();
     show(el('p', {}, el('a', { href: '#/' }, '← All targets')), el('h2', {}, `Target ${history.name}`));
+    if (history.unverifiedModel) {
+        show(unverifiedWarning(history.name, history.unverifiedModel, { alert: true, named: false }));
+    }
     if (history.runs.length === 0) show(el('p', { class: 'muted' }, 'No judged runs yet.'));
     for (const rule of history.metrics) {
         const { section, canvas, datasets } = chartFor(history, rule);
@@ -339,7 +384,11 @@ async function renderTarget(name) {
                         'li',
                         {},
                         el('a', { href: `#/run/${encodeURIComponent(history.name)}/${encodeURIComponent(id)}` }, id),
-                        id === history.champion.runId ? ' (serving now)' : '',
+                        id !== history.champion.runId
+                            ? ''
+                            : history.unverifiedModel
+                              ? ' (the champion; the endpoint may be serving another model: see the warning above)'
+                              : ' (serving now)',
                     ),
                 ),
             ),

@@ -35,7 +35,9 @@ export class UsageError extends CliError {
 
 /**
  * The app to talk to: flags, then RETRAINER_URL/RETRAINER_KEY, then the local stack that
- * `npm start` describes in `{stack}/stack.json` (default `.retrainer`).
+ * `npm start` describes in `{stack}/stack.json` (default `.retrainer`). A URL without a key takes
+ * the stack's key when it is the stack's own `apiUrl` (trailing slashes aside).
+ * @throws CliError when no app is named and no stack runs, or a URL other than the stack's has no key
  */
 export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RetrainerClient {
     const url = flags.url ?? env.RETRAINER_URL;
@@ -45,11 +47,18 @@ export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proce
     const passed =
         `Check the function key: the app refused the one from ${given}; pass the app's function key ` +
         '(the portal\'s "Function keys", or `az functionapp keys list`) with --key or RETRAINER_KEY.';
-    if (url) {
-        if (!key) throw new CliError(`No function key for ${url}: pass --key or set RETRAINER_KEY.`);
-        return new RetrainerClient(url, key, passed);
-    }
     const dir = stackDir(flags, env);
+    if (url) {
+        if (key) return new RetrainerClient(url, key, passed);
+        // `--url` naming the local stack itself (as its own output prints it) needs no key: the
+        // stack file has the one for that very URL. Any other URL's key is not ours to guess.
+        const stack = readStackInfo(dir);
+        if (stack && sameApiUrl(url, stack.apiUrl)) {
+            return new RetrainerClient(url, stack.functionKey, stackKeyHint(dir));
+        }
+        const elsewhere = stack ? ` (the local stack in ${dir} serves ${stack.apiUrl}, not this URL)` : '';
+        throw new CliError(`No function key for ${url}: pass --key or set RETRAINER_KEY${elsewhere}.`);
+    }
     const stack = readStackInfo(dir);
     if (!stack) {
         throw new CliError(
@@ -57,13 +66,24 @@ export function appClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proce
                 'or pass --url and --key (or set RETRAINER_URL and RETRAINER_KEY) for a deployed app.',
         );
     }
-    const fromStack =
-        `Check the function key: the local stack refused the one from ${path.join(dir, STACK_FILE)}; ` +
-        'is that the stack `npm start` runs now? Restart it to rewrite the file.';
     const local =
         `Check the function key: the local stack refused the one from ${given}; leave out --key and ` +
         `RETRAINER_KEY and the CLI uses the stack's own (${path.join(dir, STACK_FILE)}).`;
-    return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey, key === undefined ? fromStack : local);
+    return new RetrainerClient(stack.apiUrl, key ?? stack.functionKey, key === undefined ? stackKeyHint(dir) : local);
+}
+
+/** A 401's hint when the key came from `{dir}/stack.json`. */
+function stackKeyHint(dir: string): string {
+    return (
+        `Check the function key: the local stack refused the one from ${path.join(dir, STACK_FILE)}; ` +
+        'is that the stack `npm start` runs now? Restart it to rewrite the file.'
+    );
+}
+
+/** Whether two API roots are the same one, as the CLI joins paths to them (trailing slashes aside). */
+function sameApiUrl(a: string, b: string): boolean {
+    const root = (u: string) => u.trim().replace(/\/+$/, '');
+    return root(a) === root(b);
 }
 
 /**

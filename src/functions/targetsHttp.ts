@@ -5,7 +5,7 @@ import { runsContainerName, runtimeDeps } from '../activities/runtime';
 import { IntakeIndex } from '../retraining/intake';
 import { configuredMetricNames } from '../retraining/metricNames';
 import { taskOf } from '../retraining/task';
-import { unverifiedModel } from '../retraining/unverifiedModel';
+import { UNVERIFIED_MODEL_RECENT_RUNS, unverifiedModel } from '../retraining/unverifiedModel';
 import { lastMissedEvents, MissedEvents } from './shared/catchUp';
 import { dataFileCounts } from './shared/dataManagement';
 import { DurableOutageError, liveStatus } from './shared/startRetrain';
@@ -30,9 +30,6 @@ export async function targetsHttp(request: HttpRequest, context: InvocationConte
     }
 }
 
-/** How many of a target's newest runs are read for `unverifiedModel` (older ones are not looked at). */
-const RECENT_RUNS = 10;
-
 async function targetsView(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const deps = runtimeDeps();
     const client = df.getClient(context);
@@ -53,7 +50,7 @@ async function targetsView(request: HttpRequest, context: InvocationContext): Pr
             const dataFiles = await dataFileCounts(deps, t);
             // The endpoint's model is the champion's unless a run's rollback failed since; runs
             // that did not promote leave it as it was, so the newest few runs tell.
-            const unverified = unverifiedModel(await deps.runs.listRuns(t.name, RECENT_RUNS)) ?? null;
+            const unverified = unverifiedModel(await deps.runs.listRuns(t.name, UNVERIFIED_MODEL_RECENT_RUNS)) ?? null;
             return {
                 name: t.name,
                 update: t.update.kind,

@@ -9,6 +9,7 @@ import {
 import type { RunRecord } from '../orchestrators/contracts';
 import type { RetrainerConfig } from '../retraining/configSchema';
 import type { Champion } from '../retraining/runStore';
+import { UNVERIFIED_MODEL_RECENT_RUNS } from '../retraining/unverifiedModel';
 import { readAsset } from './assets';
 
 import { LiveRun, runPage, targetHistory, targetSummary } from './views';
@@ -55,7 +56,7 @@ function json(status: number, body: unknown): HttpResponseInit {
  * App Service Authentication signed in (see functions/shared/clientPrincipal.ts) holding one of the config's viewer roles.
  *
  * Routes: `` (the page), `app.js`, `app.css`, `chart.umd.js`; `api/summary` (every target, for the
- * refresh), `api/targets/{name}` (metric history and lineage), `api/runs/{target}/{runId}` (a record, with its
+ * refresh), `api/targets/{name}` (metric history and lineage; both with `unverifiedModel`), `api/runs/{target}/{runId}` (a record, with its
  * metrics' names and any late cancel request in words: `RunPage`),
  * and `POST api/runs/{target}/{runId}/approve|reject` `{ why }` for principals with an approver role.
  */
@@ -111,12 +112,14 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
     if (parts[0] === 'summary' && parts.length === 1) {
         const targets = await Promise.all(
             deps.config.targets.map(async (t) => {
-                const [champion, last, live] = await Promise.all([
+                // The newest few runs, not just the last: a run that did not promote since leaves
+                // an unverified model in place (unverifiedModel).
+                const [champion, recent, live] = await Promise.all([
                     deps.champion(t.name),
-                    deps.runs(t.name, 1).then((r) => r[0]),
+                    deps.runs(t.name, UNVERIFIED_MODEL_RECENT_RUNS),
                     deps.live(t.name),
                 ]);
-                return targetSummary(t, champion, last, live);
+                return targetSummary(t, champion, recent[0], live, recent);
             }),
         );
         return json(200, {

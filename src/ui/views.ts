@@ -3,6 +3,12 @@ import type { TargetConfig } from '../retraining/configSchema';
 import { lateCancelNote } from '../retraining/lateCancel';
 import { canonicalMetricName, configuredMetricNames, defaultDirection, metricLabels } from '../retraining/metricNames';
 import type { Champion } from '../retraining/runStore';
+import {
+    UNVERIFIED_MODEL_RECENT_RUNS,
+    UnverifiedModel,
+    unverifiedModel,
+    unverifiedModelNote,
+} from '../retraining/unverifiedModel';
 
 /** What the status page's list shows of one target, refreshed every few seconds (kept small). */
 export interface TargetSummary {
@@ -10,6 +16,8 @@ export interface TargetSummary {
     update: string;
     champion: { runId: string; promotedAt: string; metrics: Record<string, number> } | null;
     lastRun: { runId: string; state: string; reason?: string; endedAt?: string } | null;
+    /** The run whose model the endpoint may be serving unverified (its rollback failed), else null. */
+    unverifiedModel: UnverifiedWarning | null;
     inFlight: {
         runtimeStatus: string;
         step: string | null;
@@ -27,6 +35,21 @@ export interface TargetSummary {
     } | null;
 }
 
+/**
+ * `unverifiedModel` (src/retraining/unverifiedModel.ts, as GET /api/targets answers it) with
+ * `note`, the warning in `retrainer status`'s words, so the page and the CLI say the same.
+ */
+export type UnverifiedWarning = UnverifiedModel & { note: string };
+
+/**
+ * The warning for a target's newest runs (newest first; only the first
+ * `UNVERIFIED_MODEL_RECENT_RUNS` are read, as GET /api/targets reads them), else null.
+ */
+export function unverifiedWarning(newestFirst: readonly RunRecord[]): UnverifiedWarning | null {
+    const u = unverifiedModel(newestFirst.slice(0, UNVERIFIED_MODEL_RECENT_RUNS));
+    return u ? { ...u, note: unverifiedModelNote(u) } : null;
+}
+
 /** A waiting run's metrics beside the champion's (null: no champion yet); see `CustomStatus.judged`. */
 export interface JudgedMetrics {
     metrics: Record<string, number>;
@@ -39,11 +62,17 @@ export interface LiveRun {
     customStatus: unknown;
 }
 
+/**
+ * One target's line of the summary.
+ * @param last - the target's newest run
+ * @param recent - its newest runs, newest first (`last` first), for `unverifiedModel`; default `[last]`
+ */
 export function targetSummary(
     target: TargetConfig,
     champion: Champion | undefined,
     last: RunRecord | undefined,
     live: LiveRun | undefined,
+    recent: readonly RunRecord[] = last ? [last] : [],
 ): TargetSummary {
     const custom = live?.customStatus;
     const status = typeof custom === 'object' && custom !== null ? (custom as Record<string, unknown>) : null;
@@ -62,6 +91,7 @@ export function targetSummary(
                   ...(endedAt(last) ? { endedAt: endedAt(last) } : {}),
               }
             : null,
+        unverifiedModel: unverifiedWarning(recent),
         inFlight: live
             ? {
                   runtimeStatus: live.runtimeStatus,
@@ -133,6 +163,8 @@ export interface TargetHistory {
     /** Oldest first. */
     runs: RunPoint[];
     champion: { runId: string; lineage: string[] } | null;
+    /** The run whose model the endpoint may be serving unverified (its rollback failed), else null. */
+    unverifiedModel: UnverifiedWarning | null;
 }
 
 /** Builds the per-target history from newest-first run records (as the run store lists them). */
@@ -180,6 +212,7 @@ export function targetHistory(
         metrics: [...rules.values()],
         runs,
         champion: champion ? { runId: champion.runId, lineage: champion.lineage } : null,
+        unverifiedModel: unverifiedWarning(newestFirst),
     };
 }
 

@@ -8,6 +8,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 
 import { sampleScenario } from '../../src/local/samples/scenarios';
 import type { RunRecord } from '../../src/orchestrators/contracts';
+import { runIdFor } from '../../src/orchestrators/retrain';
 import { RunStore } from '../../src/retraining/runStore';
 import { churnTarget } from '../helpers/demoTargets';
 import { lateCancellation } from '../helpers/fakeOrchestration';
@@ -17,6 +18,18 @@ import { AppUnderTest, startApp } from '../functions/appHost';
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const missing = browserMissing();
+
+/**
+ * axe-core's serious and critical violations on `page`'s current view. axe is injected as an
+ * inline script, which the page's own policy rightly refuses: open `page` in a context with `bypassCSP`.
+ */
+async function axeSerious(page: Page): Promise<{ id: string; impact: string }[]> {
+    await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+    const violations = await page.evaluate<{ id: string; impact: string }[]>(
+        `axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
+    );
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
 
 interface RunJson {
     runId: string;
@@ -189,6 +202,71 @@ describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
         assert.match(await page.locator('main').innerText(), /Promoted/, 'the run still ended in its own state');
     });
 
+    it('warns on the target view and the list, in words, while the endpoint may serve a model that failed verification', async () => {
+        // The records a run leaves when verification fails and so does the rollback (as the
+        // orchestrator writes them; test/orchestrators/retrain.test.ts makes that happen), then a
+        // rejected run that changed nothing. Later tests here see the page with the warning too.
+        const store = new RunStore(app.runsContainer);
+        const promoted = await store.getRun('churn', runs[0].runId);
+        assert.ok(promoted?.promotion, `run ${runs[0].runId} has a record with its promotion`);
+        const { cancellation: _asked, ...passed } = promoted;
+        const now = Date.now();
+        const failedId = runIdFor(new Date(now), 'unverified00');
+        const reason =
+            'Verification failed (row 0: Scored Labels = 0, expected 1) and the rollback failed too: 400 InvalidBlob';
+        const at = new Date(now + 5_000).toISOString();
+        await store.saveRun({
+            ...passed,
+            runId: failedId,
+            state: 'Failed',
+            reason,
+            verification: { passed: false, reasons: ['row 0: Scored Labels = 0, expected 1'] },
+            rollbackFailed: true,
+            timings: { ...passed.timings, 'rolling-back': at },
+        } satisfies RunRecord);
+        const rejectedId = runIdFor(new Date(now + 60_000), 'rejected0000');
+        await store.saveRun({
+            target: 'churn',
+            runId: rejectedId,
+            instanceId: 'retrain-churn',
+            trigger: { kind: 'http' },
+            state: 'Rejected',
+            timings: { done: new Date(now + 60_000).toISOString() },
+        } satisfies RunRecord);
+        const note = `the endpoint may be serving run ${failedId}'s model, which failed verification, not the champion's: its rollback failed too (${reason}). A run that promotes a model that passes replaces it.`;
+
+        const context = await browser.newContext({ bypassCSP: true });
+        const view = await context.newPage();
+        try {
+            await view.goto(`${app.host.origin}/api/ui/#/target/churn`);
+            const alert = view.locator('main [role="alert"]');
+            await alert.waitFor();
+            assert.equal(await alert.locator('p').first().innerText(), `Warning: ${note}`);
+            const link = alert.locator('a');
+            assert.equal(await link.getAttribute('href'), `#/run/churn/${failedId}`);
+            assert.match(await link.innerText(), new RegExp(`^Run ${failedId}`));
+            assert.match(
+                await view.locator('ol.lineage').innerText(),
+                /\(the champion; the endpoint may be serving another model: see the warning above\)/,
+                'the lineage no longer says the champion is serving',
+            );
+            assert.deepEqual(await axeSerious(view), [], 'the target view with the warning');
+
+            await view.goto(`${app.host.origin}/api/ui/#/`);
+            const block = view.locator('main .warning[data-unverified="churn"]');
+            await block.waitFor();
+            assert.equal(await block.locator('p').first().innerText(), `Warning: churn: ${note}`);
+            // Redrawn every refresh: not an alert, which would be announced every few seconds.
+            assert.equal(await block.getAttribute('role'), null);
+            const row = await view.locator('tr[data-target="churn"]').innerText();
+            assert.match(row, new RegExp(`Warning: may be serving run ${failedId} instead, unverified`));
+            assert.match(row, /Rejected/, 'the last run is the rejected one after it');
+            assert.deepEqual(await axeSerious(view), [], 'the list with the warning');
+        } finally {
+            await context.close();
+        }
+    });
+
     it('reaches every control by keyboard alone', async () => {
         await page.goto(`${app.host.origin}/api/ui/#/target/churn`);
         await page.locator('canvas[data-metric="AUC"]').waitFor();
@@ -216,12 +294,7 @@ describe('status page (/api/ui/) in Chromium', { skip: missing }, () => {
         for (const view of ['#/', '#/target/churn', `#/run/churn/${runs[0].runId}`]) {
             await page.goto(`${app.host.origin}/api/ui/${view}`);
             await page.locator('main h2').waitFor();
-            await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
-            const violations = await page.evaluate<{ id: string; impact: string }[]>(
-                `axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact })))`,
-            );
-            const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-            assert.deepEqual(serious, [], `${view}: ${JSON.stringify(violations)}`);
+            assert.deepEqual(await axeSerious(page), [], view);
         }
         await context.close();
     });

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { RunRecord } from '../../src/orchestrators/contracts';
 import { registerEmulatorCredential } from '../../src/local/studio/emulatorCredential';
 import { validateConfig } from '../../src/retraining/config';
+import { UNVERIFIED_MODEL_RECENT_RUNS } from '../../src/retraining/unverifiedModel';
 import { runPage, targetHistory, targetSummary } from '../../src/ui/views';
 import { lateCancellation } from '../helpers/fakeOrchestration';
 
@@ -152,6 +153,53 @@ describe('status page views', () => {
         const { metricLabels: _labels, ...record } = page;
         assert.deepEqual(record, run, 'the record itself as stored, with no late cancel note');
         assert.deepEqual(runPage(churn, { ...run, verdict: undefined }).metricLabels, {});
+    });
+
+    it("warns in the summary and the target view, in `retrainer status`'s words, of a model that failed verification and was not rolled back", () => {
+        const promotion = {
+            before: null,
+            after: { baseLocation: 'http://127.0.0.1:10000/a', relativeLocation: 'models/m.ilearner' },
+        };
+        const reason =
+            'Verification failed (row 0: Scored Labels = 0, expected 1) and the rollback failed too: 400 InvalidBlob';
+        const failed: RunRecord = {
+            ...judgedRun('r2', 'Failed'),
+            promotion,
+            rollbackFailed: true,
+            reason,
+            timings: { 'rolling-back': '2026-11-30T09:00:05.000Z' },
+        };
+        // r3 was rejected after it: it changed nothing, so the endpoint may still serve r2's model.
+        const newestFirst = [judgedRun('r3', 'Rejected'), failed, { ...judgedRun('r1', 'Promoted'), promotion }];
+        // `note` word for word as test/cli/commands/status.test.ts pins `retrainer status`'s WARNING line.
+        const expected = {
+            runId: 'r2',
+            reason,
+            at: '2026-11-30T09:00:05.000Z',
+            note: "the endpoint may be serving run r2's model, which failed verification, not the champion's: its rollback failed too (Verification failed (row 0: Scored Labels = 0, expected 1) and the rollback failed too: 400 InvalidBlob). A run that promotes a model that passes replaces it.",
+        };
+        const summary = targetSummary(churn, undefined, newestFirst[0], undefined, newestFirst);
+        assert.deepEqual(summary.unverifiedModel, expected);
+        assert.equal(summary.lastRun?.runId, 'r3', 'the last run is still the newest');
+        assert.deepEqual(targetHistory(churn, newestFirst, undefined).unverifiedModel, expected);
+
+        // A later run that promotes (and passed) replaces that model: no warning.
+        const replaced = [{ ...judgedRun('r4', 'Promoted'), promotion }, ...newestFirst];
+        assert.equal(targetSummary(churn, undefined, replaced[0], undefined, replaced).unverifiedModel, null);
+        assert.equal(targetHistory(churn, replaced, undefined).unverifiedModel, null);
+        // Only the newest runs GET /api/targets reads are read here too, so the two never disagree.
+        const rejections = Array.from({ length: UNVERIFIED_MODEL_RECENT_RUNS - 1 }, (_, i) =>
+            judgedRun(`r${10 + i}`, 'Rejected'),
+        );
+        // With r3, ten runs newer than r2 put it out of reach; nine do not.
+        assert.equal(targetHistory(churn, [...rejections, ...newestFirst], undefined).unverifiedModel, null);
+        assert.equal(
+            targetHistory(churn, [...rejections.slice(1), ...newestFirst], undefined).unverifiedModel?.runId,
+            'r2',
+        );
+        // Without the newest runs, the summary reads the last one alone.
+        assert.equal(targetSummary(churn, undefined, failed, undefined).unverifiedModel?.runId, 'r2');
+        assert.equal(targetSummary(churn, undefined, undefined, undefined).unverifiedModel, null);
     });
 
     it("says on the run view, in the CLI's words, that a cancel request came too late", () => {

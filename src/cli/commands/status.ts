@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { metricLabel } from '../../retraining/metricNames';
+import { unverifiedModelNote } from '../../retraining/unverifiedModel';
 import { appClient, CliError, CONNECTION_OPTIONS } from '../connection';
 import { metric } from '../format';
 import { asOwnRequest } from '../ownRequest';
@@ -56,11 +57,7 @@ export function describeTarget(t: TargetView): string {
         lines.push(`  lineage:   ${c.lineage.join(' -> ')}`);
     }
     const u = t.unverifiedModel;
-    if (u) {
-        lines.push(
-            `  WARNING:   the endpoint may be serving run ${u.runId}'s model, which failed verification, not the champion's: its rollback failed too (${u.reason}). A run that promotes a model that passes replaces it.`,
-        );
-    }
+    if (u) lines.push(`  WARNING:   ${unverifiedModelNote(u)}`);
     if (t.dataPolicy) {
         const n = t.dataFiles;
         const left = n ? `; ${n.excluded} file(s) excluded, ${n.quarantined} quarantined` : '';

@@ -14,7 +14,11 @@ describe('retrainer cancel', () => {
     it('says when no run is in flight, and exits 2 without a target', async () => {
         await assert.rejects(cli('cancel', 'churn'), (e: { code: number; stderr: string }) => {
             assert.equal(e.code, 1, e.stderr);
-            assert.match(e.stderr, /answered 409: No run of 'churn' is in flight: nothing to cancel/);
+            // Word for word what the README quotes (Stopping a run).
+            assert.match(
+                e.stderr,
+                /^POST \/retrain\/churn\/cancel answered 409: No run of 'churn' is in flight: nothing to cancel\.$/m,
+            );
             return true;
         });
         await assert.rejects(cli('cancel'), (e: { code: number; stderr: string }) => {
