@@ -119,7 +119,7 @@ export async function handleUi(request: HttpRequest, path: string, deps: UiDeps)
                     deps.runs(t.name, UNVERIFIED_MODEL_RECENT_RUNS),
                     deps.live(t.name),
                 ]);
-                return targetSummary(t, champion, recent[0], live, recent);
+                return targetSummary(t, champion, recent, live);
             }),
         );
         return json(200, {

@@ -64,16 +64,16 @@ export interface LiveRun {
 
 /**
  * One target's line of the summary.
- * @param last - the target's newest run
- * @param recent - its newest runs, newest first (`last` first), for `unverifiedModel`; default `[last]`
+ * @param newestFirst - the target's newest runs, newest first: the first is its last run, and the
+ * first `UNVERIFIED_MODEL_RECENT_RUNS` decide `unverifiedModel`
  */
 export function targetSummary(
     target: TargetConfig,
     champion: Champion | undefined,
-    last: RunRecord | undefined,
+    newestFirst: readonly RunRecord[],
     live: LiveRun | undefined,
-    recent: readonly RunRecord[] = last ? [last] : [],
 ): TargetSummary {
+    const last = newestFirst.at(0);
     const custom = live?.customStatus;
     const status = typeof custom === 'object' && custom !== null ? (custom as Record<string, unknown>) : null;
     const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -91,7 +91,7 @@ export function targetSummary(
                   ...(endedAt(last) ? { endedAt: endedAt(last) } : {}),
               }
             : null,
-        unverifiedModel: unverifiedWarning(recent),
+        unverifiedModel: unverifiedWarning(newestFirst),
         inFlight: live
             ? {
                   runtimeStatus: live.runtimeStatus,

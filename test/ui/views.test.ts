@@ -46,18 +46,17 @@ describe('status page views', () => {
             customStatus: { step: 'awaiting-approval', since: 's', until: 'u', runId: 'r1', judged },
         });
         const good = { metrics: { auc: 0.81 }, champion: { runId: 'r0', metrics: { auc: 0.79 } } };
-        assert.deepEqual(targetSummary(churn, undefined, undefined, live(good)).inFlight?.judged, {
+        assert.deepEqual(targetSummary(churn, undefined, [], live(good)).inFlight?.judged, {
             ...good,
             metricLabels: { auc: 'AUC' },
         });
         assert.deepEqual(
-            targetSummary(churn, undefined, undefined, live({ metrics: { auc: 0.81 }, champion: null })).inFlight
-                ?.judged,
+            targetSummary(churn, undefined, [], live({ metrics: { auc: 0.81 }, champion: null })).inFlight?.judged,
             { metrics: { auc: 0.81 }, champion: null, metricLabels: { auc: 'AUC' } },
         );
         for (const bad of [undefined, 'x', { metrics: { auc: 'high' } }, { champion: good.champion }]) {
             assert.equal(
-                targetSummary(churn, undefined, undefined, live(bad)).inFlight?.judged,
+                targetSummary(churn, undefined, [], live(bad)).inFlight?.judged,
                 null,
                 JSON.stringify(bad) ?? 'undefined',
             );
@@ -70,15 +69,12 @@ describe('status page views', () => {
             champion: { runId: 'r0', metrics: { auc: 0.79, accuracy: 0.7 } },
         };
         const live = { runtimeStatus: 'Running', customStatus: { step: 'awaiting-approval', runId: 'r1', judged } };
-        assert.deepEqual(
-            targetSummary(churnWith(ownNames), undefined, undefined, live).inFlight?.judged?.metricLabels,
-            {
-                auc: 'ROC AUC',
-                averageLogLoss: 'log loss',
-                truePositives: 'True Positives',
-                accuracy: 'Accuracy',
-            },
-        );
+        assert.deepEqual(targetSummary(churnWith(ownNames), undefined, [], live).inFlight?.judged?.metricLabels, {
+            auc: 'ROC AUC',
+            averageLogLoss: 'log loss',
+            truePositives: 'True Positives',
+            accuracy: 'Accuracy',
+        });
     });
 
     it('says what the timeout of a waiting run decides, as the target configures it (reject by default)', () => {
@@ -88,7 +84,7 @@ describe('status page views', () => {
             customStatus: { step: 'awaiting-approval', since: 's', until: 'u' },
         };
         const onTimeout = (t: typeof churn, live: typeof waiting) =>
-            targetSummary(t, undefined, undefined, live).inFlight?.onTimeout;
+            targetSummary(t, undefined, [], live).inFlight?.onTimeout;
         assert.equal(onTimeout(withApproval({ required: true, onTimeout: 'approve' }), waiting), 'approve');
         assert.equal(onTimeout(withApproval({ required: true }), waiting), 'reject');
         const training = { runtimeStatus: 'Running', customStatus: { step: 'training', since: 's', until: '' } };
@@ -178,14 +174,14 @@ describe('status page views', () => {
             at: '2026-11-30T09:00:05.000Z',
             note: "the endpoint may be serving run r2's model, which failed verification, not the champion's: its rollback failed too (Verification failed (row 0: Scored Labels = 0, expected 1) and the rollback failed too: 400 InvalidBlob). A run that promotes a model that passes replaces it.",
         };
-        const summary = targetSummary(churn, undefined, newestFirst[0], undefined, newestFirst);
+        const summary = targetSummary(churn, undefined, newestFirst, undefined);
         assert.deepEqual(summary.unverifiedModel, expected);
         assert.equal(summary.lastRun?.runId, 'r3', 'the last run is still the newest');
         assert.deepEqual(targetHistory(churn, newestFirst, undefined).unverifiedModel, expected);
 
         // A later run that promotes (and passed) replaces that model: no warning.
         const replaced = [{ ...judgedRun('r4', 'Promoted'), promotion }, ...newestFirst];
-        assert.equal(targetSummary(churn, undefined, replaced[0], undefined, replaced).unverifiedModel, null);
+        assert.equal(targetSummary(churn, undefined, replaced, undefined).unverifiedModel, null);
         assert.equal(targetHistory(churn, replaced, undefined).unverifiedModel, null);
         // Only the newest runs GET /api/targets reads are read here too, so the two never disagree.
         const rejections = Array.from({ length: UNVERIFIED_MODEL_RECENT_RUNS - 1 }, (_, i) =>
@@ -197,9 +193,9 @@ describe('status page views', () => {
             targetHistory(churn, [...rejections.slice(1), ...newestFirst], undefined).unverifiedModel?.runId,
             'r2',
         );
-        // Without the newest runs, the summary reads the last one alone.
-        assert.equal(targetSummary(churn, undefined, failed, undefined).unverifiedModel?.runId, 'r2');
-        assert.equal(targetSummary(churn, undefined, undefined, undefined).unverifiedModel, null);
+        // Given only its last run, the summary decides on that run.
+        assert.equal(targetSummary(churn, undefined, [failed], undefined).unverifiedModel?.runId, 'r2');
+        assert.equal(targetSummary(churn, undefined, [], undefined).unverifiedModel, null);
     });
 
     it("says on the run view, in the CLI's words, that a cancel request came too late", () => {
