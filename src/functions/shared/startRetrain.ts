@@ -192,7 +192,8 @@ export async function startOrSignal(
     if ('covered' in appended) return { instanceId: instanceIdFor(target), outcome: 'covered' };
     const { closedBy, arrival } = appended;
     // Under load a trigger can stall between its append and its start while a run takes the
-    // arrival, trains and ends: a start then would only end Skipped on the same data (CI saw one).
+    // arrival, trains and ends: a start then would only end Skipped on the same data (the likeliest
+    // cause of an extra Skipped run CI saw in the burst test, not proven).
     // A take means that run listed storage after this arrival was recorded, so it saw the write;
     // whatever became of that run (a Failed one's data is found by the catch-up pass) is its own.
     const stillWanted = async (): Promise<boolean> => (await outbox.read(target)).takenSeq < arrival.seq;
